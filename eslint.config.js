@@ -1,0 +1,48 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/data/**', 'eslint.config.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // Fastify's hook and plugin API takes async functions as its promise convention, awaited or not.
+      '@typescript-eslint/require-await': 'off',
+      'no-eval': 'error',
+      'no-implied-eval': 'off',
+      '@typescript-eslint/no-implied-eval': 'error',
+    },
+  },
+  {
+    // ARCHITECTURE.md: platform/ is domain-agnostic and never imports modules/.
+    files: ['packages/api/src/platform/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/modules/**'], message: 'platform/ must not import modules/' }] },
+      ],
+    },
+  },
+  {
+    // Routes speak HTTP only; SQL lives in repositories (ARCHITECTURE.md, "a request flows one way").
+    files: ['packages/api/src/modules/**/routes.ts', 'packages/api/src/modules/**/service.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'kysely', importNames: ['sql'], message: 'SQL belongs in repository.ts' },
+          ],
+        },
+      ],
+    },
+  },
+);

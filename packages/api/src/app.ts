@@ -1,0 +1,111 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { LogEvent } from 'kysely';
+import type { Config } from './config.js';
+import { openDatabase, type Db } from './db/database.js';
+import { requireApiKey } from './platform/auth/authenticate.js';
+import { conditionalRequests } from './platform/caching/conditional-requests.js';
+import { errorHandler } from './platform/errors/error-handler.js';
+import { registerProblemPages } from './platform/errors/problem-pages.js';
+import { registerHealthRoutes } from './platform/health/routes.js';
+import { accessLog } from './platform/observability/access-log.js';
+import { loggerOptions } from './platform/observability/logger.js';
+import { requestIdFor } from './platform/observability/request-id.js';
+import { registerDocumentation } from './platform/openapi/documentation.js';
+import { createClientErrorHandler } from './platform/security/client-errors.js';
+import { jsonOnly } from './platform/security/content-type.js';
+import { securityHeaders } from './platform/security/headers.js';
+import { createValidatorCompiler } from './platform/validation/compilers.js';
+import { emptyBodyAsObject } from './platform/validation/empty-body.js';
+import { registerOrderRoutes } from './modules/orders/routes.js';
+import { createOrdersService } from './modules/orders/service.js';
+import { registerUserRoutes } from './modules/users/routes.js';
+import { createUsersService } from './modules/users/service.js';
+
+export const API_VERSION = '1.0.0';
+
+/** What tests (or an embedding program) may supply instead of the defaults built from config. */
+export interface AppOverrides {
+  /** An already-open database; the app then does not close it. */
+  db?: Db;
+  /** Observe each SQL query (e.g. to count queries per request). */
+  onQuery?: (event: LogEvent) => void;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The database the app uses; closed with the app unless it was passed in. */
+    db: Db;
+    /** Lifecycle state; `draining` turns readiness to 503 during shutdown. */
+    lifecycle: { draining: boolean };
+  }
+}
+
+/** Builds the whole app without listening: platform plugins first, then the resource modules. */
+export async function buildApp(
+  config: Config,
+  overrides: AppOverrides = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(config),
+    genReqId: requestIdFor,
+    // platform/observability writes the one access line per request itself.
+    logController: new LogController({
+      requestIdLogLabel: 'request_id',
+      disableRequestLogging: true,
+    }),
+    bodyLimit: config.bodyLimitBytes,
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    handlerTimeout: config.handlerTimeoutMs,
+    trustProxy: config.trustProxy,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    exposeHeadRoutes: true,
+    clientErrorHandler: createClientErrorHandler(config.publicBaseUrl),
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 128 },
+  });
+  app.server.headersTimeout = config.headersTimeoutMs;
+  app.setValidatorCompiler(createValidatorCompiler());
+
+  const ownsDb = overrides.db === undefined;
+  const db =
+    overrides.db ??
+    openDatabase({
+      url: config.databaseUrl,
+      poolMax: config.dbPoolMax,
+      statementTimeoutMs: config.dbStatementTimeoutMs,
+      onQuery: overrides.onQuery,
+    });
+  app.decorate('db', db);
+  app.decorate('lifecycle', { draining: false });
+  if (ownsDb) app.addHook('onClose', async () => db.close());
+
+  await app.register(errorHandler, { publicBaseUrl: config.publicBaseUrl });
+  await app.register(accessLog);
+  await app.register(securityHeaders);
+  await app.register(jsonOnly);
+  await app.register(emptyBodyAsObject);
+  await app.register(conditionalRequests);
+
+  registerHealthRoutes(app, {
+    checkDependencies: () => db.ping(),
+    isDraining: () => app.lifecycle.draining,
+  });
+  registerProblemPages(app);
+  await registerDocumentation(app, { publicBaseUrl: config.publicBaseUrl, version: API_VERSION });
+
+  // Everything registered in this context requires an API key.
+  await app.register(async (authenticated) => {
+    requireApiKey(authenticated, { db: db.kysely });
+    registerUserRoutes(authenticated, {
+      users: createUsersService({ db: db.kysely }),
+      publicBaseUrl: config.publicBaseUrl,
+    });
+    registerOrderRoutes(authenticated, {
+      orders: createOrdersService({ db: db.kysely }),
+      publicBaseUrl: config.publicBaseUrl,
+    });
+  });
+
+  return app;
+}

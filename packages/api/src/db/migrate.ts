@@ -1,0 +1,20 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Db } from './database.js';
+import { initial } from './migrations/0001-initial.js';
+
+/** The ordered migrations; names sort in application order. One set serves both dialects. */
+function migrationProvider(db: Db): MigrationProvider {
+  return {
+    getMigrations(): Promise<Record<string, Migration>> {
+      return Promise.resolve({ '0001-initial': initial(db.dialect) });
+    },
+  };
+}
+
+/** Applies pending migrations; Kysely's migration lock makes concurrent starts safe. */
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const migrator = new Migrator({ db: db.kysely, provider: migrationProvider(db) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error('migration failed', { cause: error });
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

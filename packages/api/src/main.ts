@@ -1,0 +1,91 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { migrateToLatest } from './db/migrate.js';
+import { createTenant, hasNoTenants } from './platform/auth/tenants.js';
+
+function configOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+}
+
+/** Process entry: configure, migrate, seed (development), listen, and drain on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  const config = configOrExit();
+  const app = await buildApp(config);
+
+  if (config.migrateOnStart) {
+    const applied = await migrateToLatest(app.db);
+    app.log.info({ event: 'db.migrated', applied, dialect: app.db.dialect }, 'migrations applied');
+  }
+  if (config.seedDemoTenant && (await hasNoTenants(app.db.kysely))) {
+    const tenant = await createTenant(app.db.kysely, {
+      name: 'Demo',
+      mode: 'test',
+      keyName: 'demo',
+    });
+    // Printed once, on purpose, to the console rather than the log: it is the only copy.
+    process.stdout.write(
+      `\nCreated demo tenant ${tenant.accountId}. Its API key (shown once, store it now):\n\n    ${tenant.secret}\n\n` +
+        `Try: curl -H "Authorization: Bearer ${tenant.secret}" ${config.publicBaseUrl}/v1/users\n\n`,
+    );
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info(
+      { event: 'shutdown.started', signal, delay_ms: config.shutdownDelayMs },
+      'draining',
+    );
+    // Readiness answers 503 first so the load balancer stops sending new requests…
+    app.lifecycle.draining = true;
+    const deadline = setTimeout(() => {
+      app.log.error(
+        { event: 'shutdown.timeout', timeout_ms: config.shutdownTimeoutMs },
+        'in-flight requests did not finish in time',
+      );
+      app.server.closeAllConnections();
+      process.exit(1);
+    }, config.shutdownDelayMs + config.shutdownTimeoutMs);
+    deadline.unref();
+    await sleep(config.shutdownDelayMs);
+    // …then the listener closes, in-flight requests finish, idle keep-alive sockets close, and
+    // onClose hooks release the database.
+    await app.close();
+    clearTimeout(deadline);
+    app.log.info({ event: 'shutdown.completed' }, 'stopped');
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, (received) => void shutdown(received));
+  }
+
+  await app.listen({ host: config.host, port: config.port });
+  app.log.info(
+    {
+      event: 'startup.completed',
+      env: config.env,
+      url: config.publicBaseUrl,
+      database: app.db.dialect,
+      body_limit_bytes: config.bodyLimitBytes,
+      request_timeout_ms: config.requestTimeoutMs,
+      keep_alive_timeout_ms: config.keepAliveTimeoutMs,
+    },
+    'listening',
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,168 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { principalOf } from '../../platform/auth/authenticate.js';
+import { acceptedVersions, versionEtag } from '../../platform/caching/conditional-requests.js';
+import { problemResponses } from '../../platform/errors/problem-schema.js';
+import { idPattern } from '../../platform/ids/ids.js';
+import { decodeCursor } from '../../platform/pagination/cursor.js';
+import { DEFAULT_LIMIT, sendPage } from '../../platform/pagination/page.js';
+import {
+  ORDER_EXAMPLE,
+  CreateOrderBody,
+  ListOrdersQuery,
+  Order,
+  OrderList,
+  OrderParams,
+} from './schemas.js';
+import type { Order as DomainOrder, OrdersService } from './service.js';
+
+const IfMatch = Type.Object({
+  'if-match': Type.Optional(
+    Type.String({
+      maxLength: 512,
+      description: 'ETag from a previous read; 412 if the order changed since.',
+    }),
+  ),
+});
+const EXAMPLE_PATH = '/v1/orders/ord_01jdq41m2n3p4q5r6s7t8v9w0x';
+
+const present = ({ version: _version, ...order }: DomainOrder) => order;
+
+/** /v1/orders: HTTP only. */
+export function registerOrderRoutes(
+  app: FastifyInstance,
+  deps: { orders: OrdersService; publicBaseUrl: string },
+) {
+  const { orders, publicBaseUrl } = deps;
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['orders'];
+
+  r.post(
+    '/v1/orders',
+    {
+      schema: {
+        operationId: 'createOrder',
+        summary: 'Create an order',
+        description: 'The server computes item amounts and the total; clients never send them.',
+        tags,
+        body: CreateOrderBody,
+        response: {
+          201: { ...Order, description: 'The created order, in status `pending_payment`.' },
+          ...problemResponses(
+            '/v1/orders',
+            'validation_failed',
+            'malformed_json',
+            'unauthenticated',
+            'payload_too_large',
+            'unsupported_media_type',
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const order = await orders.create(principalOf(request).accountId, request.body);
+      return reply
+        .code(201)
+        .header('location', `${publicBaseUrl}/v1/orders/${order.id}`)
+        .header('etag', versionEtag(order.version))
+        .send(present(order));
+    },
+  );
+
+  r.get(
+    '/v1/orders',
+    {
+      schema: {
+        operationId: 'listOrders',
+        summary: 'List orders with their items, newest first',
+        tags,
+        querystring: ListOrdersQuery,
+        response: {
+          200: {
+            ...OrderList,
+            examples: [
+              { object: 'list', data: [ORDER_EXAMPLE], has_more: false, next_cursor: null },
+            ],
+          },
+          ...problemResponses(
+            '/v1/orders',
+            'validation_failed',
+            'invalid_cursor',
+            'unauthenticated',
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { limit = DEFAULT_LIMIT, starting_after, user_id, status } = request.query;
+      const afterId =
+        starting_after === undefined ? undefined : decodeCursor(starting_after, idPattern('ord'));
+      const page = await orders.list(principalOf(request).accountId, {
+        userId: user_id,
+        status,
+        afterId,
+        limit,
+      });
+      return sendPage(request, reply, publicBaseUrl, page, present);
+    },
+  );
+
+  r.get(
+    '/v1/orders/:id',
+    {
+      schema: {
+        operationId: 'getOrder',
+        summary: 'Retrieve an order with its items',
+        tags,
+        params: OrderParams,
+        response: {
+          200: Order,
+          ...problemResponses(EXAMPLE_PATH, 'validation_failed', 'unauthenticated', 'not_found'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const order = await orders.get(principalOf(request).accountId, request.params.id);
+      return reply.header('etag', versionEtag(order.version)).send(present(order));
+    },
+  );
+
+  r.post(
+    '/v1/orders/:id/cancel',
+    {
+      schema: {
+        operationId: 'cancelOrder',
+        summary: 'Cancel a pending order',
+        description:
+          'Send `If-Match` with the ETag you read to cancel only the version you saw (412 if stale).',
+        tags,
+        params: OrderParams,
+        headers: IfMatch,
+        body: Type.Object(
+          {},
+          { additionalProperties: false, description: 'No fields; an empty body or `{}`.' },
+        ),
+        response: {
+          200: { ...Order, description: 'The order, now `canceled`.' },
+          ...problemResponses(
+            EXAMPLE_PATH + '/cancel',
+            'validation_failed',
+            'unauthenticated',
+            'not_found',
+            'order_not_cancelable',
+            'precondition_failed',
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const order = await orders.cancel(
+        principalOf(request).accountId,
+        request.params.id,
+        acceptedVersions(request.headers['if-match']),
+      );
+      return reply.header('etag', versionEtag(order.version)).send(present(order));
+    },
+  );
+}

@@ -1,0 +1,144 @@
+import type { Kysely } from 'kysely';
+import { isForeignKeyViolation, toIso } from '../../db/errors.js';
+import type { Database } from '../../db/schema.js';
+import { ApiError, notFound, preconditionFailed } from '../../platform/errors/api-error.js';
+import { newId } from '../../platform/ids/ids.js';
+import { pageFrom, type Page } from '../../platform/pagination/page.js';
+import * as repo from './repository.js';
+import type { CreateOrderInput, OrderView } from './schemas.js';
+
+export interface Order extends OrderView {
+  version: number;
+}
+
+/** Versions a change may apply to: undefined for unconditional, 'any' for `If-Match: *`. */
+export type VersionPrecondition = number[] | 'any' | undefined;
+
+// Intl knows the ISO 4217 codes; the schema only checks the shape.
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+const noSuchUser = () =>
+  new ApiError('validation_failed', 'The request has invalid fields; see errors.', {
+    errors: [{ in: 'body', pointer: '/user_id', detail: 'no user with this id exists' }],
+  });
+
+function toOrder(row: repo.OrderRow, items: repo.OrderItemRow[]): Order {
+  return {
+    id: row.id,
+    object: 'order',
+    user_id: row.user_id,
+    currency: row.currency,
+    status: row.status,
+    total_amount: row.total_amount,
+    items: items.map((item) => ({
+      id: item.id,
+      object: 'order_item' as const,
+      name: item.name,
+      sku: item.sku,
+      quantity: item.quantity,
+      unit_amount: item.unit_amount,
+      amount: item.amount,
+    })),
+    created_at: toIso(row.created_at),
+    updated_at: toIso(row.updated_at),
+    canceled_at: row.canceled_at === null ? null : toIso(row.canceled_at),
+    version: row.version,
+  };
+}
+
+/** Orders: the server prices them; only pending orders can be canceled. */
+export function createOrdersService(deps: { db: Kysely<Database> }) {
+  const { db } = deps;
+
+  async function get(accountId: string, id: string): Promise<Order> {
+    const row = await repo.findOrderById(db, accountId, id);
+    if (!row) throw notFound('order', id);
+    return toOrder(row, await repo.findItemsOfOrders(db, accountId, [id]));
+  }
+
+  return {
+    get,
+
+    async create(accountId: string, input: CreateOrderInput): Promise<Order> {
+      if (!CURRENCIES.has(input.currency)) {
+        throw new ApiError('validation_failed', 'The request has invalid fields; see errors.', {
+          errors: [
+            { in: 'body', pointer: '/currency', detail: 'is not an ISO 4217 currency code' },
+          ],
+        });
+      }
+      if (!(await repo.userExists(db, accountId, input.user_id))) throw noSuchUser();
+      const now = new Date().toISOString();
+      const orderId = newId('ord');
+      const items = input.items.map((item, position) => ({
+        id: newId('item'),
+        account_id: accountId,
+        order_id: orderId,
+        position,
+        name: item.name,
+        sku: item.sku ?? null,
+        quantity: item.quantity,
+        unit_amount: item.unit_amount,
+        amount: item.quantity * item.unit_amount,
+      }));
+      const order = {
+        id: orderId,
+        account_id: accountId,
+        user_id: input.user_id,
+        currency: input.currency,
+        status: 'pending_payment' as const,
+        total_amount: items.reduce((sum, item) => sum + item.amount, 0),
+        created_at: now,
+        updated_at: now,
+        canceled_at: null,
+      };
+      try {
+        const row = await db.transaction().execute((trx) => repo.insertOrder(trx, order, items));
+        return toOrder(row, items);
+      } catch (error) {
+        // The user was deleted between the check and the insert.
+        if (isForeignKeyViolation(error)) throw noSuchUser();
+        throw error;
+      }
+    },
+
+    async list(
+      accountId: string,
+      query: { userId?: string; status?: Order['status']; afterId?: string; limit: number },
+    ): Promise<Page<Order>> {
+      const page = pageFrom(await repo.findOrderPage(db, accountId, query), query.limit);
+      const items = await repo.findItemsOfOrders(
+        db,
+        accountId,
+        page.items.map((o) => o.id),
+      );
+      const byOrder = new Map<string, repo.OrderItemRow[]>();
+      for (const item of items)
+        byOrder.set(item.order_id, [...(byOrder.get(item.order_id) ?? []), item]);
+      return {
+        items: page.items.map((row) => toOrder(row, byOrder.get(row.id) ?? [])),
+        hasMore: page.hasMore,
+      };
+    },
+
+    async cancel(accountId: string, id: string, precondition: VersionPrecondition): Promise<Order> {
+      const row = await repo.cancelOrder(
+        db,
+        accountId,
+        id,
+        new Date().toISOString(),
+        precondition === 'any' ? undefined : precondition,
+      );
+      if (row) return toOrder(row, await repo.findItemsOfOrders(db, accountId, [id]));
+      const current = await get(accountId, id); // 404 when absent from this account
+      if (Array.isArray(precondition) && !precondition.includes(current.version))
+        throw preconditionFailed();
+      throw new ApiError(
+        'order_not_cancelable',
+        `The order is ${current.status}; only pending_payment orders can be canceled.`,
+      );
+    },
+  };
+}
+
+export type OrdersService = ReturnType<typeof createOrdersService>;

@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+/** Splits an If-Match / If-None-Match value into its entity-tags (RFC 9110 §13.1). */
+export function parseEntityTags(header: string | undefined): string[] | undefined {
+  if (header === undefined) return undefined;
+  return header.match(/\*|(?:W\/)?"[^"]*"/g) ?? [];
+}
+
+const opaque = (tag: string) => (tag.startsWith('W/') ? tag.slice(2) : tag);
+
+/** Weak comparison, as If-None-Match requires. */
+export function noneMatch(header: string | undefined, etag: string): boolean {
+  const tags = parseEntityTags(header);
+  if (tags === undefined) return true;
+  return !tags.some((tag) => tag === '*' || opaque(tag) === opaque(etag));
+}
+
+/** The strong ETag of a versioned resource; the version is what If-Match is checked against. */
+export function versionEtag(version: number): string {
+  return `"v${version}"`;
+}
+
+/**
+ * The versions an If-Match header accepts: undefined when absent (no precondition), 'any' for
+ * `*`, otherwise the listed strong tags of ours (weak tags never match, RFC 9110 §13.1.1).
+ */
+export function acceptedVersions(header: string | undefined): number[] | 'any' | undefined {
+  const tags = parseEntityTags(header);
+  if (tags === undefined) return undefined;
+  if (tags.includes('*')) return 'any';
+  return tags.flatMap((tag) => {
+    const match = /^"v(\d{1,9})"$/.exec(tag);
+    return match ? [Number(match[1])] : [];
+  });
+}
+
+/**
+ * ETag on every successful GET (a content hash unless the route set a version tag) and 304 when
+ * If-None-Match matches, so clients and caches revalidate lists and resources for free.
+ */
+async function conditionalRequestsPlugin(app: FastifyInstance) {
+  app.addHook('onSend', async (request, reply, payload) => {
+    if ((request.method !== 'GET' && request.method !== 'HEAD') || reply.statusCode !== 200)
+      return payload;
+    let etag = reply.getHeader('etag') as string | undefined;
+    if (!etag) {
+      if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
+      etag = `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"`;
+      reply.header('etag', etag);
+    }
+    if (!noneMatch(request.headers['if-none-match'], etag)) {
+      reply.code(304);
+      reply.removeHeader('content-type');
+      reply.removeHeader('content-length');
+      return '';
+    }
+    return payload;
+  });
+}
+
+export const conditionalRequests = fp(conditionalRequestsPlugin, {
+  name: 'steadfast-conditional-requests',
+});

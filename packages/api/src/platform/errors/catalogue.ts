@@ -1,0 +1,153 @@
+/**
+ * The error catalogue: every problem `code` the API can answer with. Each entry is served as a
+ * human page at `/problems/{code}` (the problem `type` URI) and mirrored in docs/errors.md.
+ */
+export interface ProblemDefinition {
+  status: number;
+  title: string;
+  /** What happened, for the person reading the page. */
+  description: string;
+  /** What the client should do about it. */
+  resolution: string;
+}
+
+export const problemCatalogue = {
+  validation_failed: {
+    status: 400,
+    title: 'Request validation failed',
+    description:
+      'One or more parts of the request (body, query string, path or headers) do not match the documented schema: a field is missing, has the wrong type, is out of bounds, is not a known field, or is malformed. The `errors` array lists each one with its location (`in`), a JSON pointer and a message.',
+    resolution:
+      'Fix each listed field and send the request again. Unknown fields are rejected, not ignored.',
+  },
+  malformed_json: {
+    status: 400,
+    title: 'Malformed JSON body',
+    description: 'The body was declared as JSON but could not be parsed, or was empty.',
+    resolution: 'Send a syntactically valid JSON document with `Content-Type: application/json`.',
+  },
+  invalid_cursor: {
+    status: 400,
+    title: 'Invalid pagination cursor',
+    description:
+      'The `starting_after` cursor was not produced by this API for this list, or was altered.',
+    resolution:
+      'Pass the `next_cursor` value (or follow the `Link: rel="next"` URL) exactly as received.',
+  },
+  bad_request: {
+    status: 400,
+    title: 'Bad request',
+    description:
+      'The HTTP request itself could not be understood (malformed URL, header or framing).',
+    resolution: 'Check the request line, headers and body framing sent by your HTTP client.',
+  },
+  unauthenticated: {
+    status: 401,
+    title: 'Authentication required',
+    description:
+      'The request carries no credentials, or the API key is unknown, malformed, revoked or expired. The response has a `WWW-Authenticate: Bearer` header.',
+    resolution: 'Send `Authorization: Bearer sk_…` with a valid, unrevoked API key.',
+  },
+  not_found: {
+    status: 404,
+    title: 'Resource not found',
+    description:
+      'No resource with this id exists in your account. Resources of other accounts answer exactly the same way.',
+    resolution: 'Check the id; list the collection to find existing resources.',
+  },
+  route_not_found: {
+    status: 404,
+    title: 'Route not found',
+    description: 'No operation exists at this path.',
+    resolution: 'Check the path against the API reference at `/docs`.',
+  },
+  method_not_allowed: {
+    status: 405,
+    title: 'Method not allowed',
+    description:
+      'The path exists but does not support this HTTP method. The `Allow` header lists the methods it does support.',
+    resolution: 'Use one of the methods in the `Allow` header.',
+  },
+  email_taken: {
+    status: 409,
+    title: 'Email already in use',
+    description:
+      'Another user of your account already has this email address (compared case-insensitively).',
+    resolution: 'Use another email, or fetch the existing user with `GET /v1/users?email=…`.',
+  },
+  user_has_orders: {
+    status: 409,
+    title: 'User has orders',
+    description: 'A user who has orders cannot be deleted: the orders would lose their owner.',
+    resolution: 'Keep the user, or cancel and archive their orders through your own process first.',
+  },
+  order_not_cancelable: {
+    status: 409,
+    title: 'Order cannot be canceled',
+    description: 'Only orders in status `pending_payment` can be canceled.',
+    resolution:
+      'Fetch the order to see its current status; a canceled order needs no further action.',
+  },
+  precondition_failed: {
+    status: 412,
+    title: 'Precondition failed',
+    description:
+      'The `If-Match` header does not match the current `ETag` of the resource: someone changed it since you read it.',
+    resolution:
+      'GET the resource again, re-apply your change to the fresh version, and retry with its new `ETag`.',
+  },
+  payload_too_large: {
+    status: 413,
+    title: 'Request body too large',
+    description:
+      'The request body exceeds the configured limit (`BODY_LIMIT_BYTES`, 100 KiB by default).',
+    resolution: 'Send a smaller body; split large batches into several requests.',
+  },
+  unsupported_media_type: {
+    status: 415,
+    title: 'Unsupported media type',
+    description:
+      'Request bodies must be JSON; the `Content-Type` header was missing or something else.',
+    resolution: 'Send `Content-Type: application/json`.',
+  },
+  request_header_fields_too_large: {
+    status: 431,
+    title: 'Request headers too large',
+    description: 'The request headers exceed the server limit.',
+    resolution: 'Send fewer or shorter headers (cookies are a common cause).',
+  },
+  request_timeout: {
+    status: 408,
+    title: 'Request timeout',
+    description: 'The request was not fully received in time (`REQUEST_TIMEOUT_MS`).',
+    resolution: 'Send the whole request promptly; check for a stalled client or proxy.',
+  },
+  internal_error: {
+    status: 500,
+    title: 'Internal server error',
+    description:
+      'Something failed on our side. No details are exposed; the `request_id` lets the operator find the full log entry.',
+    resolution: 'Retry later with backoff; if it persists, contact support with the `request_id`.',
+  },
+  service_unavailable: {
+    status: 503,
+    title: 'Service unavailable',
+    description:
+      'The service is shutting down, overloaded, or a dependency it needs (such as the database) is not answering. The `Retry-After` header says when to try again.',
+    resolution: 'Retry after the number of seconds in `Retry-After`, with backoff.',
+  },
+  handler_timeout: {
+    status: 503,
+    title: 'Request took too long',
+    description:
+      'The server gave up on the request after `HANDLER_TIMEOUT_MS`. Its effect, if any, is not guaranteed.',
+    resolution:
+      'Retry after the number of seconds in `Retry-After`; reads are always safe to retry.',
+  },
+} as const satisfies Record<string, ProblemDefinition>;
+
+export type ProblemCode = keyof typeof problemCatalogue;
+
+export function isProblemCode(value: string): value is ProblemCode {
+  return Object.hasOwn(problemCatalogue, value);
+}

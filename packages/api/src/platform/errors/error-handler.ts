@@ -1,0 +1,153 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import FindMyWay, { type HTTPMethod } from 'find-my-way';
+import { ApiError } from './api-error.js';
+import type { ProblemCode } from './catalogue.js';
+import { buildProblem, sendProblem } from './problem.js';
+import { toFieldErrors } from './validation-errors.js';
+
+export interface ErrorHandlerOptions {
+  publicBaseUrl: string;
+}
+
+/** Fastify's own error codes that are the client's fault, mapped to catalogue codes. */
+const FRAMEWORK_ERRORS: Record<string, { code: ProblemCode; detail: string }> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'unsupported_media_type',
+    detail: 'Request bodies must be sent as application/json.',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: 'payload_too_large',
+    detail: 'The request body is too large.',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'bad_request',
+    detail: 'Content-Length does not match the body that was sent.',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: 'malformed_json',
+    detail: 'The body is empty but Content-Type is application/json.',
+  },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'malformed_json', detail: 'The body is not valid JSON.' },
+  FST_ERR_BAD_URL: { code: 'bad_request', detail: 'The request URL is malformed.' },
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'bad_request', detail: 'A path segment is too long.' },
+  FST_ERR_ASYNC_CONSTRAINT: { code: 'bad_request', detail: 'The request could not be routed.' },
+  FST_ERR_HANDLER_TIMEOUT: {
+    code: 'handler_timeout',
+    detail: 'The request took longer than the server allows.',
+  },
+};
+
+const RETRY_AFTER_SECONDS = '1';
+
+/** Maps any thrown error to problem+json. Internals never reach the client; the log keeps them. */
+export function createErrorResponder(publicBaseUrl: string) {
+  return function respond(
+    error: FastifyError | Error,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ) {
+    if (error instanceof ApiError) {
+      for (const [name, value] of Object.entries(error.extras.headers ?? {}))
+        reply.header(name, value);
+      return sendProblem(
+        reply,
+        buildProblem(publicBaseUrl, request, error.code, error.detail, error.extras.errors),
+      );
+    }
+    const fastifyError = error as FastifyError;
+    if (fastifyError.validation) {
+      const errors = toFieldErrors(fastifyError.validation, fastifyError.validationContext);
+      return sendProblem(
+        reply,
+        buildProblem(
+          publicBaseUrl,
+          request,
+          'validation_failed',
+          'The request has invalid fields; see errors.',
+          errors,
+        ),
+      );
+    }
+    const known = fastifyError.code ? FRAMEWORK_ERRORS[fastifyError.code] : undefined;
+    if (known) {
+      if (known.code === 'handler_timeout') reply.header('retry-after', RETRY_AFTER_SECONDS);
+      request.log.info({ err_code: fastifyError.code }, 'request rejected by the framework');
+      return sendProblem(reply, buildProblem(publicBaseUrl, request, known.code, known.detail));
+    }
+    // A JSON.parse SyntaxError surfaces with statusCode 400 and no Fastify code.
+    if (fastifyError instanceof SyntaxError && fastifyError.statusCode === 400) {
+      return sendProblem(
+        reply,
+        buildProblem(publicBaseUrl, request, 'malformed_json', 'The body is not valid JSON.'),
+      );
+    }
+    if (
+      fastifyError.statusCode !== undefined &&
+      fastifyError.statusCode >= 400 &&
+      fastifyError.statusCode < 500
+    ) {
+      request.log.info({ err: error }, 'unclassified client error');
+      return sendProblem(
+        reply,
+        buildProblem(publicBaseUrl, request, 'bad_request', 'The request could not be processed.'),
+      );
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(
+      reply,
+      buildProblem(
+        publicBaseUrl,
+        request,
+        'internal_error',
+        'An unexpected error occurred. Quote the request_id when reporting it.',
+      ),
+    );
+  };
+}
+
+const ALL_METHODS: HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+async function errorHandlerPlugin(app: FastifyInstance, options: ErrorHandlerOptions) {
+  const respond = createErrorResponder(options.publicBaseUrl);
+  // Fastify answers a known path with an unknown method as 404; a mirror of the route table lets
+  // us answer 405 with the Allow header that RFC 9110 §15.5.6 requires.
+  const routes = FindMyWay({ ignoreTrailingSlash: false });
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (!routes.hasRoute(method as HTTPMethod, route.url))
+        routes.on(method as HTTPMethod, route.url, () => undefined);
+    }
+  });
+
+  app.setErrorHandler(respond);
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = ALL_METHODS.filter((method) => routes.find(method, path) !== null);
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      return sendProblem(
+        reply,
+        buildProblem(
+          options.publicBaseUrl,
+          request,
+          'method_not_allowed',
+          `${request.method} is not supported on this path; use ${allowed.join(', ')}.`,
+        ),
+      );
+    }
+    return sendProblem(
+      reply,
+      buildProblem(
+        options.publicBaseUrl,
+        request,
+        'route_not_found',
+        `No route matches ${request.method} ${path}.`,
+      ),
+    );
+  });
+}
+
+/** Global problem+json error handling, 404 and 405 included. */
+export const errorHandler = fp(errorHandlerPlugin, { name: 'steadfast-errors' });

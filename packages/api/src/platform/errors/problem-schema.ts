@@ -1,0 +1,83 @@
+import { Type } from 'typebox';
+import { problemCatalogue, type ProblemCode } from './catalogue.js';
+
+/** RFC 9457 problem details as this API sends them; registered once as the shared `Problem` schema. */
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String({
+      format: 'uri',
+      description: 'URI of a page describing this kind of error.',
+    }),
+    title: Type.String({
+      description: 'Short summary of the kind of error; the same for every occurrence.',
+    }),
+    status: Type.Integer({ description: 'The HTTP status code.' }),
+    detail: Type.String({ description: 'What went wrong in this occurrence.' }),
+    instance: Type.String({ description: 'Path of the request that failed.' }),
+    code: Type.String({
+      description: 'Stable machine-readable error code (see the error catalogue).',
+    }),
+    request_id: Type.String({
+      description: 'Request id, also sent as X-Request-Id; quote it to support.',
+    }),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object({
+          in: Type.Union([
+            Type.Literal('body'),
+            Type.Literal('query'),
+            Type.Literal('path'),
+            Type.Literal('header'),
+          ]),
+          pointer: Type.String({ description: 'RFC 6901 JSON pointer to the field.' }),
+          detail: Type.String(),
+        }),
+        { description: 'One entry per invalid field (validation_failed only).' },
+      ),
+    ),
+  },
+  { $id: 'Problem', title: 'Problem' },
+);
+
+const EXAMPLE_BASE = 'http://127.0.0.1:3000';
+
+function exampleOf(code: ProblemCode, instance: string) {
+  const definition = problemCatalogue[code];
+  return {
+    type: `${EXAMPLE_BASE}/problems/${code}`,
+    title: definition.title,
+    status: definition.status,
+    detail: definition.description.split('. ')[0]!.replace(/\.$/, '') + '.',
+    instance,
+    code,
+    request_id: 'req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877',
+    ...(code === 'validation_failed'
+      ? { errors: [{ in: 'body', pointer: '/email', detail: 'must match format "email"' }] }
+      : {}),
+  };
+}
+
+/**
+ * OpenAPI response entries for the given problem codes, grouped by status, each with the shared
+ * Problem schema and an example. Every route lists the errors it can answer with.
+ */
+export function problemResponses(instance: string, ...codes: ProblemCode[]) {
+  const byStatus = new Map<number, ProblemCode[]>();
+  for (const code of [...codes, 'internal_error' as const]) {
+    const status = problemCatalogue[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const responses: Record<number, unknown> = {};
+  for (const [status, group] of byStatus) {
+    responses[status] = {
+      description: group.map((code) => `\`${code}\`: ${problemCatalogue[code].title}`).join('; '),
+      content: {
+        'application/problem+json': {
+          schema: { $ref: 'Problem#' },
+          example: exampleOf(group[0]!, instance),
+        },
+      },
+    };
+  }
+  return responses;
+}

@@ -1,0 +1,53 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { problemCatalogue, type ProblemCode } from './catalogue.js';
+import type { FieldError } from './api-error.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** The RFC 9457 body every error response carries. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  code: ProblemCode;
+  request_id: string;
+  errors?: FieldError[];
+}
+
+/** The `type` URI of a code: a page served by this API that describes it. */
+export function problemTypeUri(publicBaseUrl: string, code: ProblemCode): string {
+  return `${publicBaseUrl}/problems/${code}`;
+}
+
+/** Path of the request without its query string, which may hold data not meant for echoing. */
+function instanceOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+export function buildProblem(
+  publicBaseUrl: string,
+  request: Pick<FastifyRequest, 'id' | 'url'>,
+  code: ProblemCode,
+  detail: string,
+  errors?: FieldError[],
+): Problem {
+  const definition = problemCatalogue[code];
+  return {
+    type: problemTypeUri(publicBaseUrl, code),
+    title: definition.title,
+    status: definition.status,
+    detail,
+    instance: instanceOf(request.url),
+    code,
+    request_id: request.id,
+    ...(errors && errors.length > 0 ? { errors } : {}),
+  };
+}
+
+/** Sends a problem as a pre-serialised string so no route response schema can reshape it. */
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+}

@@ -1,0 +1,44 @@
+import type { FastifySchemaValidationError } from 'fastify';
+import type { FieldError } from './api-error.js';
+
+const LOCATIONS: Record<string, FieldError['in']> = {
+  body: 'body',
+  querystring: 'query',
+  params: 'path',
+  headers: 'header',
+};
+
+/** RFC 6901: `~` and `/` inside a property name are escaped in a JSON pointer. */
+function escapePointerToken(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** Turns Ajv's errors into one entry per offending field, with a pointer a client can act on. */
+export function toFieldErrors(
+  errors: FastifySchemaValidationError[],
+  context: string | undefined,
+): FieldError[] {
+  const location = LOCATIONS[context ?? 'body'] ?? 'body';
+  const seen = new Set<string>();
+  const result: FieldError[] = [];
+  for (const error of errors) {
+    const params = error.params;
+    let pointer = error.instancePath;
+    let detail = error.message ?? 'is invalid';
+    if (error.keyword === 'required' && typeof params.missingProperty === 'string') {
+      pointer += `/${escapePointerToken(params.missingProperty)}`;
+      detail = 'is required';
+    } else if (
+      error.keyword === 'additionalProperties' &&
+      typeof params.additionalProperty === 'string'
+    ) {
+      pointer += `/${escapePointerToken(params.additionalProperty)}`;
+      detail = 'is not a known field';
+    }
+    const key = `${pointer}\u0000${detail}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    result.push({ in: location, pointer, detail });
+  }
+  return result;
+}

@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { REQUEST_ID_HEADER } from './request-id.js';
+
+/**
+ * Echoes the request id on every response and writes exactly one access line per request, with
+ * the route pattern (never the raw path, which holds ids) and the tenant once authenticated.
+ */
+async function accessLogPlugin(app: FastifyInstance) {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const status = reply.statusCode;
+    const line = {
+      method: request.method,
+      route: request.routeOptions.url ?? 'not_found',
+      status,
+      duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+      tenant: request.auth?.accountId,
+    };
+    if (status >= 500) request.log.error(line, 'request completed');
+    else request.log.info(line, 'request completed');
+  });
+}
+
+export const accessLog = fp(accessLogPlugin, { name: 'steadfast-access-log' });

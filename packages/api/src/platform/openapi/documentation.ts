@@ -1,0 +1,63 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import { ProblemSchema } from '../errors/problem-schema.js';
+
+export interface DocumentationOptions {
+  publicBaseUrl: string;
+  version: string;
+}
+
+/**
+ * OpenAPI 3.1 generated from the route schemas (the same ones that validate requests), served at
+ * /v1/openapi.json, and the interactive reference at /docs from bundled assets (no CDN).
+ */
+export async function registerDocumentation(app: FastifyInstance, options: DocumentationOptions) {
+  app.addSchema(ProblemSchema);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Steadfast API',
+        version: options.version,
+        description:
+          'Multi-tenant Users and Orders API. Authenticate with `Authorization: Bearer sk_…`. Every error is `application/problem+json` (RFC 9457); each `type` URI is a page of the error catalogue at `/problems/`. Lists use cursor pagination (`limit`, `starting_after`, `Link: rel="next"`). GETs carry an `ETag` and honour `If-None-Match`; PATCH and cancel honour `If-Match` (412 when stale). Every response carries `X-Request-Id`.',
+      },
+      servers: [{ url: options.publicBaseUrl }],
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key: `sk_live_…` or `sk_test_…`.',
+          },
+        },
+      },
+      security: [{ apiKey: [] }],
+      tags: [
+        { name: 'users', description: 'People who place orders.' },
+        { name: 'orders', description: 'Orders and their line items.' },
+        { name: 'health', description: 'Probes for orchestrators and load balancers.' },
+      ],
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        (json.$id as string | undefined) ?? `def-${i}`,
+    },
+  });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // Bundled assets only: the page must work behind a firewall, so nothing remote is allowed.
+    staticCSP:
+      "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'",
+    uiConfig: {
+      url: '/v1/openapi.json',
+      deepLinking: true,
+      displayRequestDuration: true,
+      validatorUrl: null,
+    },
+    uiHooks: {},
+    logLevel: 'warn',
+  });
+  app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

@@ -1,0 +1,33 @@
+import { Ajv, type Options } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { FastifySchemaCompiler } from 'fastify';
+
+const shared: Options = {
+  allErrors: true,
+  // Unknown fields are rejected (schemas say additionalProperties: false), never silently dropped.
+  removeAdditional: false,
+  useDefaults: true,
+  strict: true,
+  strictTypes: false,
+};
+
+function build(options: Options): Ajv {
+  const ajv = new Ajv({ ...shared, ...options });
+  addFormats.default(ajv, ['email', 'date-time', 'uri']);
+  // OpenAPI annotations that may sit in our schemas.
+  ajv.addKeyword({ keyword: 'example' });
+  return ajv;
+}
+
+/**
+ * Bodies are JSON and must have the right types (`"5"` is not a number); query strings, path
+ * parameters and headers are text by nature and are coerced to the schema's types.
+ */
+export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
+  const strictAjv = build({ coerceTypes: false });
+  const coercingAjv = build({ coerceTypes: 'array' });
+  return ({ schema, httpPart }) =>
+    (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema as object) as ReturnType<
+      FastifySchemaCompiler<unknown>
+    >;
+}
