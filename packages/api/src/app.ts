@@ -1,15 +1,16 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { LogEvent } from 'kysely';
+import { pino, type DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import { openDatabase, type Db } from './db/database.js';
 import { requireApiKey } from './platform/auth/authenticate.js';
 import { conditionalRequests } from './platform/caching/conditional-requests.js';
-import { errorHandler } from './platform/errors/error-handler.js';
+import { createErrorResponder, errorHandler } from './platform/errors/error-handler.js';
 import { registerProblemPages } from './platform/errors/problem-pages.js';
 import { registerHealthRoutes } from './platform/health/routes.js';
 import { accessLog } from './platform/observability/access-log.js';
 import { loggerOptions } from './platform/observability/logger.js';
-import { requestIdFor } from './platform/observability/request-id.js';
+import { REQUEST_ID_HEADER, requestIdFor } from './platform/observability/request-id.js';
 import { registerDocumentation } from './platform/openapi/documentation.js';
 import { createClientErrorHandler } from './platform/security/client-errors.js';
 import { jsonOnly } from './platform/security/content-type.js';
@@ -29,6 +30,8 @@ export interface AppOverrides {
   db?: Db;
   /** Observe each SQL query (e.g. to count queries per request). */
   onQuery?: (event: LogEvent) => void;
+  /** Where log lines go instead of stdout (tests read them). */
+  logStream?: DestinationStream;
 }
 
 declare module 'fastify' {
@@ -45,8 +48,12 @@ export async function buildApp(
   config: Config,
   overrides: AppOverrides = {},
 ): Promise<FastifyInstance> {
+  const respondToError = createErrorResponder(config.publicBaseUrl);
+  const logger: FastifyBaseLogger = overrides.logStream
+    ? pino(loggerOptions(config), overrides.logStream)
+    : pino(loggerOptions(config));
   const app = Fastify({
-    logger: loggerOptions(config),
+    loggerInstance: logger,
     genReqId: requestIdFor,
     // platform/observability writes the one access line per request itself.
     logController: new LogController({
@@ -62,6 +69,11 @@ export async function buildApp(
     forceCloseConnections: 'idle',
     exposeHeadRoutes: true,
     clientErrorHandler: createClientErrorHandler(config.publicBaseUrl),
+    // Routing failures (bad URL encoding, over-long path parameter) happen before any hook runs.
+    frameworkErrors: (error, request, reply) => {
+      reply.header(REQUEST_ID_HEADER, request.id);
+      void respondToError(error, request, reply);
+    },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 128 },
   });
   app.server.headersTimeout = config.headersTimeoutMs;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { NoQuery } from '../../platform/validation/no-query.js';
 import { principalOf } from '../../platform/auth/authenticate.js';
 import { acceptedVersions, versionEtag } from '../../platform/caching/conditional-requests.js';
 import { problemResponses } from '../../platform/errors/problem-schema.js';
@@ -116,6 +117,7 @@ export function registerOrderRoutes(
         summary: 'Retrieve an order with its items',
         tags,
         params: OrderParams,
+        querystring: NoQuery,
         response: {
           200: Order,
           ...problemResponses(EXAMPLE_PATH, 'validation_failed', 'unauthenticated', 'not_found'),
@@ -138,6 +140,7 @@ export function registerOrderRoutes(
           'Send `If-Match` with the ETag you read to cancel only the version you saw (412 if stale).',
         tags,
         params: OrderParams,
+        querystring: NoQuery,
         headers: IfMatch,
         body: Type.Object(
           {},

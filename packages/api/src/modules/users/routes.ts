@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { NoQuery } from '../../platform/validation/no-query.js';
 import { principalOf } from '../../platform/auth/authenticate.js';
 import { acceptedVersions, versionEtag } from '../../platform/caching/conditional-requests.js';
 import { problemResponses } from '../../platform/errors/problem-schema.js';
@@ -112,6 +113,7 @@ export function registerUserRoutes(
         summary: 'Retrieve a user',
         tags,
         params: UserParams,
+        querystring: NoQuery,
         response: {
           200: User,
           ...problemResponses(
@@ -139,6 +141,7 @@ export function registerUserRoutes(
           'Send `If-Match` with the ETag you read to avoid overwriting a concurrent change (412 if stale).',
         tags,
         params: UserParams,
+        querystring: NoQuery,
         headers: IfMatch,
         body: UpdateUserBody,
         response: {
@@ -177,6 +180,7 @@ export function registerUserRoutes(
         summary: 'Delete a user without orders',
         tags,
         params: UserParams,
+        querystring: NoQuery,
         response: {
           204: { type: 'null', description: 'Deleted.' },
           ...problemResponses(

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { problemCatalogue, isProblemCode, type ProblemDefinition } from './catalogue.js';
 import { ApiError } from './api-error.js';
@@ -23,6 +23,13 @@ function problemSection(code: string, definition: ProblemDefinition): string {
   return `<h1>${escapeHtml(definition.title)}</h1><p><code>code: ${code}</code> · HTTP ${definition.status}</p><h2>What it means</h2><p>${renderProse(definition.description)}</p><h2>What to do</h2><p>${renderProse(definition.resolution)}</p><p><a href="./">All errors</a></p>`;
 }
 
+function sendHtml(reply: FastifyReply, html: string): FastifyReply {
+  return reply
+    .type('text/html; charset=utf-8')
+    .header('content-security-policy', PAGE_CSP)
+    .send(html);
+}
+
 /** Serves the human pages that problem `type` URIs point to. */
 export function registerProblemPages(app: FastifyInstance): void {
   const hidden = { hide: true };
@@ -33,9 +40,10 @@ export function registerProblemPages(app: FastifyInstance): void {
           `<li><a href="./${code}">${code}</a> (${d.status}): ${escapeHtml(d.title)}</li>`,
       )
       .join('');
-    return reply
-      .type('text/html; charset=utf-8')
-      .send(page('Steadfast API errors', `<h1>Error catalogue</h1><ul>${items}</ul>`));
+    return sendHtml(
+      reply,
+      page('Steadfast API errors', `<h1>Error catalogue</h1><ul>${items}</ul>`),
+    );
   });
   app.get(
     '/problems/:code',
@@ -52,9 +60,10 @@ export function registerProblemPages(app: FastifyInstance): void {
       const { code } = request.params as { code: string };
       if (!isProblemCode(code))
         throw new ApiError('not_found', `No error code '${code}' is documented.`);
-      return reply
-        .type('text/html; charset=utf-8')
-        .send(page(problemCatalogue[code].title, problemSection(code, problemCatalogue[code])));
+      return sendHtml(
+        reply,
+        page(problemCatalogue[code].title, problemSection(code, problemCatalogue[code])),
+      );
     },
   );
 }

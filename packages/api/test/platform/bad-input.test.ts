@@ -1,0 +1,259 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createTestTenant,
+  startApp,
+  stores,
+  uniqueEmail,
+  type Tenant,
+  type TestApp,
+} from '../support/app.js';
+import { call, expectProblem } from '../support/http.js';
+import { seedOrder, seedUser } from '../support/seed.js';
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+interface Ids {
+  userId: string;
+  orderId: string;
+  foreignUserId: string;
+  foreignOrderId: string;
+}
+
+/**
+ * Every authenticated operation, with a valid request and its bad-input variants. The test below
+ * checks this table against the OpenAPI document, so a new route without bad-input cases fails.
+ */
+interface RouteCase {
+  method: Method;
+  /** OpenAPI path template. */
+  template: string;
+  url: (ids: Ids) => string;
+  /** A valid body for write routes (undefined for routes without a body). */
+  body?: (ids: Ids) => Record<string, unknown>;
+  /** Same route with a wrong-typed input. */
+  wrongType: (ids: Ids) => { url: string; body?: unknown };
+  /** Same route with an unknown field / parameter. */
+  unknownField: (ids: Ids) => { url: string; body?: unknown };
+  /** Same route with an input over its bounds. */
+  oversized: (ids: Ids) => { url: string; body?: unknown };
+  /** Same route aimed at another tenant's resource; the status it must answer. */
+  foreign?: (ids: Ids) => { url: string; body?: unknown; status: number };
+}
+
+const item = { name: 'Thing', quantity: 1, unit_amount: 100 };
+const bigBody = (extra: Record<string, unknown>) => ({ ...extra, padding: 'x'.repeat(200_000) });
+
+const routes: RouteCase[] = [
+  {
+    method: 'POST',
+    template: '/v1/users',
+    url: () => '/v1/users',
+    body: () => ({ email: uniqueEmail('bad') }),
+    wrongType: () => ({ url: '/v1/users', body: { email: 42 } }),
+    unknownField: () => ({ url: '/v1/users', body: { email: uniqueEmail(), role: 'admin' } }),
+    oversized: () => ({ url: '/v1/users', body: bigBody({ email: uniqueEmail() }) }),
+  },
+  {
+    method: 'GET',
+    template: '/v1/users',
+    url: () => '/v1/users',
+    wrongType: () => ({ url: '/v1/users?limit=ten' }),
+    unknownField: () => ({ url: '/v1/users?role=admin' }),
+    oversized: () => ({ url: `/v1/users?email=${'a'.repeat(300)}%40example.com` }),
+  },
+  {
+    method: 'GET',
+    template: '/v1/users/{id}',
+    url: (ids) => `/v1/users/${ids.userId}`,
+    wrongType: () => ({ url: '/v1/users/12345' }),
+    unknownField: (ids) => ({ url: `/v1/users/${ids.userId}?expand=orders` }),
+    oversized: () => ({ url: `/v1/users/usr_${'a'.repeat(300)}` }),
+    foreign: (ids) => ({ url: `/v1/users/${ids.foreignUserId}`, status: 404 }),
+  },
+  {
+    method: 'PATCH',
+    template: '/v1/users/{id}',
+    url: (ids) => `/v1/users/${ids.userId}`,
+    body: () => ({ name: 'New name' }),
+    wrongType: (ids) => ({ url: `/v1/users/${ids.userId}`, body: { name: ['a'] } }),
+    unknownField: (ids) => ({ url: `/v1/users/${ids.userId}`, body: { name: 'x', admin: true } }),
+    oversized: (ids) => ({ url: `/v1/users/${ids.userId}`, body: bigBody({ name: 'x' }) }),
+    foreign: (ids) => ({ url: `/v1/users/${ids.foreignUserId}`, body: { name: 'x' }, status: 404 }),
+  },
+  {
+    method: 'DELETE',
+    template: '/v1/users/{id}',
+    url: (ids) => `/v1/users/${ids.userId}`,
+    wrongType: () => ({ url: '/v1/users/true' }),
+    unknownField: (ids) => ({ url: `/v1/users/${ids.userId}?force=true` }),
+    oversized: () => ({ url: `/v1/users/usr_${'a'.repeat(300)}` }),
+    foreign: (ids) => ({ url: `/v1/users/${ids.foreignUserId}`, status: 404 }),
+  },
+  {
+    method: 'POST',
+    template: '/v1/orders',
+    url: () => '/v1/orders',
+    body: (ids) => ({ user_id: ids.userId, currency: 'EUR', items: [item] }),
+    wrongType: (ids) => ({
+      url: '/v1/orders',
+      body: { user_id: ids.userId, currency: 'EUR', items: { 0: item } },
+    }),
+    unknownField: (ids) => ({
+      url: '/v1/orders',
+      body: { user_id: ids.userId, currency: 'EUR', items: [item], discount: 50 },
+    }),
+    oversized: (ids) => ({
+      url: '/v1/orders',
+      body: bigBody({ user_id: ids.userId, currency: 'EUR', items: [item] }),
+    }),
+    foreign: (ids) => ({
+      url: '/v1/orders',
+      body: { user_id: ids.foreignUserId, currency: 'EUR', items: [item] },
+      status: 400,
+    }),
+  },
+  {
+    method: 'GET',
+    template: '/v1/orders',
+    url: () => '/v1/orders',
+    wrongType: () => ({ url: '/v1/orders?limit=1.5' }),
+    unknownField: () => ({ url: '/v1/orders?sort=amount' }),
+    oversized: () => ({ url: '/v1/orders?limit=1000' }),
+  },
+  {
+    method: 'GET',
+    template: '/v1/orders/{id}',
+    url: (ids) => `/v1/orders/${ids.orderId}`,
+    wrongType: () => ({ url: '/v1/orders/-1' }),
+    unknownField: (ids) => ({ url: `/v1/orders/${ids.orderId}?expand=user` }),
+    oversized: () => ({ url: `/v1/orders/ord_${'a'.repeat(300)}` }),
+    foreign: (ids) => ({ url: `/v1/orders/${ids.foreignOrderId}`, status: 404 }),
+  },
+  {
+    method: 'POST',
+    template: '/v1/orders/{id}/cancel',
+    url: (ids) => `/v1/orders/${ids.orderId}/cancel`,
+    body: () => ({}),
+    wrongType: (ids) => ({ url: `/v1/orders/${ids.orderId}/cancel`, body: [] }),
+    unknownField: (ids) => ({
+      url: `/v1/orders/${ids.orderId}/cancel`,
+      body: { reason: 'changed my mind' },
+    }),
+    oversized: (ids) => ({ url: `/v1/orders/${ids.orderId}/cancel`, body: bigBody({}) }),
+    foreign: (ids) => ({ url: `/v1/orders/${ids.foreignOrderId}/cancel`, status: 404 }),
+  },
+];
+
+describe.each(stores)('bad input on every route is a 4xx problem, never a 500 (%s)', (store) => {
+  let t: TestApp;
+  let tenant: Tenant;
+  let ids: Ids;
+
+  beforeAll(async () => {
+    t = await startApp(store);
+    tenant = await createTestTenant(t);
+    const other = await createTestTenant(t, 'other');
+    const userId = await seedUser(t, tenant);
+    const foreignUserId = await seedUser(t, other);
+    ids = {
+      userId,
+      orderId: (await seedOrder(t, tenant, userId)).id,
+      foreignUserId,
+      foreignOrderId: (await seedOrder(t, other, foreignUserId)).id,
+    };
+  });
+  afterAll(() => t.close());
+
+  it('the table covers every authenticated operation in the OpenAPI document', () => {
+    const documented = Object.entries(t.app.swagger().paths ?? {}).flatMap(([path, item]) =>
+      Object.keys(item ?? {})
+        .filter((m) => ['get', 'post', 'patch', 'delete', 'put'].includes(m))
+        .map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    const authenticated = documented.filter(
+      (op) => op.includes('/v1/') && !op.endsWith('openapi.json'),
+    );
+    expect(routes.map((r) => `${r.method} ${r.template}`).sort()).toEqual(authenticated.sort());
+  });
+
+  describe.each(routes.map((r) => [`${r.method} ${r.template}`, r] as const))(
+    '%s',
+    (_name, route) => {
+      const send = (input: { url: string; body?: unknown }, options: { auth?: boolean } = {}) =>
+        call(t.app, route.method, input.url, {
+          ...(options.auth === false ? {} : { tenant }),
+          body: input.body,
+        });
+
+      it('without credentials → 401', async () => {
+        expectProblem(
+          await send({ url: route.url(ids), body: route.body?.(ids) }, { auth: false }),
+          401,
+          'unauthenticated',
+        );
+      });
+
+      it('wrong type → 400 validation_failed', async () => {
+        expectProblem(await send(route.wrongType(ids)), 400, 'validation_failed');
+      });
+
+      it('unknown field → 400 naming the field', async () => {
+        const problem = expectProblem(
+          await send(route.unknownField(ids)),
+          400,
+          'validation_failed',
+        );
+        expect(problem.errors).toEqual(
+          expect.arrayContaining([expect.objectContaining({ detail: 'is not a known field' })]),
+        );
+      });
+
+      it('oversized input → 4xx problem', async () => {
+        const response = await send(route.oversized(ids));
+        expect(response.statusCode).toBeGreaterThanOrEqual(400);
+        expect(response.statusCode).toBeLessThan(500);
+        expectProblem(response, response.statusCode, response.json<{ code: string }>().code);
+        if (route.body) expect(response.statusCode).toBe(413);
+      });
+
+      if (route.body) {
+        it('malformed JSON → 400 malformed_json', async () => {
+          expectProblem(
+            await send({ url: route.url(ids), body: '{"unterminated": ' }),
+            400,
+            'malformed_json',
+          );
+        });
+        it('non-JSON media type → 415', async () => {
+          const response = await call(t.app, route.method, route.url(ids), {
+            tenant,
+            body: 'a=b',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          });
+          expectProblem(response, 415, 'unsupported_media_type');
+        });
+      }
+
+      if (route.foreign) {
+        it("another tenant's id → same answer as a missing one, nothing changed", async () => {
+          const foreign = route.foreign!(ids);
+          const before = await t.db.kysely
+            .selectFrom('orders')
+            .selectAll()
+            .where('id', '=', ids.foreignOrderId)
+            .executeTakeFirst();
+          const response = await send(foreign);
+          expect(response.statusCode).toBe(foreign.status);
+          expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+          expect(
+            await t.db.kysely
+              .selectFrom('orders')
+              .selectAll()
+              .where('id', '=', ids.foreignOrderId)
+              .executeTakeFirst(),
+          ).toEqual(before);
+        });
+      }
+    },
+  );
+});

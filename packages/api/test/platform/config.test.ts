@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('has working defaults: loopback, port 3000, SQLite under ./data', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      env: 'development',
+      host: '127.0.0.1',
+      port: 3000,
+      publicBaseUrl: 'http://127.0.0.1:3000',
+      databaseUrl: 'sqlite:./data/steadfast.db',
+      keepAliveTimeoutMs: 72_000,
+      seedDemoTenant: true,
+      migrateOnStart: true,
+    });
+    // Keep-alive must outlast a typical load balancer idle timeout (60 s) to avoid 502s on reuse.
+    expect(config.keepAliveTimeoutMs).toBeGreaterThan(60_000);
+    expect(config.headersTimeoutMs).toBeLessThanOrEqual(config.requestTimeoutMs);
+  });
+
+  it('production turns off the demo tenant and waits before closing the listener', () => {
+    const config = loadConfig({ NODE_ENV: 'production' });
+    expect(config.seedDemoTenant).toBe(false);
+    expect(config.shutdownDelayMs).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['NODE_ENV', 'staging'],
+    ['LOG_LEVEL', 'verbose'],
+    ['BODY_LIMIT_BYTES', '12'],
+    ['PUBLIC_BASE_URL', 'not a url'],
+    ['PUBLIC_BASE_URL', 'ftp://example.com'],
+    ['DATABASE_URL', 'mysql://localhost/db'],
+    ['MIGRATE_ON_START', 'maybe'],
+    ['TRUST_PROXY', 'everyone'],
+  ])('rejects %s=%s and names the variable', (variable, value) => {
+    expect(() => loadConfig({ [variable]: value })).toThrowError(ConfigError);
+    expect(() => loadConfig({ [variable]: value })).toThrowError(
+      new RegExp(`^Invalid configuration: ${variable} `),
+    );
+  });
+
+  it('rejects a headers timeout longer than the request timeout', () => {
+    expect(() =>
+      loadConfig({ HEADERS_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '10000' }),
+    ).toThrowError(/HEADERS_TIMEOUT_MS/);
+  });
+
+  it('accepts PostgreSQL URLs and strips a trailing slash from the public URL', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u@db:5432/app',
+      PUBLIC_BASE_URL: 'https://api.example.com/',
+    });
+    expect(config.databaseUrl).toBe('postgres://u@db:5432/app');
+    expect(config.publicBaseUrl).toBe('https://api.example.com');
+  });
+});
