@@ -40,14 +40,50 @@ export default tseslint.config(
     },
   },
   {
-    // Routes speak HTTP only; SQL lives in repositories (ARCHITECTURE.md, "a request flows one way").
-    files: ['packages/api/src/modules/**/routes.ts', 'packages/api/src/modules/**/service.ts'],
+    // A request flows one way: route → service → repository (ARCHITECTURE.md).
+    files: ['packages/api/src/modules/**/routes.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'kysely', message: 'routes never touch SQL; call the service' }],
+          patterns: [
+            {
+              group: ['**/repository.js', '**/db/**'],
+              message: 'routes call services, not repositories',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['packages/api/src/modules/**/service.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           paths: [
             { name: 'kysely', importNames: ['sql'], message: 'SQL belongs in repository.ts' },
+          ],
+          patterns: [
+            { group: ['fastify', '**/routes.js'], message: 'services know nothing of HTTP' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['packages/api/src/modules/**/repository.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['fastify', '**/routes.js', '**/service.js'],
+              message: 'repositories hold SQL only',
+            },
           ],
         },
       ],

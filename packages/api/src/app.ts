@@ -91,6 +91,12 @@ export async function buildApp(
   app.decorate('db', db);
   app.decorate('lifecycle', { draining: false });
   if (ownsDb) app.addHook('onClose', async () => db.close());
+  // While draining, every response closes its connection: a keep-alive socket whose request was
+  // in flight would otherwise idle until KEEP_ALIVE_TIMEOUT_MS and hold server.close() open.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (app.lifecycle.draining) reply.header('connection', 'close');
+    return payload;
+  });
 
   await app.register(errorHandler, { publicBaseUrl: config.publicBaseUrl });
   await app.register(accessLog);
@@ -99,12 +105,13 @@ export async function buildApp(
   await app.register(emptyBodyAsObject);
   await app.register(conditionalRequests);
 
+  // Documentation first: @fastify/swagger only sees routes registered after it.
+  await registerDocumentation(app, { publicBaseUrl: config.publicBaseUrl, version: API_VERSION });
   registerHealthRoutes(app, {
     checkDependencies: () => db.ping(),
     isDraining: () => app.lifecycle.draining,
   });
   registerProblemPages(app);
-  await registerDocumentation(app, { publicBaseUrl: config.publicBaseUrl, version: API_VERSION });
 
   // Everything registered in this context requires an API key.
   await app.register(async (authenticated) => {

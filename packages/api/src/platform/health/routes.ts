@@ -12,6 +12,7 @@ const HealthStatus = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
   checks: Type.Optional(Type.Record(Type.String(), Type.String())),
 });
+const healthy = (examples: unknown[]) => ({ ...HealthStatus, examples });
 
 /** Liveness (the process answers) and readiness (it should receive traffic). */
 export function registerHealthRoutes(app: FastifyInstance, options: HealthOptions): void {
@@ -20,7 +21,12 @@ export function registerHealthRoutes(app: FastifyInstance, options: HealthOption
     '/livez',
     {
       ...common,
-      schema: { ...common.schema, summary: 'Liveness probe', response: { 200: HealthStatus } },
+      schema: {
+        ...common.schema,
+        operationId: 'getLiveness',
+        summary: 'Liveness probe: the process answers',
+        response: { 200: healthy([{ status: 'ok' }]) },
+      },
     },
     async () => ({ status: 'ok' as const }),
   );
@@ -30,8 +36,12 @@ export function registerHealthRoutes(app: FastifyInstance, options: HealthOption
       ...common,
       schema: {
         ...common.schema,
+        operationId: 'getReadiness',
         summary: 'Readiness probe: 503 while draining or when the database does not answer',
-        response: { 200: HealthStatus, 503: HealthStatus },
+        response: {
+          200: healthy([{ status: 'ok', checks: { database: 'ok' } }]),
+          503: healthy([{ status: 'unavailable', checks: { database: 'unavailable' } }]),
+        },
       },
     },
     async (request, reply) => {

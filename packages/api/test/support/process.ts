@@ -1,0 +1,252 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter, once } from 'node:events';
+import { Agent, request, type IncomingHttpHeaders } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** packages/api: the child's working directory, so `src/main.ts` and `tsx` resolve as in `npm run`. */
+export const API_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Variables config.ts reads: never inherited from the runner (CI may set DATABASE_URL, NODE_ENV…). */
+const CONFIG_VARIABLES = [
+  'NODE_ENV',
+  'HOST',
+  'PORT',
+  'PUBLIC_BASE_URL',
+  'DATABASE_URL',
+  'DB_POOL_MAX',
+  'DB_STATEMENT_TIMEOUT_MS',
+  'MIGRATE_ON_START',
+  'LOG_LEVEL',
+  'BODY_LIMIT_BYTES',
+  'REQUEST_TIMEOUT_MS',
+  'HEADERS_TIMEOUT_MS',
+  'HANDLER_TIMEOUT_MS',
+  'KEEP_ALIVE_TIMEOUT_MS',
+  'SHUTDOWN_DELAY_MS',
+  'SHUTDOWN_TIMEOUT_MS',
+  'TRUST_PROXY',
+  'SEED_DEMO_TENANT',
+];
+
+function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of CONFIG_VARIABLES) delete base[name];
+  return { ...base, ...env };
+}
+
+/** A port that was free a moment ago: listen on 0, read the port, close. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** A temporary directory holding the SQLite file `x.db`; `remove()` deletes it. */
+export function tempDatabase(): { url: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'steadfast-lifecycle-'));
+  return { url: join(dir, 'x.db'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A child process with its output collected and its exit observable. */
+export interface Child {
+  process: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves when the process has exited (and its pipes are drained). */
+  exited: Promise<Exit>;
+  /** Resolves with the first stdout line containing `needle`; rejects on exit or after `timeoutMs`. */
+  waitForLine: (needle: string, timeoutMs?: number) => Promise<string>;
+  /** Waits for the exit, rejecting after `timeoutMs` so a hung child fails the test. */
+  waitForExit: (timeoutMs?: number) => Promise<Exit>;
+  /** SIGKILL if still running, then wait for the exit. Safe to call twice. */
+  kill: () => Promise<void>;
+}
+
+/** Spawns `node --import tsx <args>` in packages/api with the given configuration only. */
+export function spawnTs(args: string[], env: Record<string, string>): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: API_DIR,
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  let closed = false;
+  const events = new EventEmitter();
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    events.emit('stdout');
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk;
+  });
+  const exited = new Promise<Exit>((resolve, reject) => {
+    child.once('error', reject);
+    // 'close' rather than 'exit': every byte of stdout/stderr has been read by then.
+    child.once('close', (code, signal) => {
+      closed = true;
+      events.emit('close');
+      resolve({ code, signal });
+    });
+  });
+  const describe = () => `\n--- stdout ---\n${out}\n--- stderr ---\n${err}`;
+
+  const waitForLine = (needle: string, timeoutMs = 15_000) =>
+    new Promise<string>((resolve, reject) => {
+      const check = (): boolean => {
+        const line = out.split('\n').find((candidate) => candidate.includes(needle));
+        if (line === undefined) return false;
+        cleanup();
+        resolve(line);
+        return true;
+      };
+      const onExit = () => {
+        if (check()) return;
+        cleanup();
+        reject(new Error(`process exited before printing ${needle}${describe()}`));
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`no line with ${needle} within ${timeoutMs} ms${describe()}`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        events.off('stdout', check);
+        events.off('close', onExit);
+      };
+      if (check()) return;
+      if (closed) return onExit();
+      events.on('stdout', check);
+      events.once('close', onExit);
+    });
+
+  const waitForExit = async (timeoutMs = 15_000): Promise<Exit> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`process did not exit within ${timeoutMs} ms${describe()}`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const kill = async () => {
+    if (!closed && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await waitForExit(5_000).catch(() => undefined);
+  };
+
+  return {
+    process: child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitForLine,
+    waitForExit,
+    kill,
+  };
+}
+
+export interface Server extends Child {
+  port: number;
+  baseUrl: string;
+}
+
+/** Starts `src/main.ts` on a free port and resolves once it logged `startup.completed`. */
+export async function spawnServer(env: Record<string, string>): Promise<Server> {
+  const port = await freePort();
+  const child = spawnTs(['src/main.ts'], {
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'info',
+    NODE_ENV: 'production',
+    ...env,
+  });
+  try {
+    await child.waitForLine('"event":"startup.completed"', 20_000);
+  } catch (error) {
+    await child.kill();
+    throw error;
+  }
+  return { ...child, port, baseUrl: `http://127.0.0.1:${port}` };
+}
+
+/** Runs a CLI under `src/` to completion and returns its exit code and output. */
+export async function runTs(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawnTs(args, env);
+  try {
+    const { code } = await child.waitForExit(timeoutMs);
+    return { code, stdout: child.stdout(), stderr: child.stderr() };
+  } finally {
+    await child.kill();
+  }
+}
+
+/** Creates a tenant with the keys CLI against `databaseUrl` and returns its API key. */
+export async function createKey(databaseUrl: string, tenant: string): Promise<string> {
+  const result = await runTs(['src/cli/keys.ts', 'create', '--tenant', tenant], {
+    DATABASE_URL: databaseUrl,
+    NODE_ENV: 'production',
+  });
+  const key = /^api_key (sk_test_[0-9a-f]{60})$/m.exec(result.stdout)?.[1];
+  if (result.code !== 0 || key === undefined) {
+    throw new Error(`keys CLI failed (${result.code}):\n${result.stdout}\n${result.stderr}`);
+  }
+  return key;
+}
+
+export interface HttpResult {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** One request on a NEW connection (no keep-alive), bounded by `timeoutMs`. */
+export async function httpRequest(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  timeoutMs = 5_000,
+): Promise<HttpResult> {
+  const agent = new Agent({ keepAlive: false });
+  try {
+    return await new Promise<HttpResult>((resolve, reject) => {
+      const req = request(
+        url,
+        { method: options.method ?? 'GET', headers: options.headers, agent, timeout: timeoutMs },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`${url} did not answer in ${timeoutMs} ms`)));
+      req.on('error', reject);
+      req.end(options.body);
+    });
+  } finally {
+    agent.destroy();
+  }
+}
