@@ -65,7 +65,9 @@ export async function buildApp(
     keepAliveTimeout: config.keepAliveTimeoutMs,
     handlerTimeout: config.handlerTimeoutMs,
     trustProxy: config.trustProxy,
-    return503OnClosing: true,
+    // Requests that still arrive on open keep-alive sockets while closing are served (and told
+    // Connection: close) instead of getting Fastify's own non-problem 503.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     exposeHeadRoutes: true,
     clientErrorHandler: createClientErrorHandler(config.publicBaseUrl),

@@ -21,7 +21,8 @@ interface Document {
   security: unknown[];
 }
 
-const hasExample = (media: MediaType | undefined) => media !== undefined && (media.example !== undefined || media.examples !== undefined);
+const hasExample = (media: MediaType | undefined) =>
+  media !== undefined && (media.example !== undefined || media.examples !== undefined);
 
 describe('OpenAPI document and reference page', () => {
   let t: TestApp;
@@ -36,26 +37,46 @@ describe('OpenAPI document and reference page', () => {
   afterAll(() => t.close());
 
   const operations = () =>
-    Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, op })));
+    Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, op })),
+    );
 
   it('is OpenAPI 3.1 with bearer security and the shared Problem schema', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.security).toEqual([{ apiKey: [] }]);
-    expect(doc.components.schemas.Problem).toMatchObject({ type: 'object', required: expect.arrayContaining(['type', 'title', 'status', 'code', 'request_id']) });
-    expect(Object.keys(doc.paths).sort()).toEqual(['/livez', '/readyz', '/v1/orders', '/v1/orders/{id}', '/v1/orders/{id}/cancel', '/v1/users', '/v1/users/{id}']);
+    expect(doc.components.schemas.Problem).toMatchObject({
+      type: 'object',
+      required: expect.arrayContaining(['type', 'title', 'status', 'code', 'request_id']),
+    });
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/livez',
+      '/readyz',
+      '/v1/orders',
+      '/v1/orders/{id}',
+      '/v1/orders/{id}/cancel',
+      '/v1/users',
+      '/v1/users/{id}',
+    ]);
   });
 
   it('every operation has an id, a summary, request and response examples', () => {
     for (const { name, op } of operations()) {
       expect(op.operationId, name).toMatch(/^[a-z][A-Za-z]+$/);
       expect(op.summary, name).toBeTruthy();
-      if (op.requestBody && !name.endsWith('/cancel')) expect(hasExample(op.requestBody.content['application/json']), `${name} request example`).toBe(true);
+      if (op.requestBody && !name.endsWith('/cancel'))
+        expect(
+          hasExample(op.requestBody.content['application/json']),
+          `${name} request example`,
+        ).toBe(true);
       const success = Object.entries(op.responses).filter(([status]) => status.startsWith('2'));
       expect(success.length, name).toBeGreaterThan(0);
       for (const [status, response] of success) {
         if (status === '204') continue;
-        expect(hasExample(response.content?.['application/json']), `${name} ${status} example`).toBe(true);
+        expect(
+          hasExample(response.content?.['application/json']),
+          `${name} ${status} example`,
+        ).toBe(true);
       }
     }
   });
@@ -63,7 +84,10 @@ describe('OpenAPI document and reference page', () => {
   it('every /v1 operation documents its errors as problem+json with an example, including 401 and 500', () => {
     for (const { name, op } of operations().filter(({ name }) => name.includes(' /v1/'))) {
       const errors = Object.entries(op.responses).filter(([status]) => Number(status) >= 400);
-      expect(errors.map(([status]) => status), name).toEqual(expect.arrayContaining(['400', '401', '500']));
+      expect(
+        errors.map(([status]) => status),
+        name,
+      ).toEqual(expect.arrayContaining(['400', '401', '500']));
       for (const [status, response] of errors) {
         const media = response.content?.['application/problem+json'];
         expect(media?.schema?.$ref, `${name} ${status}`).toBe('#/components/schemas/Problem');
@@ -75,7 +99,10 @@ describe('OpenAPI document and reference page', () => {
 
   it('documents strict inputs: bounded strings and no unknown fields', () => {
     const createUser = doc.paths['/v1/users']!.post!;
-    const schema = createUser.requestBody!.content['application/json']!.schema as { additionalProperties: boolean; properties: Record<string, { maxLength?: number }> };
+    const schema = createUser.requestBody!.content['application/json']!.schema as {
+      additionalProperties: boolean;
+      properties: Record<string, { maxLength?: number }>;
+    };
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties.email!.maxLength).toBe(254);
     expect(doc.paths['/livez']!.get!.security).toEqual([]);
@@ -94,7 +121,10 @@ describe('OpenAPI document and reference page', () => {
       const url = new URL(asset, 'http://local/docs/').pathname;
       expect((await t.app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
     }
-    const initializer = await t.app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' });
+    const initializer = await t.app.inject({
+      method: 'GET',
+      url: '/docs/static/swagger-initializer.js',
+    });
     expect(initializer.body).toContain('/v1/openapi.json');
   });
 });

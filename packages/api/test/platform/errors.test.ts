@@ -1,6 +1,8 @@
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
 import { problemCatalogue } from '../../src/platform/errors/catalogue.js';
 import { createTestTenant, startApp, type Tenant, type TestApp } from '../support/app.js';
 import { call, expectProblem } from '../support/http.js';
@@ -131,6 +133,28 @@ describe('errors are problem+json everywhere', () => {
       expect(errorLine?.request_id).toBe(response.headers['x-request-id']);
     } finally {
       await local.close();
+    }
+  });
+
+  it('a database outage is 503 service_unavailable with Retry-After, not a 500', async () => {
+    // A PostgreSQL URL whose port refuses connections: a real driver error, no server needed.
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+      DB_STATEMENT_TIMEOUT_MS: '1000',
+    });
+    const app = await buildApp(config);
+    try {
+      const response = await call(app, 'GET', '/v1/users', {
+        headers: { authorization: `Bearer sk_test_${'a'.repeat(60)}` },
+      });
+      expectProblem(response, 503, 'service_unavailable');
+      expect(response.headers['retry-after']).toBe('1');
+      const ready = await call(app, 'GET', '/readyz');
+      expect(ready.statusCode).toBe(503);
+    } finally {
+      await app.close();
     }
   });
 

@@ -88,6 +88,7 @@ describe('request ids and the access log', () => {
       'content-security-policy': expect.stringContaining("default-src 'none'"),
       'strict-transport-security': expect.stringContaining('max-age='),
       'referrer-policy': 'no-referrer',
+      'x-frame-options': 'DENY',
       'cache-control': 'private, no-cache',
     });
     expect(response.headers['x-powered-by']).toBeUndefined();

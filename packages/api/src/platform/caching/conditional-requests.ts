@@ -54,7 +54,8 @@ async function conditionalRequestsPlugin(app: FastifyInstance) {
       reply.code(304);
       reply.removeHeader('content-type');
       reply.removeHeader('content-length');
-      return '';
+      // A null payload makes Fastify send no Content-Length, as RFC 9110 §8.6 wants for a 304.
+      return null;
     }
     return payload;
   });

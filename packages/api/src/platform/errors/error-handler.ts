@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
+import { isDatabaseUnavailable } from '../../db/errors.js';
 import { ApiError } from './api-error.js';
 import type { ProblemCode } from './catalogue.js';
 import { buildProblem, sendProblem } from './problem.js';
@@ -91,6 +92,19 @@ export function createErrorResponder(publicBaseUrl: string) {
       return sendProblem(
         reply,
         buildProblem(publicBaseUrl, request, 'bad_request', 'The request could not be processed.'),
+      );
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error, event: 'db.unavailable' }, 'database unavailable');
+      reply.header('retry-after', RETRY_AFTER_SECONDS);
+      return sendProblem(
+        reply,
+        buildProblem(
+          publicBaseUrl,
+          request,
+          'service_unavailable',
+          'The service cannot reach its database right now. Retry shortly.',
+        ),
       );
     }
     request.log.error({ err: error }, 'unhandled error');

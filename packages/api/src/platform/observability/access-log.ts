@@ -19,7 +19,9 @@ async function accessLogPlugin(app: FastifyInstance) {
       duration_ms: Math.round(reply.elapsedTime * 100) / 100,
       tenant: request.auth?.accountId,
     };
-    if (status >= 500) request.log.error(line, 'request completed');
+    // 503 is a planned refusal (draining, dependency down): a warning; other 5xx are our bugs.
+    if (status === 503) request.log.warn(line, 'request completed');
+    else if (status >= 500) request.log.error(line, 'request completed');
     else request.log.info(line, 'request completed');
   });
 }
