@@ -1,9 +1,18 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RouteOptions,
+} from 'fastify';
 import type { LogEvent } from 'kysely';
 import { pino, type DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import { openDatabase, type Db } from './db/database.js';
-import { requireApiKey } from './platform/auth/authenticate.js';
+import { requireAuthentication } from './platform/auth/authenticate.js';
+import { createJwtVerifier } from './platform/auth/jwt-verifier.js';
+import { createKeyVerifier, type KeyVerifier } from './platform/auth/key-verifier.js';
+import { registerApiKeyRoutes } from './modules/api-keys/routes.js';
+import { createApiKeysService } from './modules/api-keys/service.js';
 import { conditionalRequests } from './platform/caching/conditional-requests.js';
 import { createErrorResponder, errorHandler } from './platform/errors/error-handler.js';
 import { registerProblemPages } from './platform/errors/problem-pages.js';
@@ -12,9 +21,14 @@ import { accessLog } from './platform/observability/access-log.js';
 import { loggerOptions } from './platform/observability/logger.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './platform/observability/request-id.js';
 import { registerDocumentation } from './platform/openapi/documentation.js';
+import { createRateLimits } from './platform/rate-limit/plugin.js';
+import type { RateLimitStore } from './platform/rate-limit/store.js';
 import { createClientErrorHandler } from './platform/security/client-errors.js';
 import { jsonOnly } from './platform/security/content-type.js';
 import { securityHeaders } from './platform/security/headers.js';
+import { registerProtection } from './platform/security/protection.js';
+import { createQuerystringParser } from './platform/security/query-limits.js';
+import { transportOptions } from './platform/security/transport.js';
 import { createValidatorCompiler } from './platform/validation/compilers.js';
 import { emptyBodyAsObject } from './platform/validation/empty-body.js';
 import { registerOrderRoutes } from './modules/orders/routes.js';
@@ -32,12 +46,18 @@ export interface AppOverrides {
   onQuery?: (event: LogEvent) => void;
   /** Where log lines go instead of stdout (tests read them). */
   logStream?: DestinationStream;
+  /** Observe every route as it is registered (tests enumerate them to prove each is protected). */
+  onRoute?: (route: RouteOptions) => void;
+  /** Rate-limit buckets (e.g. in memory with a test clock); the app then does not close them. */
+  rateLimitStore?: RateLimitStore;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The database the app uses; closed with the app unless it was passed in. */
     db: Db;
+    /** API key verification (cache, invalidation, buffered last-used times). */
+    apiKeys: KeyVerifier;
     /** Lifecycle state; `draining` turns readiness to 503 during shutdown. */
     lifecycle: { draining: boolean };
   }
@@ -65,6 +85,8 @@ export async function buildApp(
     keepAliveTimeout: config.keepAliveTimeoutMs,
     handlerTimeout: config.handlerTimeoutMs,
     trustProxy: config.trustProxy,
+    // HTTPS when TLS_CERT_FILE/TLS_KEY_FILE are set, else HTTP; MAX_HEADER_BYTES either way.
+    ...transportOptions(config),
     // Requests that still arrive on open keep-alive sockets while closing are served (and told
     // Connection: close) instead of getting Fastify's own non-problem 503.
     return503OnClosing: false,
@@ -76,10 +98,15 @@ export async function buildApp(
       reply.header(REQUEST_ID_HEADER, request.id);
       void respondToError(error, request, reply);
     },
-    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 128 },
+    routerOptions: {
+      ignoreTrailingSlash: false,
+      maxParamLength: 128,
+      querystringParser: createQuerystringParser(config.limits.maxQueryParams),
+    },
   });
   app.server.headersTimeout = config.headersTimeoutMs;
   app.setValidatorCompiler(createValidatorCompiler());
+  if (overrides.onRoute) app.addHook('onRoute', overrides.onRoute);
 
   const ownsDb = overrides.db === undefined;
   const db =
@@ -92,7 +119,23 @@ export async function buildApp(
     });
   app.decorate('db', db);
   app.decorate('lifecycle', { draining: false });
-  if (ownsDb) app.addHook('onClose', async () => db.close());
+  const keys = createKeyVerifier({ db: db.kysely, ...config.apiKeys });
+  const jwt = config.jwt ? createJwtVerifier({ db: db.kysely, ...config.jwt }) : undefined;
+  const flushTimer = setInterval(() => {
+    keys
+      .flushLastUsed()
+      .catch((error: unknown) => app.log.warn({ err: error }, 'last-used flush failed'));
+  }, config.apiKeys.lastUsedFlushMs);
+  flushTimer.unref();
+  app.decorate('apiKeys', keys);
+  app.addHook('onClose', async () => {
+    clearInterval(flushTimer);
+    // Buffered last-used times are written before the database goes away.
+    await keys
+      .flushLastUsed()
+      .catch((error: unknown) => app.log.warn({ err: error }, 'last-used flush failed'));
+    if (ownsDb) await db.close();
+  });
   // While draining, every response closes its connection: a keep-alive socket whose request was
   // in flight would otherwise idle until KEEP_ALIVE_TIMEOUT_MS and hold server.close() open.
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -103,6 +146,16 @@ export async function buildApp(
   await app.register(errorHandler, { publicBaseUrl: config.publicBaseUrl });
   await app.register(accessLog);
   await app.register(securityHeaders);
+  await registerProtection(app, config);
+  // Health probes are polled by orchestrators and must answer even when Redis does not.
+  const rateLimits = createRateLimits({
+    settings: config.rateLimit,
+    redis: config.redis,
+    store: overrides.rateLimitStore,
+    exemptRoutes: ['/livez', '/readyz'],
+    log: logger,
+  });
+  await app.register(rateLimits.plugin);
   await app.register(jsonOnly);
   await app.register(emptyBodyAsObject);
   await app.register(conditionalRequests);
@@ -115,9 +168,15 @@ export async function buildApp(
   });
   registerProblemPages(app);
 
-  // Everything registered in this context requires an API key.
+  // Everything registered in this context requires an API key or access token, and a scope.
   await app.register(async (authenticated) => {
-    requireApiKey(authenticated, { db: db.kysely });
+    rateLimits.beforeAuthentication(authenticated);
+    requireAuthentication(authenticated, { keys, jwt });
+    rateLimits.afterAuthentication(authenticated);
+    registerApiKeyRoutes(authenticated, {
+      apiKeys: createApiKeysService({ db: db.kysely, keys }),
+      publicBaseUrl: config.publicBaseUrl,
+    });
     registerUserRoutes(authenticated, {
       users: createUsersService({ db: db.kysely }),
       publicBaseUrl: config.publicBaseUrl,

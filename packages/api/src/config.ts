@@ -1,13 +1,18 @@
+import { isIP } from 'node:net';
+import { isPostgresUrl } from './db/url.js';
 /**
  * One typed, validated configuration object, read from the environment once at start.
  * Every variable is documented in README.md ("Configuration"); a bad value fails fast and names
  * the variable, so a misconfigured deploy never starts half-working.
  */
 
+import { loadSecurityConfig, type SecurityConfig } from './security-config.js';
+
 export type Environment = 'development' | 'test' | 'production';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface Config {
+/** The TLS, CORS, request-limit and load-shedding fields live in security-config.ts. */
+export interface Config extends SecurityConfig {
   /** NODE_ENV: development enables the demo tenant and pretty logs on a TTY. */
   env: Environment;
   /** HOST: interface to bind; loopback by default so nothing is exposed by accident. */
@@ -44,6 +49,68 @@ export interface Config {
   trustProxy: boolean | string;
   /** SEED_DEMO_TENANT: on first start with an empty database, create a demo tenant and print a key. */
   seedDemoTenant: boolean;
+  /** API key verification cache and last-used bookkeeping. */
+  apiKeys: {
+    /** API_KEY_CACHE_TTL_MS: how long a key row is trusted without re-reading it (bounds revocation lag on other nodes). */
+    cacheTtlMs: number;
+    /** API_KEY_CACHE_MAX: most key rows cached per process. */
+    cacheMax: number;
+    /** API_KEY_LAST_USED_FLUSH_MS: interval at which last-used times are written, in one batch. */
+    lastUsedFlushMs: number;
+  };
+  /** OAuth2/OIDC access tokens; undefined unless JWT_JWKS_URL is set. */
+  jwt?: JwtConfig;
+  /** REDIS_URL: shared state for N instances (rate limits); undefined keeps it in memory. */
+  redis?: RedisConfig;
+  /** Rate-limit policies and how a store outage is handled (README "Rate limits"). */
+  rateLimit: RateLimitConfig;
+}
+
+export interface RedisConfig {
+  /** REDIS_URL: `redis://` or `rediss://` (TLS) URL. */
+  url: string;
+  /** REDIS_COMMAND_TIMEOUT_MS: upper bound for one Redis command, so a sick Redis cannot stall requests. */
+  commandTimeoutMs: number;
+}
+
+/** One GCRA policy: `quota` requests per `windowSeconds`, in bursts of up to `quota`. */
+export interface RateLimitPolicyConfig {
+  quota: number;
+  windowSeconds: number;
+}
+
+export interface RateLimitConfig {
+  /** RATE_LIMIT_API_KEY_QUOTA / _WINDOW_SECONDS: all requests of one API key or token. */
+  apiKey: RateLimitPolicyConfig;
+  /** RATE_LIMIT_WRITE_QUOTA / _WINDOW_SECONDS: POST, PUT, PATCH and DELETE of one key, on top. */
+  writes: RateLimitPolicyConfig;
+  /** RATE_LIMIT_IP_QUOTA / _WINDOW_SECONDS: unauthenticated requests (public routes) per client address. */
+  ip: RateLimitPolicyConfig;
+  /** RATE_LIMIT_AUTH_FAILURE_QUOTA / _WINDOW_SECONDS: 401s per client address before its authenticated requests get 429. */
+  authFailures: RateLimitPolicyConfig;
+  /** RATE_LIMIT_ON_STORE_ERROR: when the store cannot answer, allow (`open`) or answer 503 (`closed`). */
+  onStoreError: 'open' | 'closed';
+  /** RATE_LIMIT_REDIS_PREFIX: prefix of every rate-limit key in Redis. */
+  redisPrefix: string;
+}
+
+export interface JwtConfig {
+  /** JWT_JWKS_URL: the identity provider's JWKS endpoint. */
+  jwksUrl: string;
+  /** JWT_ISSUER: required `iss`. */
+  issuer: string;
+  /** JWT_AUDIENCE: required `aud`. */
+  audience: string;
+  /** JWT_TENANT_CLAIM: claim holding the account id (`acct_…`). */
+  tenantClaim: string;
+  /** JWT_SCOPE_CLAIM: claim holding the scopes (space-separated string or array). */
+  scopeClaim: string;
+  /** JWT_CLOCK_SKEW_SECONDS: tolerance for exp/nbf/iat. */
+  clockSkewSeconds: number;
+  /** JWT_ALGORITHMS: accepted asymmetric algorithms. */
+  algorithms: string[];
+  /** JWT_JWKS_COOLDOWN_MS: minimum time between JWKS refetches on an unknown kid. */
+  jwksCooldownMs: number;
 }
 
 /** Thrown when an environment variable is missing or malformed; the message names it. */
@@ -59,12 +126,18 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-function read(env: Env, name: string): string | undefined {
+export function read(env: Env, name: string): string | undefined {
   const value = env[name];
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+export function integer(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = read(env, name);
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
@@ -108,7 +181,7 @@ function httpUrl(env: Env, name: string, fallback: string): string {
 
 function databaseUrl(env: Env): string {
   const raw = read(env, 'DATABASE_URL') ?? 'sqlite:./data/steadfast.db';
-  if (/^postgres(ql)?:\/\//.test(raw)) {
+  if (isPostgresUrl(raw)) {
     try {
       new URL(raw);
     } catch {
@@ -126,11 +199,89 @@ function trustProxy(env: Env): boolean | string {
   const raw = read(env, 'TRUST_PROXY');
   if (raw === undefined || raw === 'false') return false;
   if (raw === 'true') return true;
-  if (/^[0-9a-f.:/, ]+$/i.test(raw) && /[.:]/.test(raw)) return raw;
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const valid = entries.every((entry) => {
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    if (family === 0 || extra !== undefined) return false;
+    if (prefix === undefined) return true;
+    return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+  });
+  if (valid) return entries.join(',');
   throw new ConfigError(
     'TRUST_PROXY',
     `must be true, false or a comma-separated IP/CIDR list, got "${raw}"`,
   );
+}
+
+const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$|^ES256K$/;
+
+function jwtConfig(env: Env): JwtConfig | undefined {
+  const jwksUrl = read(env, 'JWT_JWKS_URL');
+  if (jwksUrl === undefined) return undefined;
+  httpUrl(env, 'JWT_JWKS_URL', jwksUrl);
+  const required = (name: string) => {
+    const value = read(env, name);
+    if (value === undefined) throw new ConfigError(name, 'is required when JWT_JWKS_URL is set');
+    return value;
+  };
+  const algorithms = (read(env, 'JWT_ALGORITHMS') ?? 'RS256,PS256,ES256,EdDSA')
+    .split(',')
+    .map((a) => a.trim());
+  const symmetric = algorithms.find((a) => !ASYMMETRIC.test(a));
+  if (symmetric !== undefined) {
+    // HS*/none would let anyone holding the public key (or no key) mint tokens.
+    throw new ConfigError(
+      'JWT_ALGORITHMS',
+      `must list asymmetric algorithms only, got "${symmetric}"`,
+    );
+  }
+  return {
+    jwksUrl,
+    issuer: required('JWT_ISSUER'),
+    audience: required('JWT_AUDIENCE'),
+    tenantClaim: read(env, 'JWT_TENANT_CLAIM') ?? 'tenant_id',
+    scopeClaim: read(env, 'JWT_SCOPE_CLAIM') ?? 'scope',
+    clockSkewSeconds: integer(env, 'JWT_CLOCK_SKEW_SECONDS', 30, 0, 300),
+    algorithms,
+    jwksCooldownMs: integer(env, 'JWT_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
+  };
+}
+
+function redisConfig(env: Env): RedisConfig | undefined {
+  const url = read(env, 'REDIS_URL');
+  if (url === undefined) return undefined;
+  let valid = /^rediss?:\/\//.test(url);
+  try {
+    new URL(url);
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
+  return { url, commandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 250, 10, 10_000) };
+}
+
+function rateLimitPolicy(env: Env, name: string, quota: number, windowSeconds: number) {
+  return {
+    quota: integer(env, `RATE_LIMIT_${name}_QUOTA`, quota, 1, 1_000_000),
+    windowSeconds: integer(env, `RATE_LIMIT_${name}_WINDOW_SECONDS`, windowSeconds, 1, 86_400),
+  };
+}
+
+function rateLimitConfig(env: Env): RateLimitConfig {
+  const redisPrefix = read(env, 'RATE_LIMIT_REDIS_PREFIX') ?? 'steadfast:rl:';
+  // Braces would change the Redis Cluster hash tag that keeps a subject's buckets in one slot.
+  if (!/^[\w:.-]{1,64}$/.test(redisPrefix)) {
+    throw new ConfigError('RATE_LIMIT_REDIS_PREFIX', 'must be 1-64 of A-Z a-z 0-9 _ : . -');
+  }
+  return {
+    apiKey: rateLimitPolicy(env, 'API_KEY', 1200, 60),
+    writes: rateLimitPolicy(env, 'WRITE', 300, 60),
+    ip: rateLimitPolicy(env, 'IP', 300, 60),
+    authFailures: rateLimitPolicy(env, 'AUTH_FAILURE', 50, 300),
+    onStoreError: oneOf(env, 'RATE_LIMIT_ON_STORE_ERROR', 'open', ['open', 'closed']),
+    redisPrefix,
+  };
 }
 
 /** Builds the configuration from an environment (process.env by default); throws ConfigError. */
@@ -147,14 +298,16 @@ export function loadConfig(env: Env = process.env): Config {
   if (headersTimeoutMs > requestTimeoutMs) {
     throw new ConfigError('HEADERS_TIMEOUT_MS', 'must not exceed REQUEST_TIMEOUT_MS');
   }
+  const security = loadSecurityConfig(env);
   return {
+    ...security,
     env: nodeEnv,
     host,
     port,
     publicBaseUrl: httpUrl(
       env,
       'PUBLIC_BASE_URL',
-      `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      `${security.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     ),
     databaseUrl: databaseUrl(env),
     dbPoolMax: integer(env, 'DB_POOL_MAX', 10, 1, 500),
@@ -184,5 +337,13 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     trustProxy: trustProxy(env),
     seedDemoTenant: boolean(env, 'SEED_DEMO_TENANT', nodeEnv === 'development'),
+    apiKeys: {
+      cacheTtlMs: integer(env, 'API_KEY_CACHE_TTL_MS', 30_000, 0, 3_600_000),
+      cacheMax: integer(env, 'API_KEY_CACHE_MAX', 10_000, 1, 1_000_000),
+      lastUsedFlushMs: integer(env, 'API_KEY_LAST_USED_FLUSH_MS', 60_000, 100, 3_600_000),
+    },
+    jwt: jwtConfig(env),
+    redis: redisConfig(env),
+    rateLimit: rateLimitConfig(env),
   };
 }

@@ -78,6 +78,9 @@ async function main(): Promise<void> {
       body_limit_bytes: config.bodyLimitBytes,
       request_timeout_ms: config.requestTimeoutMs,
       keep_alive_timeout_ms: config.keepAliveTimeoutMs,
+      // Whether TLS is on, never the certificate or key themselves.
+      tls: config.tls !== undefined,
+      cors_origins: config.corsAllowedOrigins,
     },
     'listening',
   );

@@ -4,6 +4,9 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { isPostgresUrl } from './url.js';
+
+export { isPostgresUrl };
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -58,7 +61,7 @@ function sqlite(options: DbOptions): Kysely<Database> {
 
 /** Opens PostgreSQL for a postgres:// URL, otherwise a SQLite file (WAL, foreign keys, busy timeout). */
 export function openDatabase(options: DbOptions): Db {
-  const dialect: Dialect = /^postgres(ql)?:\/\//.test(options.url) ? 'postgres' : 'sqlite';
+  const dialect: Dialect = isPostgresUrl(options.url) ? 'postgres' : 'sqlite';
   const kysely = dialect === 'postgres' ? postgres(options) : sqlite(options);
   return {
     kysely,

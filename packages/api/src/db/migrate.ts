@@ -1,12 +1,16 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './database.js';
 import { initial } from './migrations/0001-initial.js';
+import { apiKeyScopes } from './migrations/0002-api-key-scopes.js';
 
 /** The ordered migrations; names sort in application order. One set serves both dialects. */
 function migrationProvider(db: Db): MigrationProvider {
   return {
     getMigrations(): Promise<Record<string, Migration>> {
-      return Promise.resolve({ '0001-initial': initial(db.dialect) });
+      return Promise.resolve({
+        '0001-initial': initial(db.dialect),
+        '0002-api-key-scopes': apiKeyScopes(),
+      });
     },
   };
 }

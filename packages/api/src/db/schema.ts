@@ -20,6 +20,8 @@ export interface ApiKeysTable {
   secret_hash: string;
   mode: 'live' | 'test';
   name: string;
+  /** Space-separated scopes (platform/auth/scopes.ts). */
+  scopes: Generated<string>;
   created_at: Timestamp;
   expires_at: Timestamp | null;
   revoked_at: Timestamp | null;

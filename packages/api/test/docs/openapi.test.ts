@@ -44,6 +44,11 @@ describe('OpenAPI document and reference page', () => {
   it('is OpenAPI 3.1 with bearer security and the shared Problem schema', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.components.securitySchemes.accessToken).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+    });
     expect(doc.security).toEqual([{ apiKey: [] }]);
     expect(doc.components.schemas.Problem).toMatchObject({
       type: 'object',
@@ -52,6 +57,8 @@ describe('OpenAPI document and reference page', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/livez',
       '/readyz',
+      '/v1/api_keys',
+      '/v1/api_keys/{id}/revoke',
       '/v1/orders',
       '/v1/orders/{id}',
       '/v1/orders/{id}/cancel',
@@ -64,7 +71,7 @@ describe('OpenAPI document and reference page', () => {
     for (const { name, op } of operations()) {
       expect(op.operationId, name).toMatch(/^[a-z][A-Za-z]+$/);
       expect(op.summary, name).toBeTruthy();
-      if (op.requestBody && !name.endsWith('/cancel'))
+      if (op.requestBody)
         expect(
           hasExample(op.requestBody.content['application/json']),
           `${name} request example`,
@@ -81,13 +88,24 @@ describe('OpenAPI document and reference page', () => {
     }
   });
 
+  it('every /v1 operation declares exactly one scope, for API keys and access tokens alike', () => {
+    for (const { name, op } of operations().filter(({ name }) => name.includes(' /v1/'))) {
+      const [keyRequirement, tokenRequirement] = op.security as Record<string, string[]>[];
+      expect(keyRequirement?.apiKey, name).toHaveLength(1);
+      expect(tokenRequirement?.accessToken, name).toEqual(keyRequirement?.apiKey);
+      expect((op as { description?: string }).description, name).toContain(
+        `Requires scope \`${keyRequirement!.apiKey![0]}\``,
+      );
+    }
+  });
+
   it('every /v1 operation documents its errors as problem+json with an example, including 401 and 500', () => {
     for (const { name, op } of operations().filter(({ name }) => name.includes(' /v1/'))) {
       const errors = Object.entries(op.responses).filter(([status]) => Number(status) >= 400);
       expect(
         errors.map(([status]) => status),
         name,
-      ).toEqual(expect.arrayContaining(['400', '401', '500']));
+      ).toEqual(expect.arrayContaining(['400', '401', '403', '500', '503']));
       for (const [status, response] of errors) {
         const media = response.content?.['application/problem+json'];
         expect(media?.schema?.$ref, `${name} ${status}`).toBe('#/components/schemas/Problem');

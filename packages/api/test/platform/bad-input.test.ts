@@ -13,6 +13,9 @@ import { seedOrder, seedUser } from '../support/seed.js';
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 interface Ids {
+  /** A key of the tenant that is not the one the requests authenticate with. */
+  keyId: string;
+  foreignKeyId: string;
   userId: string;
   orderId: string;
   foreignUserId: string;
@@ -142,12 +145,65 @@ const routes: RouteCase[] = [
     oversized: (ids) => ({ url: `/v1/orders/${ids.orderId}/cancel`, body: bigBody({}) }),
     foreign: (ids) => ({ url: `/v1/orders/${ids.foreignOrderId}/cancel`, status: 404 }),
   },
+  {
+    method: 'POST',
+    template: '/v1/api_keys',
+    url: () => '/v1/api_keys',
+    body: () => ({ name: 'ci' }),
+    wrongType: () => ({ url: '/v1/api_keys', body: { name: 'ci', scopes: 'users:read' } }),
+    unknownField: () => ({ url: '/v1/api_keys', body: { name: 'ci', admin: true } }),
+    oversized: () => ({ url: '/v1/api_keys', body: bigBody({ name: 'ci' }) }),
+  },
+  {
+    method: 'GET',
+    template: '/v1/api_keys',
+    url: () => '/v1/api_keys',
+    wrongType: () => ({ url: '/v1/api_keys?limit=all' }),
+    unknownField: () => ({ url: '/v1/api_keys?include=secret' }),
+    oversized: () => ({ url: `/v1/api_keys?starting_after=${'a'.repeat(300)}` }),
+  },
+  {
+    method: 'POST',
+    template: '/v1/api_keys/{id}/revoke',
+    url: (ids) => `/v1/api_keys/${ids.keyId}/revoke`,
+    body: () => ({}),
+    wrongType: (ids) => ({ url: `/v1/api_keys/${ids.keyId}/revoke`, body: 'null' }),
+    unknownField: (ids) => ({
+      url: `/v1/api_keys/${ids.keyId}/revoke`,
+      body: { reason: 'leaked' },
+    }),
+    oversized: (ids) => ({ url: `/v1/api_keys/${ids.keyId}/revoke`, body: bigBody({}) }),
+    foreign: (ids) => ({ url: `/v1/api_keys/${ids.foreignKeyId}/revoke`, status: 404 }),
+  },
 ];
 
 describe.each(stores)('bad input on every route is a 4xx problem, never a 500 (%s)', (store) => {
   let t: TestApp;
   let tenant: Tenant;
   let ids: Ids;
+  let otherAccountId: string;
+
+  /** Everything the other tenant owns: no request of this tenant may change any of it. */
+  const foreignRows = async () => ({
+    users: await t.db.kysely
+      .selectFrom('users')
+      .selectAll()
+      .where('account_id', '=', otherAccountId)
+      .orderBy('id')
+      .execute(),
+    orders: await t.db.kysely
+      .selectFrom('orders')
+      .selectAll()
+      .where('account_id', '=', otherAccountId)
+      .orderBy('id')
+      .execute(),
+    keys: await t.db.kysely
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('account_id', '=', otherAccountId)
+      .orderBy('id')
+      .execute(),
+  });
 
   beforeAll(async () => {
     t = await startApp(store);
@@ -155,7 +211,14 @@ describe.each(stores)('bad input on every route is a 4xx problem, never a 500 (%
     const other = await createTestTenant(t, 'other');
     const userId = await seedUser(t, tenant);
     const foreignUserId = await seedUser(t, other);
+    const keyOf = async (owner: Tenant) =>
+      (await call(t.app, 'POST', '/v1/api_keys', { tenant: owner, body: { name: 'spare' } })).json<{
+        id: string;
+      }>().id;
+    otherAccountId = other.accountId;
     ids = {
+      keyId: await keyOf(tenant),
+      foreignKeyId: await keyOf(other),
       userId,
       orderId: (await seedOrder(t, tenant, userId)).id,
       foreignUserId,
@@ -237,23 +300,43 @@ describe.each(stores)('bad input on every route is a 4xx problem, never a 500 (%
       if (route.foreign) {
         it("another tenant's id → same answer as a missing one, nothing changed", async () => {
           const foreign = route.foreign!(ids);
-          const before = await t.db.kysely
-            .selectFrom('orders')
-            .selectAll()
-            .where('id', '=', ids.foreignOrderId)
-            .executeTakeFirst();
+          const before = await foreignRows();
           const response = await send(foreign);
-          expect(response.statusCode).toBe(foreign.status);
-          expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-          expect(
-            await t.db.kysely
-              .selectFrom('orders')
-              .selectAll()
-              .where('id', '=', ids.foreignOrderId)
-              .executeTakeFirst(),
-          ).toEqual(before);
+          expectProblem(
+            response,
+            foreign.status,
+            foreign.status === 404 ? 'not_found' : 'validation_failed',
+          );
+          expect(await foreignRows()).toEqual(before);
         });
       }
     },
   );
+});
+
+// Regression: PostgreSQL cannot store NUL in text, so this was a 500 there and a 201 on SQLite.
+describe.each(stores)('NUL characters in free text are refused on every store (%s)', (store) => {
+  it('answers 400 validation_failed for user, order item and API key names', async () => {
+    const t = await startApp(store);
+    try {
+      const tenant = await createTestTenant(t);
+      const userId = await seedUser(t, tenant);
+      const cases = [
+        call(t.app, 'POST', '/v1/users', {
+          tenant,
+          body: { email: uniqueEmail(), name: 'a\u0000b' },
+        }),
+        call(t.app, 'PATCH', `/v1/users/${userId}`, { tenant, body: { name: 'a\u0000b' } }),
+        call(t.app, 'POST', '/v1/orders', {
+          tenant,
+          body: { user_id: userId, currency: 'EUR', items: [{ ...item, name: 'a\u0000b' }] },
+        }),
+        call(t.app, 'POST', '/v1/api_keys', { tenant, body: { name: 'a\u0000b' } }),
+      ];
+      for (const response of await Promise.all(cases))
+        expectProblem(response, 400, 'validation_failed');
+    } finally {
+      await t.close();
+    }
+  });
 });

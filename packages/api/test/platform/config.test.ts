@@ -36,10 +36,19 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://localhost/db'],
     ['MIGRATE_ON_START', 'maybe'],
     ['TRUST_PROXY', 'everyone'],
+    ['TRUST_PROXY', 'dead.beef'],
+    ['TRUST_PROXY', '10.0.0.0/99'],
+    ['TRUST_PROXY', '1.2.3.4,:'],
   ])('rejects %s=%s and names the variable', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrowError(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrowError(
       new RegExp(`^Invalid configuration: ${variable} `),
+    );
+  });
+
+  it('accepts proxy IPs and CIDRs for TRUST_PROXY', () => {
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1' }).trustProxy).toBe(
+      '10.0.0.0/8,127.0.0.1,::1',
     );
   });
 

@@ -158,6 +158,25 @@ describe('errors are problem+json everywhere', () => {
     }
   });
 
+  it('a handler that outlives HANDLER_TIMEOUT_MS answers 503 handler_timeout with Retry-After', async () => {
+    const local = await startApp('sqlite', { HANDLER_TIMEOUT_MS: '200' }, (app) => {
+      app.get('/v1/slow', async (request) => {
+        // Cooperative cancellation: the handler stops when Fastify aborts the request.
+        await new Promise((resolve) =>
+          request.signal.addEventListener('abort', resolve, { once: true }),
+        );
+        return { done: true };
+      });
+    });
+    try {
+      const response = await call(local.app, 'GET', '/v1/slow');
+      expectProblem(response, 503, 'handler_timeout');
+      expect(response.headers['retry-after']).toBe('1');
+    } finally {
+      await local.close();
+    }
+  });
+
   it('every problem type URI resolves to a human page', async () => {
     for (const code of Object.keys(problemCatalogue)) {
       const response = await call(t.app, 'GET', `/problems/${code}`);
@@ -184,5 +203,13 @@ describe('errors are problem+json everywhere', () => {
     expect(raw).toMatch(/^HTTP\/1\.1 431 /);
     expect(raw).toMatch(/Content-Type: application\/problem\+json/);
     expect(raw).toContain('"code":"request_header_fields_too_large"');
+    const requestId = /X-Request-Id: (req_[0-9a-f]{32})/.exec(raw)?.[1];
+    expect(requestId).toBeDefined();
+    expect(raw).toContain(`"request_id":"${requestId}"`);
+    expect(
+      t.logs.some(
+        (line) => line.request_id === requestId && line.msg === 'unreadable HTTP request',
+      ),
+    ).toBe(true);
   });
 });

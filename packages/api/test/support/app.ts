@@ -3,16 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { buildApp, type AppOverrides } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { openDatabase, type Db } from '../../src/db/database.js';
+import { isPostgresUrl, openDatabase, type Db } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { createTenant } from '../../src/platform/auth/tenants.js';
 
 export type Store = 'sqlite' | 'postgres';
 
 /** The stores behavioural suites run against: SQLite always, PostgreSQL when DATABASE_URL is set. */
-export const stores: Store[] = /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '')
+export const stores: Store[] = isPostgresUrl(process.env.DATABASE_URL ?? '')
   ? ['sqlite', 'postgres']
   : ['sqlite'];
 
@@ -35,6 +35,8 @@ export async function startApp(
   env: Record<string, string> = {},
   /** Registers extra routes (e.g. one that throws) before the app is sealed. */
   beforeReady?: (app: FastifyInstance) => void,
+  /** Replaces what buildApp would build from config (e.g. a rate-limit store with a test clock). */
+  overrides: Omit<AppOverrides, 'db' | 'logStream'> = {},
 ): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'steadfast-test-'));
   const databaseUrl = store === 'postgres' ? process.env.DATABASE_URL! : join(dir, 'test.db');
@@ -65,7 +67,7 @@ export async function startApp(
       callback();
     },
   });
-  const app = await buildApp(config, { db, logStream });
+  const app = await buildApp(config, { ...overrides, db, logStream });
   beforeReady?.(app);
   await app.ready();
   return {

@@ -1,10 +1,10 @@
-import { openDatabase } from '../../src/db/database.js';
+import { isPostgresUrl, openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 
 /** Migrates PostgreSQL once per run, or says plainly that its suites are skipped. */
 export default async function setup(): Promise<void> {
   const url = process.env.DATABASE_URL;
-  if (!url || !/^postgres(ql)?:\/\//.test(url)) {
+  if (!url || !isPostgresUrl(url)) {
     process.stdout.write(
       '\n[steadfast] PostgreSQL suites SKIPPED: DATABASE_URL is not a postgres:// URL. ' +
         'Only SQLite runs. `bash .ci/run` starts PostgreSQL and sets it.\n\n',

@@ -1,9 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import { NoQuery } from '../../platform/validation/no-query.js';
+import { EmptyBody, NoQuery } from '../../platform/validation/empty-inputs.js';
 import { principalOf } from '../../platform/auth/authenticate.js';
-import { acceptedVersions, versionEtag } from '../../platform/caching/conditional-requests.js';
+import {
+  IfMatchHeader,
+  acceptedVersions,
+  withoutVersion,
+  versionEtag,
+} from '../../platform/caching/conditional-requests.js';
 import { problemResponses } from '../../platform/errors/problem-schema.js';
 import { idPattern } from '../../platform/ids/ids.js';
 import { decodeCursor } from '../../platform/pagination/cursor.js';
@@ -16,19 +20,9 @@ import {
   OrderList,
   OrderParams,
 } from './schemas.js';
-import type { Order as DomainOrder, OrdersService } from './service.js';
+import type { OrdersService } from './service.js';
 
-const IfMatch = Type.Object({
-  'if-match': Type.Optional(
-    Type.String({
-      maxLength: 512,
-      description: 'ETag from a previous read; 412 if the order changed since.',
-    }),
-  ),
-});
 const EXAMPLE_PATH = '/v1/orders/ord_01jdq41m2n3p4q5r6s7t8v9w0x';
-
-const present = ({ version: _version, ...order }: DomainOrder) => order;
 
 /** /v1/orders: HTTP only. */
 export function registerOrderRoutes(
@@ -42,6 +36,7 @@ export function registerOrderRoutes(
   r.post(
     '/v1/orders',
     {
+      config: { scope: 'orders:write' },
       schema: {
         operationId: 'createOrder',
         summary: 'Create an order',
@@ -55,6 +50,7 @@ export function registerOrderRoutes(
             'validation_failed',
             'malformed_json',
             'unauthenticated',
+            'insufficient_scope',
             'payload_too_large',
             'unsupported_media_type',
           ),
@@ -67,13 +63,14 @@ export function registerOrderRoutes(
         .code(201)
         .header('location', `${publicBaseUrl}/v1/orders/${order.id}`)
         .header('etag', versionEtag(order.version))
-        .send(present(order));
+        .send(withoutVersion(order));
     },
   );
 
   r.get(
     '/v1/orders',
     {
+      config: { scope: 'orders:read' },
       schema: {
         operationId: 'listOrders',
         summary: 'List orders with their items, newest first',
@@ -91,6 +88,7 @@ export function registerOrderRoutes(
             'validation_failed',
             'invalid_cursor',
             'unauthenticated',
+            'insufficient_scope',
           ),
         },
       },
@@ -105,13 +103,14 @@ export function registerOrderRoutes(
         afterId,
         limit,
       });
-      return sendPage(request, reply, publicBaseUrl, page, present);
+      return sendPage(request, reply, publicBaseUrl, page, withoutVersion);
     },
   );
 
   r.get(
     '/v1/orders/:id',
     {
+      config: { scope: 'orders:read' },
       schema: {
         operationId: 'getOrder',
         summary: 'Retrieve an order with its items',
@@ -120,19 +119,26 @@ export function registerOrderRoutes(
         querystring: NoQuery,
         response: {
           200: Order,
-          ...problemResponses(EXAMPLE_PATH, 'validation_failed', 'unauthenticated', 'not_found'),
+          ...problemResponses(
+            EXAMPLE_PATH,
+            'validation_failed',
+            'unauthenticated',
+            'insufficient_scope',
+            'not_found',
+          ),
         },
       },
     },
     async (request, reply) => {
       const order = await orders.get(principalOf(request).accountId, request.params.id);
-      return reply.header('etag', versionEtag(order.version)).send(present(order));
+      return reply.header('etag', versionEtag(order.version)).send(withoutVersion(order));
     },
   );
 
   r.post(
     '/v1/orders/:id/cancel',
     {
+      config: { scope: 'orders:write' },
       schema: {
         operationId: 'cancelOrder',
         summary: 'Cancel a pending order',
@@ -141,17 +147,18 @@ export function registerOrderRoutes(
         tags,
         params: OrderParams,
         querystring: NoQuery,
-        headers: IfMatch,
-        body: Type.Object(
-          {},
-          { additionalProperties: false, description: 'No fields; an empty body or `{}`.' },
-        ),
+        headers: IfMatchHeader,
+        body: EmptyBody,
         response: {
           200: { ...Order, description: 'The order, now `canceled`.' },
           ...problemResponses(
             EXAMPLE_PATH + '/cancel',
             'validation_failed',
+            'malformed_json',
+            'payload_too_large',
+            'unsupported_media_type',
             'unauthenticated',
+            'insufficient_scope',
             'not_found',
             'order_not_cancelable',
             'precondition_failed',
@@ -165,7 +172,7 @@ export function registerOrderRoutes(
         request.params.id,
         acceptedVersions(request.headers['if-match']),
       );
-      return reply.header('etag', versionEtag(order.version)).send(present(order));
+      return reply.header('etag', versionEtag(order.version)).send(withoutVersion(order));
     },
   );
 }

@@ -1,3 +1,4 @@
+import { Text } from '../../platform/validation/text.js';
 import { Type, type Static } from 'typebox';
 import { idPattern } from '../../platform/ids/ids.js';
 import { ListEnvelope, PageQuery } from '../../platform/pagination/page.js';
@@ -97,7 +98,7 @@ export const CreateOrderBody = Type.Object(
     items: Type.Array(
       Type.Object(
         {
-          name: Type.String({ minLength: 1, maxLength: 120 }),
+          name: Text({ minLength: 1, maxLength: 120 }),
           sku: Type.Optional(
             Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' }),
           ),

@@ -1,7 +1,13 @@
+import type { VersionPrecondition } from '../../platform/caching/conditional-requests.js';
 import type { Kysely } from 'kysely';
 import { isForeignKeyViolation, toIso } from '../../db/errors.js';
 import type { Database } from '../../db/schema.js';
-import { ApiError, notFound, preconditionFailed } from '../../platform/errors/api-error.js';
+import {
+  ApiError,
+  notFound,
+  preconditionFailed,
+  validationFailed,
+} from '../../platform/errors/api-error.js';
 import { newId } from '../../platform/ids/ids.js';
 import { pageFrom, type Page } from '../../platform/pagination/page.js';
 import * as repo from './repository.js';
@@ -11,16 +17,11 @@ export interface Order extends OrderView {
   version: number;
 }
 
-/** Versions a change may apply to: undefined for unconditional, 'any' for `If-Match: *`. */
-export type VersionPrecondition = number[] | 'any' | undefined;
-
 // Intl knows the ISO 4217 codes; the schema only checks the shape.
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 
 const noSuchUser = () =>
-  new ApiError('validation_failed', 'The request has invalid fields; see errors.', {
-    errors: [{ in: 'body', pointer: '/user_id', detail: 'no user with this id exists' }],
-  });
+  validationFailed({ in: 'body', pointer: '/user_id', detail: 'no user with this id exists' });
 
 function toOrder(row: repo.OrderRow, items: repo.OrderItemRow[]): Order {
   return {
@@ -61,10 +62,10 @@ export function createOrdersService(deps: { db: Kysely<Database> }) {
 
     async create(accountId: string, input: CreateOrderInput): Promise<Order> {
       if (!CURRENCIES.has(input.currency)) {
-        throw new ApiError('validation_failed', 'The request has invalid fields; see errors.', {
-          errors: [
-            { in: 'body', pointer: '/currency', detail: 'is not an ISO 4217 currency code' },
-          ],
+        throw validationFailed({
+          in: 'body',
+          pointer: '/currency',
+          detail: 'is not an ISO 4217 currency code',
         });
       }
       if (!(await repo.userExists(db, accountId, input.user_id))) throw noSuchUser();

@@ -1,9 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import { NoQuery } from '../../platform/validation/no-query.js';
+import { NoQuery } from '../../platform/validation/empty-inputs.js';
 import { principalOf } from '../../platform/auth/authenticate.js';
-import { acceptedVersions, versionEtag } from '../../platform/caching/conditional-requests.js';
+import {
+  IfMatchHeader,
+  acceptedVersions,
+  withoutVersion,
+  versionEtag,
+} from '../../platform/caching/conditional-requests.js';
 import { problemResponses } from '../../platform/errors/problem-schema.js';
 import { decodeCursor } from '../../platform/pagination/cursor.js';
 import { DEFAULT_LIMIT, sendPage } from '../../platform/pagination/page.js';
@@ -17,18 +21,7 @@ import {
   UserList,
   UserParams,
 } from './schemas.js';
-import type { User as DomainUser, UsersService } from './service.js';
-
-const IfMatch = Type.Object({
-  'if-match': Type.Optional(
-    Type.String({
-      maxLength: 512,
-      description: 'ETag from a previous read; 412 if the user changed since.',
-    }),
-  ),
-});
-
-const present = ({ version: _version, ...user }: DomainUser) => user;
+import type { UsersService } from './service.js';
 
 /** /v1/users: HTTP only. Validation, serialisation and the OpenAPI entries come from schemas.ts. */
 export function registerUserRoutes(
@@ -42,6 +35,7 @@ export function registerUserRoutes(
   r.post(
     '/v1/users',
     {
+      config: { scope: 'users:write' },
       schema: {
         operationId: 'createUser',
         summary: 'Create a user',
@@ -54,6 +48,7 @@ export function registerUserRoutes(
             'validation_failed',
             'malformed_json',
             'unauthenticated',
+            'insufficient_scope',
             'email_taken',
             'payload_too_large',
             'unsupported_media_type',
@@ -67,13 +62,14 @@ export function registerUserRoutes(
         .code(201)
         .header('location', `${publicBaseUrl}/v1/users/${user.id}`)
         .header('etag', versionEtag(user.version))
-        .send(present(user));
+        .send(withoutVersion(user));
     },
   );
 
   r.get(
     '/v1/users',
     {
+      config: { scope: 'users:read' },
       schema: {
         operationId: 'listUsers',
         summary: 'List users, newest first',
@@ -92,6 +88,7 @@ export function registerUserRoutes(
             'validation_failed',
             'invalid_cursor',
             'unauthenticated',
+            'insufficient_scope',
           ),
         },
       },
@@ -101,13 +98,14 @@ export function registerUserRoutes(
       const afterId =
         starting_after === undefined ? undefined : decodeCursor(starting_after, idPattern('usr'));
       const page = await users.list(principalOf(request).accountId, { email, afterId, limit });
-      return sendPage(request, reply, publicBaseUrl, page, present);
+      return sendPage(request, reply, publicBaseUrl, page, withoutVersion);
     },
   );
 
   r.get(
     '/v1/users/:id',
     {
+      config: { scope: 'users:read' },
       schema: {
         operationId: 'getUser',
         summary: 'Retrieve a user',
@@ -120,6 +118,7 @@ export function registerUserRoutes(
             '/v1/users/usr_01jdq3z7x8k2m4n6p8r0s2t4v6',
             'validation_failed',
             'unauthenticated',
+            'insufficient_scope',
             'not_found',
           ),
         },
@@ -127,13 +126,14 @@ export function registerUserRoutes(
     },
     async (request, reply) => {
       const user = await users.get(principalOf(request).accountId, request.params.id);
-      return reply.header('etag', versionEtag(user.version)).send(present(user));
+      return reply.header('etag', versionEtag(user.version)).send(withoutVersion(user));
     },
   );
 
   r.patch(
     '/v1/users/:id',
     {
+      config: { scope: 'users:write' },
       schema: {
         operationId: 'updateUser',
         summary: 'Update a user',
@@ -142,7 +142,7 @@ export function registerUserRoutes(
         tags,
         params: UserParams,
         querystring: NoQuery,
-        headers: IfMatch,
+        headers: IfMatchHeader,
         body: UpdateUserBody,
         response: {
           200: User,
@@ -151,6 +151,7 @@ export function registerUserRoutes(
             'validation_failed',
             'malformed_json',
             'unauthenticated',
+            'insufficient_scope',
             'not_found',
             'email_taken',
             'precondition_failed',
@@ -168,13 +169,14 @@ export function registerUserRoutes(
         request.body,
         precondition,
       );
-      return reply.header('etag', versionEtag(user.version)).send(present(user));
+      return reply.header('etag', versionEtag(user.version)).send(withoutVersion(user));
     },
   );
 
   r.delete(
     '/v1/users/:id',
     {
+      config: { scope: 'users:write' },
       schema: {
         operationId: 'deleteUser',
         summary: 'Delete a user without orders',
@@ -187,6 +189,7 @@ export function registerUserRoutes(
             '/v1/users/usr_01jdq3z7x8k2m4n6p8r0s2t4v6',
             'validation_failed',
             'unauthenticated',
+            'insufficient_scope',
             'not_found',
             'user_has_orders',
           ),

@@ -1,3 +1,4 @@
+import { Text } from '../../platform/validation/text.js';
 import { Type, type Static } from 'typebox';
 import { idPattern } from '../../platform/ids/ids.js';
 import { ListEnvelope, PageQuery } from '../../platform/pagination/page.js';
@@ -13,7 +14,7 @@ const Email = Type.String({
   maxLength: 254,
   description: 'Unique per account, compared case-insensitively.',
 });
-const Name = Type.String({ minLength: 1, maxLength: 200 });
+const Name = Text({ minLength: 1, maxLength: 200 });
 const Timestamp = Type.String({ format: 'date-time' });
 
 export const USER_EXAMPLE = {

@@ -1,3 +1,4 @@
+import type { VersionPrecondition } from '../../platform/caching/conditional-requests.js';
 import type { Kysely } from 'kysely';
 import { isForeignKeyViolation, isUniqueViolation, toIso } from '../../db/errors.js';
 import type { Database } from '../../db/schema.js';
@@ -11,9 +12,8 @@ export interface User extends UserView {
   version: number;
 }
 
-/** Versions an update may apply to: undefined for unconditional, 'any' for `If-Match: *`. */
-export type VersionPrecondition = number[] | 'any' | undefined;
-
+const userHasOrders = () =>
+  new ApiError('user_has_orders', 'This user has orders and cannot be deleted.');
 const emailTaken = () =>
   new ApiError('email_taken', 'Another user in this account already has this email.');
 
@@ -106,14 +106,13 @@ export function createUsersService(deps: { db: Kysely<Database> }) {
     async remove(accountId: string, id: string): Promise<void> {
       await get(accountId, id);
       if (await repo.userHasOrders(db, accountId, id)) {
-        throw new ApiError('user_has_orders', 'This user has orders and cannot be deleted.');
+        throw userHasOrders();
       }
       try {
         if (!(await repo.deleteUser(db, accountId, id))) throw notFound('user', id);
       } catch (error) {
         // An order created for this user between the check and the delete.
-        if (isForeignKeyViolation(error))
-          throw new ApiError('user_has_orders', 'This user has orders and cannot be deleted.');
+        if (isForeignKeyViolation(error)) throw userHasOrders();
         throw error;
       }
     },

@@ -1,27 +1,35 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.js';
 import { ApiError } from '../errors/api-error.js';
-import { verifyApiKey, type Principal } from './tenants.js';
+import type { JwtVerifier } from './jwt-verifier.js';
+import type { KeyVerifier } from './key-verifier.js';
+import type { Principal } from './principal.js';
+import type { Scope } from './scopes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The authenticated caller; set by the authenticate hook before validation runs. */
+    /** The authenticated caller; set by the authentication hook before validation runs. */
     auth?: Principal;
+  }
+  interface FastifyContextConfig {
+    /** The one scope an authenticated route requires; mandatory in the authenticated context. */
+    scope?: Scope;
   }
 }
 
 export interface AuthOptions {
-  db: Kysely<Database>;
+  keys: KeyVerifier;
+  /** Present when JWT_JWKS_URL is configured. */
+  jwt?: JwtVerifier;
 }
 
 const CHALLENGE = 'Bearer realm="steadfast"';
+const API_KEY = /^sk_(live|test)_/;
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 
 function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (!header) return undefined;
-  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
-  return match?.[1];
+  return /^Bearer[ ]+(\S+)\s*$/i.exec(header)?.[1];
 }
 
 /** Returns the principal of an authenticated request; routes call it instead of reading `auth`. */
@@ -31,26 +39,67 @@ export function principalOf(request: FastifyRequest): Principal {
 }
 
 /**
- * Adds API-key authentication to every route of `app`'s (encapsulated) context: app.ts registers
- * the resource modules only inside that context, so a new module is protected without opting in.
+ * Authentication and scope checks for every route of `app`'s (encapsulated) context: app.ts
+ * registers the resource modules only inside it, so a new module is protected without opting in.
+ * A route there must declare `config.scope`, which also becomes its OpenAPI security requirement.
  * Runs in onRequest, so strangers never get their bodies parsed.
  */
-export function requireApiKey(app: FastifyInstance, options: AuthOptions): void {
+export function requireAuthentication(app: FastifyInstance, options: AuthOptions): void {
   app.decorateRequest('auth', undefined);
+
+  app.addHook('onRoute', (route) => {
+    const scope = route.config?.scope;
+    if (!scope)
+      throw new Error(
+        `${String(route.method)} ${route.url} is authenticated but declares no config.scope`,
+      );
+    const note = `Requires scope \`${scope}\`.`;
+    route.schema = {
+      ...route.schema,
+      security: [{ apiKey: [scope] }, { accessToken: [scope] }],
+      description: route.schema?.description ? `${route.schema.description}\n\n${note}` : note,
+    };
+  });
+
   app.addHook('onRequest', async (request) => {
     const token = bearerToken(request);
     if (!token) {
-      throw new ApiError('unauthenticated', 'Send an API key as "Authorization: Bearer sk_…".', {
-        headers: { 'www-authenticate': CHALLENGE },
-      });
+      throw new ApiError(
+        'unauthenticated',
+        'Send an API key or access token as "Authorization: Bearer …".',
+        {
+          headers: { 'www-authenticate': CHALLENGE },
+        },
+      );
     }
-    const principal = await verifyApiKey(options.db, token);
+    let principal: Principal | null = null;
+    if (API_KEY.test(token)) principal = await options.keys.verify(token);
+    else if (options.jwt && JWT_SHAPE.test(token)) principal = await options.jwt.verify(token);
     if (!principal) {
-      request.log.info({ event: 'auth.failed', reason: 'invalid_key' }, 'authentication failed');
-      throw new ApiError('unauthenticated', 'The API key is invalid, revoked or expired.', {
-        headers: { 'www-authenticate': `${CHALLENGE}, error="invalid_token"` },
-      });
+      request.log.info(
+        { event: 'auth.failed', reason: 'invalid_credentials' },
+        'authentication failed',
+      );
+      throw new ApiError(
+        'unauthenticated',
+        'The API key or access token is invalid, revoked or expired.',
+        {
+          headers: { 'www-authenticate': `${CHALLENGE}, error="invalid_token"` },
+        },
+      );
     }
     request.auth = principal;
+    const scope = request.routeOptions.config.scope;
+    if (scope && !principal.scopes.includes(scope)) {
+      request.log.info(
+        { event: 'auth.forbidden', scope, tenant: principal.accountId },
+        'missing scope',
+      );
+      throw new ApiError('insufficient_scope', `This operation requires the scope '${scope}'.`, {
+        headers: {
+          'www-authenticate': `${CHALLENGE}, error="insufficient_scope", scope="${scope}"`,
+        },
+      });
+    }
   });
 }

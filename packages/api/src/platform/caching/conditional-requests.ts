@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { Type } from 'typebox';
 
 /** Splits an If-Match / If-None-Match value into its entity-tags (RFC 9110 §13.1). */
 export function parseEntityTags(header: string | undefined): string[] | undefined {
@@ -22,11 +23,32 @@ export function versionEtag(version: number): string {
   return `"v${version}"`;
 }
 
+/** A resource as clients see it: the version travels in the ETag, not in the body. */
+export function withoutVersion<T extends { version: number }>({
+  version: _version,
+  ...rest
+}: T): Omit<T, 'version'> {
+  return rest;
+}
+
+/** Versions a change may apply to: undefined for unconditional, 'any' for `If-Match: *`. */
+export type VersionPrecondition = number[] | 'any' | undefined;
+
+/** The If-Match request header, as every conditional write route declares it. */
+export const IfMatchHeader = Type.Object({
+  'if-match': Type.Optional(
+    Type.String({
+      maxLength: 512,
+      description: 'ETag from a previous read; 412 if the resource changed since.',
+    }),
+  ),
+});
+
 /**
  * The versions an If-Match header accepts: undefined when absent (no precondition), 'any' for
  * `*`, otherwise the listed strong tags of ours (weak tags never match, RFC 9110 §13.1.1).
  */
-export function acceptedVersions(header: string | undefined): number[] | 'any' | undefined {
+export function acceptedVersions(header: string | undefined): VersionPrecondition {
   const tags = parseEntityTags(header);
   if (tags === undefined) return undefined;
   if (tags.includes('*')) return 'any';

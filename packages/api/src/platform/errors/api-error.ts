@@ -29,6 +29,12 @@ export class ApiError extends Error {
 export const notFound = (resource: string, id: string) =>
   new ApiError('not_found', `No ${resource} with id '${id}' exists.`);
 
+export const VALIDATION_DETAIL = 'The request has invalid fields; see errors.';
+
+/** Input that passed the schema but breaks a rule only the server can check (e.g. a reference). */
+export const validationFailed = (...errors: FieldError[]) =>
+  new ApiError('validation_failed', VALIDATION_DETAIL, { errors });
+
 /** `If-Match` named a version that is no longer current. */
 export const preconditionFailed = () =>
   new ApiError(

@@ -23,8 +23,16 @@ export const problemCatalogue = {
   malformed_json: {
     status: 400,
     title: 'Malformed JSON body',
-    description: 'The body was declared as JSON but could not be parsed, or was empty.',
+    description:
+      'The body was declared as JSON but could not be parsed, was empty, or contained a `__proto__` or `constructor.prototype` key (refused because such keys can alter JavaScript objects; no operation accepts them).',
     resolution: 'Send a syntactically valid JSON document with `Content-Type: application/json`.',
+  },
+  json_too_deep: {
+    status: 400,
+    title: 'JSON body nested too deeply',
+    description:
+      'Objects and arrays in the body are nested deeper than the server allows (`JSON_MAX_DEPTH`, 20 by default). No operation needs more than a few levels; the limit keeps a tiny body from costing a lot of work.',
+    resolution: 'Send the documented shape; it never nests that deep.',
   },
   invalid_cursor: {
     status: 400,
@@ -47,6 +55,14 @@ export const problemCatalogue = {
     description:
       'The request carries no credentials, or the API key is unknown, malformed, revoked or expired. The response has a `WWW-Authenticate: Bearer` header.',
     resolution: 'Send `Authorization: Bearer sk_…` with a valid, unrevoked API key.',
+  },
+  insufficient_scope: {
+    status: 403,
+    title: 'Insufficient scope',
+    description:
+      'The credential is valid but lacks the scope this operation requires. The `WWW-Authenticate` header names it (`error="insufficient_scope", scope="…"`).',
+    resolution:
+      'Use an API key or token that carries the scope, or create one with `POST /v1/api_keys`.',
   },
   not_found: {
     status: 404,
@@ -109,6 +125,14 @@ export const problemCatalogue = {
     description:
       'Request bodies must be JSON; the `Content-Type` header was missing or something else.',
     resolution: 'Send `Content-Type: application/json`.',
+  },
+  rate_limited: {
+    status: 429,
+    title: 'Too many requests',
+    description:
+      'The request exceeds a rate-limit policy: requests per API key, writes per API key, requests per client address, or failed authentications per client address (after which that address cannot use authenticated routes for a while, even with a valid key). The `detail` names the policy; `RateLimit-Policy` and `RateLimit` describe the quotas and what is left.',
+    resolution:
+      'Wait the number of seconds in `Retry-After` before retrying, then pace requests using the `RateLimit` header (`r` requests left within `t` seconds). Fix the credentials of a client that keeps getting 401.',
   },
   request_header_fields_too_large: {
     status: 431,

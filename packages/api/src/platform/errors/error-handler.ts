@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import { isDatabaseUnavailable } from '../../db/errors.js';
-import { ApiError } from './api-error.js';
+import { ApiError, VALIDATION_DETAIL } from './api-error.js';
 import type { ProblemCode } from './catalogue.js';
 import { buildProblem, sendProblem } from './problem.js';
 import { toFieldErrors } from './validation-errors.js';
@@ -61,13 +61,7 @@ export function createErrorResponder(publicBaseUrl: string) {
       const errors = toFieldErrors(fastifyError.validation, fastifyError.validationContext);
       return sendProblem(
         reply,
-        buildProblem(
-          publicBaseUrl,
-          request,
-          'validation_failed',
-          'The request has invalid fields; see errors.',
-          errors,
-        ),
+        buildProblem(publicBaseUrl, request, 'validation_failed', VALIDATION_DETAIL, errors),
       );
     }
     const known = fastifyError.code ? FRAMEWORK_ERRORS[fastifyError.code] : undefined;
@@ -128,6 +122,9 @@ async function errorHandlerPlugin(app: FastifyInstance, options: ErrorHandlerOpt
   // us answer 405 with the Allow header that RFC 9110 §15.5.6 requires.
   const routes = FindMyWay({ ignoreTrailingSlash: false });
   app.addHook('onRoute', (route) => {
+    // A catch-all (the CORS preflight responder, `OPTIONS *`) would make every path look routed
+    // and turn every 404 into a 405; it answers preflights only, so it stays out of the mirror.
+    if (route.url === '*') return;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       if (!routes.hasRoute(method as HTTPMethod, route.url))

@@ -63,7 +63,15 @@ function exampleOf(code: ProblemCode, instance: string) {
  */
 export function problemResponses(instance: string, ...codes: ProblemCode[]) {
   const byStatus = new Map<number, ProblemCode[]>();
-  for (const code of [...codes, 'internal_error' as const]) {
+  // Any operation can fail on our side, be refused while a dependency is down or slow, or be
+  // refused by a rate limit (platform/rate-limit covers every route).
+  const always: ProblemCode[] = [
+    'rate_limited',
+    'internal_error',
+    'service_unavailable',
+    'handler_timeout',
+  ];
+  for (const code of [...codes, ...always]) {
     const status = problemCatalogue[code].status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }

@@ -2,8 +2,9 @@ import type { LoggerOptions } from 'pino';
 import type { Config } from '../../config.js';
 
 /**
- * Paths redacted wherever they appear in a log object. Secrets never reach the log even when a
- * request or error object is logged whole.
+ * Paths redacted in log objects: credential headers, and secret-named fields up to two levels
+ * deep. pino redaction is path-based (fast, no deep walk), so code must not log secrets deeper
+ * than that; the observability test pins these paths.
  */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -14,11 +15,16 @@ export const REDACTED_PATHS = [
   'headers.cookie',
   'authorization',
   'cookie',
+  'headers["x-api-key"]',
   'api_key',
+  '*.api_key',
+  '*.*.api_key',
   'secret',
   '*.secret',
+  '*.*.secret',
   'password',
   '*.password',
+  '*.*.password',
 ];
 
 /** pino options for the app: JSON lines, redaction, pretty only on a development TTY. */

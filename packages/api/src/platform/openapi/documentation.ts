@@ -1,7 +1,21 @@
+import { SCOPES } from '../auth/scopes.js';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { ProblemSchema } from '../errors/problem-schema.js';
+
+/** The overview at the top of the reference: how to authenticate and what every response shares. */
+const API_DESCRIPTION = [
+  'Multi-tenant Users and Orders API.',
+  'Authenticate with `Authorization: Bearer …`: an API key (`sk_live_…`, `sk_test_…`) or an OAuth2/OIDC access token (JWT).',
+  'Each operation requires one scope, named in its security requirement; a credential without it gets 403 `insufficient_scope`.',
+  `Scopes: ${SCOPES.map((scope) => `\`${scope}\``).join(', ')}.`,
+  'Every error is `application/problem+json` (RFC 9457); each `type` URI is a page of the error catalogue at `/problems/`.',
+  'Lists use cursor pagination (`limit`, `starting_after`, `Link: rel="next"`).',
+  'GETs carry an `ETag` and honour `If-None-Match`; PATCH and cancel honour `If-Match` (412 when stale).',
+  'Every response carries `X-Request-Id`.',
+  'Rate limits: responses carry `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers); a refused request is 429 `rate_limited` with `Retry-After`.',
+].join(' ');
 
 export interface DocumentationOptions {
   publicBaseUrl: string;
@@ -20,8 +34,7 @@ export async function registerDocumentation(app: FastifyInstance, options: Docum
       info: {
         title: 'Steadfast API',
         version: options.version,
-        description:
-          'Multi-tenant Users and Orders API. Authenticate with `Authorization: Bearer sk_…`. Every error is `application/problem+json` (RFC 9457); each `type` URI is a page of the error catalogue at `/problems/`. Lists use cursor pagination (`limit`, `starting_after`, `Link: rel="next"`). GETs carry an `ETag` and honour `If-None-Match`; PATCH and cancel honour `If-Match` (412 when stale). Every response carries `X-Request-Id`.',
+        description: API_DESCRIPTION,
       },
       servers: [{ url: options.publicBaseUrl }],
       components: {
@@ -29,7 +42,15 @@ export async function registerDocumentation(app: FastifyInstance, options: Docum
           apiKey: {
             type: 'http',
             scheme: 'bearer',
-            description: 'An API key: `sk_live_…` or `sk_test_…`.',
+            description:
+              'An API key: `sk_live_…` or `sk_test_…`, carrying the scopes it was created with.',
+          },
+          accessToken: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description:
+              'An OAuth2/OIDC access token from the configured identity provider (JWT_JWKS_URL), with the tenant and scopes in its claims.',
           },
         },
       },
@@ -37,6 +58,7 @@ export async function registerDocumentation(app: FastifyInstance, options: Docum
       tags: [
         { name: 'users', description: 'People who place orders.' },
         { name: 'orders', description: 'Orders and their line items.' },
+        { name: 'api_keys', description: 'API keys of your account: create, list, revoke.' },
         { name: 'health', description: 'Probes for orchestrators and load balancers.' },
       ],
     },

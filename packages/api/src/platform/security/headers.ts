@@ -2,10 +2,18 @@ import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
+/** One year, subdomains included: the value helmet sent before, now only where it counts. */
+const HSTS = 'max-age=31536000; includeSubDomains';
+
 /**
  * Response headers suited to a JSON API: nothing may be framed, sniffed or loaded from the
  * response, and responses with credentials are never cached by shared caches. The /docs page sets
  * its own, wider CSP (see platform/openapi).
+ *
+ * HSTS is sent only on HTTPS (RFC 6797 §7.2: a UA ignores it over plain HTTP, and sending it there
+ * suggests a guarantee the connection does not have). `request.protocol` is https on a TLS
+ * listener, or when a proxy listed in TRUST_PROXY says `X-Forwarded-Proto: https`; anyone else's
+ * X-Forwarded-Proto is ignored.
  */
 async function securityHeadersPlugin(app: FastifyInstance) {
   await app.register(helmet, {
@@ -16,11 +24,12 @@ async function securityHeadersPlugin(app: FastifyInstance) {
     },
     crossOriginEmbedderPolicy: false,
     crossOriginResourcePolicy: { policy: 'same-origin' },
-    hsts: { maxAge: 31_536_000, includeSubDomains: true },
+    hsts: false,
     referrerPolicy: { policy: 'no-referrer' },
     frameguard: { action: 'deny' },
   });
   app.addHook('onSend', async (request, reply, payload) => {
+    if (request.protocol === 'https') reply.header('strict-transport-security', HSTS);
     if (!reply.hasHeader('cache-control')) {
       reply.header(
         'cache-control',

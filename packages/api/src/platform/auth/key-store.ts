@@ -1,0 +1,92 @@
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { ApiKeysTable, Database } from '../../db/schema.js';
+
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+
+/** SQL for API keys. Every function that takes an account id scopes its query by it. */
+export async function insertKey(
+  db: Kysely<Database>,
+  row: Insertable<ApiKeysTable>,
+): Promise<ApiKeyRow> {
+  return db.insertInto('api_keys').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+/** The lookup path of authentication: one indexed probe on the unique `lookup` column. */
+export async function findKeyByLookup(
+  db: Kysely<Database>,
+  lookup: string,
+): Promise<ApiKeyRow | undefined> {
+  return db.selectFrom('api_keys').selectAll().where('lookup', '=', lookup).executeTakeFirst();
+}
+
+export async function findKey(
+  db: Kysely<Database>,
+  accountId: string,
+  id: string,
+): Promise<ApiKeyRow | undefined> {
+  return db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/** Newest first, keyset on id, `limit + 1` rows. */
+export async function findKeyPage(
+  db: Kysely<Database>,
+  accountId: string,
+  filter: { afterId?: string; limit: number },
+): Promise<ApiKeyRow[]> {
+  let query = db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId);
+  if (filter.afterId !== undefined) query = query.where('id', '<', filter.afterId);
+  return query
+    .orderBy('id', 'desc')
+    .limit(filter.limit + 1)
+    .execute();
+}
+
+/** Sets revoked_at once; revoking again keeps the first time. Returns the row as it now is. */
+export async function revokeKey(
+  db: Kysely<Database>,
+  accountId: string,
+  id: string,
+  at: string,
+): Promise<ApiKeyRow | undefined> {
+  await db
+    .updateTable('api_keys')
+    .set({ revoked_at: at })
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .execute();
+  return findKey(db, accountId, id);
+}
+
+/** Writes buffered last-used times in one transaction; never moves a time backwards. */
+export async function writeLastUsed(
+  db: Kysely<Database>,
+  uses: Map<string, string>,
+): Promise<void> {
+  if (uses.size === 0) return;
+  await db.transaction().execute(async (trx) => {
+    for (const [id, at] of uses) {
+      await trx
+        .updateTable('api_keys')
+        .set({ last_used_at: at })
+        .where('id', '=', id)
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
+        .execute();
+    }
+  });
+}
+
+export async function accountExists(db: Kysely<Database>, accountId: string): Promise<boolean> {
+  return (
+    (await db
+      .selectFrom('accounts')
+      .select('id')
+      .where('id', '=', accountId)
+      .executeTakeFirst()) !== undefined
+  );
+}

@@ -1,0 +1,85 @@
+import { LRUCache } from 'lru-cache';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { keyMatches, parseKey } from './api-keys.js';
+import { findKeyByLookup, writeLastUsed, type ApiKeyRow } from './key-store.js';
+import { parseScopes } from './scopes.js';
+import type { Principal } from './principal.js';
+
+export interface KeyVerifierOptions {
+  db: Kysely<Database>;
+  /** How long a key row is trusted without re-reading it (API_KEY_CACHE_TTL_MS). */
+  cacheTtlMs: number;
+  /** Most key rows held in memory (API_KEY_CACHE_MAX). */
+  cacheMax: number;
+}
+
+type CachedKey = Pick<
+  ApiKeyRow,
+  'id' | 'account_id' | 'secret_hash' | 'mode' | 'scopes' | 'expires_at' | 'revoked_at'
+>;
+
+/**
+ * Verifies API keys with a bounded, short-lived in-process cache of key rows (by lookup prefix),
+ * so a hot key costs no query. Revocation through this node invalidates its entry at once;
+ * expiry is checked on every request against the cached time. Last-used times are buffered and
+ * written in batches, never one write per request.
+ */
+export function createKeyVerifier(options: KeyVerifierOptions) {
+  const cache = new LRUCache<string, CachedKey>({ max: options.cacheMax, ttl: options.cacheTtlMs });
+  let pendingUses = new Map<string, string>();
+
+  async function load(lookup: string): Promise<CachedKey | undefined> {
+    const cached = cache.get(lookup);
+    if (cached) return cached;
+    const row = await findKeyByLookup(options.db, lookup);
+    if (!row) return undefined;
+    const entry: CachedKey = {
+      id: row.id,
+      account_id: row.account_id,
+      secret_hash: row.secret_hash,
+      mode: row.mode,
+      scopes: row.scopes,
+      expires_at: row.expires_at,
+      revoked_at: row.revoked_at,
+    };
+    cache.set(lookup, entry);
+    return entry;
+  }
+
+  return {
+    /** Resolves a presented key to its principal, or null if unknown, revoked or expired. */
+    async verify(presented: string, now = new Date()): Promise<Principal | null> {
+      const parsed = parseKey(presented);
+      // The key format is public, so refusing a malformed one early reveals nothing.
+      if (!parsed) return null;
+      const row = await load(parsed.lookup);
+      // keyMatches compares SHA-256 digests in constant time.
+      if (!row || !keyMatches(presented, row.secret_hash) || row.mode !== parsed.mode) return null;
+      if (row.revoked_at !== null && new Date(row.revoked_at) <= now) return null;
+      if (row.expires_at !== null && new Date(row.expires_at) <= now) return null;
+      pendingUses.set(row.id, now.toISOString());
+      return {
+        kind: 'api_key',
+        accountId: row.account_id,
+        keyId: row.id,
+        mode: row.mode,
+        scopes: parseScopes(row.scopes),
+      };
+    },
+
+    /** Drops a key's cached row (after revoking it), so this node refuses it immediately. */
+    invalidate(lookup: string): void {
+      cache.delete(lookup);
+    },
+
+    /** Writes buffered last-used times; called on an interval and when the app closes. */
+    async flushLastUsed(): Promise<void> {
+      const uses = pendingUses;
+      pendingUses = new Map();
+      await writeLastUsed(options.db, uses);
+    },
+  };
+}
+
+export type KeyVerifier = ReturnType<typeof createKeyVerifier>;

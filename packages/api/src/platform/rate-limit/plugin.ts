@@ -1,0 +1,245 @@
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { RateLimitConfig, RedisConfig } from '../../config.js';
+import { ApiError } from '../errors/api-error.js';
+import { addressPartition } from './client-address.js';
+import type { Check, Decision, Policy } from './gcra.js';
+import {
+  LIMIT_HEADER,
+  POLICY_HEADER,
+  limitField,
+  policyField,
+  retryAfterSeconds,
+} from './headers.js';
+import { createMemoryStore } from './memory-store.js';
+import { createRedisClient, createRedisStore } from './redis-store.js';
+import type { RateLimitStore } from './store.js';
+
+/*
+ * Why hand-written rather than @fastify/rate-limit: that plugin counts fixed windows, emits the
+ * old RateLimit-Limit/-Remaining/-Reset fields rather than the current draft's structured lists,
+ * decides one key per request (we spend from a per-key and a per-key-writes bucket atomically),
+ * and has no notion of gating on another counter (401s per address) before authentication runs.
+ * What remains is small: a pure GCRA (gcra.ts), two stores and the hooks below.
+ */
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Set on every route of the authenticated context: its requests count per credential. */
+    rateLimitedByCredential?: boolean;
+  }
+}
+
+export interface RateLimitOptions {
+  settings: RateLimitConfig;
+  /** Shared Redis for N instances; without it buckets live in this process. */
+  redis?: RedisConfig;
+  /** A store supplied by the caller (tests); the app then does not close it. */
+  store?: RateLimitStore;
+  /** Route patterns never limited and given no fields: health probes, polled by orchestrators. */
+  exemptRoutes: readonly string[];
+  log: FastifyBaseLogger;
+}
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** An outage would otherwise log one line per request; one per interval says the same. */
+const STORE_WARNING_INTERVAL_MS = 5_000;
+
+function policiesFrom(settings: RateLimitConfig) {
+  const policy = (name: string, limits: { quota: number; windowSeconds: number }): Policy => ({
+    name,
+    ...limits,
+  });
+  return {
+    apiKey: policy('api_key', settings.apiKey),
+    writes: policy('api_key_writes', settings.writes),
+    ip: policy('ip', settings.ip),
+    authFailures: policy('auth_failures', settings.authFailures),
+  };
+}
+
+/** Logs the first warning of a burst and then one per interval, with the count it held back. */
+function throttledWarning(intervalMs: number) {
+  let lastAt = -Infinity;
+  let suppressed = 0;
+  return (log: FastifyBaseLogger, fields: Record<string, unknown>, message: string) => {
+    const now = Date.now();
+    if (now - lastAt < intervalMs) {
+      suppressed += 1;
+      return;
+    }
+    log.warn({ ...fields, suppressed }, message);
+    lastAt = now;
+    suppressed = 0;
+  };
+}
+
+function openStore(options: RateLimitOptions): { store: RateLimitStore; owned: boolean } {
+  if (options.store) return { store: options.store, owned: false };
+  if (!options.redis) return { store: createMemoryStore(), owned: true };
+  const warn = throttledWarning(STORE_WARNING_INTERVAL_MS);
+  const client = createRedisClient(options.redis, (error) =>
+    warn(options.log, { event: 'redis.error', err: error }, 'redis connection error'),
+  );
+  const store = createRedisStore({
+    client,
+    prefix: options.settings.redisPrefix,
+    ownsClient: true,
+  });
+  return { store, owned: true };
+}
+
+const addressSubject = (request: FastifyRequest) => `ip:${addressPartition(request.ip)}`;
+
+function setFields(reply: FastifyReply, policies: readonly Policy[], decisions?: Decision[]) {
+  reply.header(POLICY_HEADER, policyField(policies));
+  if (decisions) reply.header(LIMIT_HEADER, limitField(decisions));
+}
+
+function tooManyRequests(request: FastifyRequest, blocking: readonly Decision[]): ApiError {
+  const seconds = retryAfterSeconds(blocking);
+  const names = blocking.map((d) => d.policy.name);
+  request.log.info({ event: 'rate_limit.exceeded', policies: names }, 'rate limit exceeded');
+  return new ApiError(
+    'rate_limited',
+    `Too many requests under the rate-limit policy ${names.map((n) => `"${n}"`).join(', ')}. Retry in ${seconds} s.`,
+    { headers: { 'retry-after': String(seconds) } },
+  );
+}
+
+/**
+ * Rate limits in three places: `plugin` at the root (per client address, for public routes and
+ * unmatched paths), `beforeAuthentication` and `afterAuthentication` around the authentication
+ * hook of the authenticated context (the 401 gate per address, then the per-credential limits).
+ */
+export function createRateLimits(options: RateLimitOptions) {
+  const policies = policiesFrom(options.settings);
+  const credentialPolicies = [policies.apiKey, policies.writes];
+  const exempt = new Set(options.exemptRoutes);
+  const { store, owned } = openStore(options);
+  const warnStoreError = throttledWarning(STORE_WARNING_INTERVAL_MS);
+  /** Requests whose store call failed: no second attempt (and no second wait) in onSend. */
+  const degraded = new WeakSet<FastifyRequest>();
+
+  async function tryDecide(request: FastifyRequest, subject: string, checks: Check[]) {
+    if (degraded.has(request)) return undefined;
+    try {
+      return await store.decide(subject, checks);
+    } catch (error) {
+      degraded.add(request);
+      warnStoreError(
+        request.log,
+        {
+          event: 'rate_limit.store_unavailable',
+          err: error,
+          policy: options.settings.onStoreError,
+        },
+        'rate-limit store unavailable',
+      );
+      return undefined;
+    }
+  }
+
+  /** tryDecide under RATE_LIMIT_ON_STORE_ERROR: `closed` turns a store failure into a 503. */
+  async function decide(request: FastifyRequest, subject: string, checks: Check[]) {
+    const decisions = await tryDecide(request, subject, checks);
+    if (decisions === undefined && options.settings.onStoreError === 'closed') {
+      throw new ApiError(
+        'service_unavailable',
+        'The service cannot check rate limits right now. Retry shortly.',
+        { headers: { 'retry-after': '1' } },
+      );
+    }
+    return decisions;
+  }
+
+  const handledHere = (request: FastifyRequest) =>
+    !exempt.has(request.routeOptions.url ?? '') &&
+    request.routeOptions.config?.rateLimitedByCredential !== true;
+
+  async function rootPlugin(app: FastifyInstance) {
+    app.addHook('onReady', () => store.ready());
+    if (owned) app.addHook('onClose', () => store.close());
+    app.addHook('onRequest', async (request, reply) => {
+      if (!handledHere(request)) return;
+      const decisions = await decide(request, addressSubject(request), [
+        { policy: policies.ip, mode: 'consume' },
+      ]);
+      setFields(reply, [policies.ip], decisions);
+      if (decisions?.[0]?.allowed === false) throw tooManyRequests(request, decisions);
+    });
+    // A response sent before the hook above ran (an earlier hook answered or failed) still tells
+    // the client where it stands, without spending from its budget. Not a shed or failed request
+    // (5xx): under overload a store round trip for a request we refused anyway only adds load.
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (!handledHere(request) || reply.hasHeader(LIMIT_HEADER)) return payload;
+      const decisions =
+        reply.statusCode >= 500
+          ? undefined
+          : await tryDecide(request, addressSubject(request), [
+              { policy: policies.ip, mode: 'peek' },
+            ]);
+      setFields(reply, [policies.ip], decisions);
+      return payload;
+    });
+  }
+
+  /** Registered in the authenticated context before the authentication hook. */
+  function beforeAuthentication(context: FastifyInstance): void {
+    context.addHook('onRoute', (route) => {
+      route.config = { ...route.config, rateLimitedByCredential: true };
+    });
+    // A client that spent its 401 budget is refused before its credential is even looked at:
+    // guessing keys then costs it a 429 per try and us no database lookup.
+    context.addHook('onRequest', async (request, reply) => {
+      const decisions = await decide(request, addressSubject(request), [
+        { policy: policies.authFailures, mode: 'peek' },
+      ]);
+      if (decisions?.[0]?.allowed !== false) return;
+      setFields(reply, [policies.authFailures], decisions);
+      throw tooManyRequests(request, decisions);
+    });
+    context.addHook('onSend', async (request, reply, payload) => {
+      if (reply.statusCode === 401) {
+        // Counted while the response is still held, so a client that waits for its 401 before
+        // trying again cannot outrun the count. onSend cannot fail the request: this never throws.
+        const decisions = await tryDecide(request, addressSubject(request), [
+          { policy: policies.authFailures, mode: 'consume' },
+        ]);
+        setFields(reply, [policies.authFailures], decisions);
+      } else if (!reply.hasHeader(LIMIT_HEADER) && request.auth) {
+        // Refused after authentication but before the per-credential hook (403 insufficient scope).
+        const decisions = await tryDecide(request, `key:${request.auth.keyId}`, [
+          { policy: policies.apiKey, mode: 'peek' },
+          { policy: policies.writes, mode: 'peek' },
+        ]);
+        setFields(reply, credentialPolicies, decisions);
+      }
+      return payload;
+    });
+  }
+
+  /** Registered in the authenticated context after the authentication hook. */
+  function afterAuthentication(context: FastifyInstance): void {
+    context.addHook('onRequest', async (request, reply) => {
+      if (!request.auth) return;
+      // Reads spend from api_key; writes from api_key and api_key_writes, all or nothing.
+      const isWrite = WRITE_METHODS.has(request.method);
+      const decisions = await decide(request, `key:${request.auth.keyId}`, [
+        { policy: policies.apiKey, mode: 'consume' },
+        { policy: policies.writes, mode: isWrite ? 'consume' : 'peek' },
+      ]);
+      setFields(reply, credentialPolicies, decisions);
+      if (!decisions?.some((d) => d.mode === 'consume' && !d.allowed)) return;
+      // Only the buckets that are actually empty refused it; the others were merely not spent.
+      const empty = decisions.filter((d) => d.mode === 'consume' && d.nextUnitAfterUs > 0);
+      throw tooManyRequests(request, empty);
+    });
+  }
+
+  return {
+    plugin: fp(rootPlugin, { name: 'steadfast-rate-limit' }),
+    beforeAuthentication,
+    afterAuthentication,
+  };
+}

@@ -1,0 +1,56 @@
+import underPressure from '@fastify/under-pressure';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { ApiError } from '../errors/api-error.js';
+
+export interface LoadSheddingOptions {
+  /** Mean event-loop delay (ms) over one sample above which requests are shed; 0 = off. */
+  maxEventLoopDelayMs: number;
+  /** V8 heap in use (bytes) above which requests are shed; 0 = off. */
+  maxHeapUsedBytes: number;
+  /** Resident set size (bytes) above which requests are shed; 0 = off. */
+  maxRssBytes: number;
+  /** How often the process measures itself (ms). */
+  sampleIntervalMs: number;
+  /** Route patterns never shed. */
+  exempt: string[];
+}
+
+/**
+ * Seconds a shed client should wait. Short: saturation is usually a burst, and the load balancer
+ * will route most retries to another instance anyway.
+ */
+export const SHED_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * Load shedding with @fastify/under-pressure: when the process is saturated (event loop lagging,
+ * memory over a threshold) it answers 503 service_unavailable + Retry-After at once, in onRequest,
+ * before authentication or any database work, instead of queueing requests it would serve late.
+ *
+ * Liveness is exempt: a saturated process is alive, and failing /livez would get it restarted,
+ * dropping everything it is still serving. Readiness is NOT exempt, so while saturated the load
+ * balancer sees /readyz fail and sends traffic elsewhere.
+ */
+async function loadSheddingPlugin(app: FastifyInstance, options: LoadSheddingOptions) {
+  const exempt = new Set(options.exempt);
+  await app.register(underPressure, {
+    maxEventLoopDelay: options.maxEventLoopDelayMs,
+    maxHeapUsedBytes: options.maxHeapUsedBytes,
+    maxRssBytes: options.maxRssBytes,
+    sampleInterval: options.sampleIntervalMs,
+    exposeStatusRoute: false,
+    // Resolving lets the request through; rejecting hands the ApiError to the one error handler,
+    // so the 503 is problem+json like every other error.
+    pressureHandler: async (request, _reply, type, value) => {
+      if (request.routeOptions.url !== undefined && exempt.has(request.routeOptions.url)) return;
+      request.log.warn({ event: 'load.shed', pressure: type, value }, 'request shed');
+      throw new ApiError(
+        'service_unavailable',
+        'The server is overloaded right now. Retry after the delay in Retry-After.',
+        { headers: { 'retry-after': String(SHED_RETRY_AFTER_SECONDS) } },
+      );
+    },
+  });
+}
+
+export const loadShedding = fp(loadSheddingPlugin, { name: 'steadfast-load-shedding' });
