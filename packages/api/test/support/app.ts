@@ -44,6 +44,9 @@ export async function startApp(
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
     DATABASE_URL: databaseUrl,
+    // Parallel suites on two cores stall event loops for reasons unrelated to the code under
+    // test (imports, fuzz generation); only the load-shedding suite sets a real threshold.
+    LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '30000',
     ...env,
   });
   let queryCount = 0;
