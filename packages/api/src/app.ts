@@ -20,6 +20,8 @@ import { registerHealthRoutes } from './platform/health/routes.js';
 import { accessLog } from './platform/observability/access-log.js';
 import { loggerOptions } from './platform/observability/logger.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './platform/observability/request-id.js';
+import { registerIdempotency } from './platform/idempotency/plugin.js';
+import { scheduleIdempotencyPurge } from './platform/idempotency/purge.js';
 import { registerDocumentation } from './platform/openapi/documentation.js';
 import { createRateLimits } from './platform/rate-limit/plugin.js';
 import type { RateLimitStore } from './platform/rate-limit/store.js';
@@ -35,6 +37,12 @@ import { registerOrderRoutes } from './modules/orders/routes.js';
 import { createOrdersService } from './modules/orders/service.js';
 import { registerUserRoutes } from './modules/users/routes.js';
 import { createUsersService } from './modules/users/service.js';
+import { createProcessorClient } from './processor/client.js';
+import { createReconciler, type Reconciler } from './modules/payments/reconciler.js';
+import { createRefundsService } from './modules/payments/refunds-service.js';
+import { registerPaymentRoutes } from './modules/payments/routes.js';
+import { createPaymentsService } from './modules/payments/service.js';
+import type { ProcessorClient } from './processor/types.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -50,6 +58,8 @@ export interface AppOverrides {
   onRoute?: (route: RouteOptions) => void;
   /** Rate-limit buckets (e.g. in memory with a test clock); the app then does not close them. */
   rateLimitStore?: RateLimitStore;
+  /** The payment processor client (e.g. one against a sandbox or a dead port). */
+  processor?: ProcessorClient;
 }
 
 declare module 'fastify' {
@@ -60,6 +70,10 @@ declare module 'fastify' {
     apiKeys: KeyVerifier;
     /** Lifecycle state; `draining` turns readiness to 503 during shutdown. */
     lifecycle: { draining: boolean };
+    /** The payment processor client; undefined when neither PAYMENT_PROCESSOR_URL nor an override gives one. */
+    processor: ProcessorClient | undefined;
+    /** Settles open payments and refunds; present when a processor is. */
+    reconciler: Reconciler | undefined;
   }
 }
 
@@ -119,6 +133,22 @@ export async function buildApp(
     });
   app.decorate('db', db);
   app.decorate('lifecycle', { draining: false });
+  const processorUrl = config.processor.url;
+  app.decorate(
+    'processor',
+    overrides.processor ??
+      (processorUrl === undefined
+        ? undefined
+        : createProcessorClient({
+            baseUrl: processorUrl,
+            attemptTimeoutMs: config.processor.attemptTimeoutMs,
+            deadlineMs: config.processor.deadlineMs,
+            maxAttempts: config.processor.maxAttempts,
+            breakerThreshold: config.processor.breakerThreshold,
+            breakerHalfOpenAfterMs: config.processor.breakerHalfOpenAfterMs,
+            logger: logger.child({ component: 'processor' }),
+          })),
+  );
   const keys = createKeyVerifier({ db: db.kysely, ...config.apiKeys });
   const jwt = config.jwt ? createJwtVerifier({ db: db.kysely, ...config.jwt }) : undefined;
   const flushTimer = setInterval(() => {
@@ -167,12 +197,18 @@ export async function buildApp(
     isDraining: () => app.lifecycle.draining,
   });
   registerProblemPages(app);
+  scheduleIdempotencyPurge(app, {
+    db: db.kysely,
+    intervalMs: config.idempotency.purgeIntervalMs,
+  });
 
   // Everything registered in this context requires an API key or access token, and a scope.
   await app.register(async (authenticated) => {
     rateLimits.beforeAuthentication(authenticated);
     requireAuthentication(authenticated, { keys, jwt });
     rateLimits.afterAuthentication(authenticated);
+    // After authentication (keys are per account) and rate limits (a refused request takes no key).
+    registerIdempotency(authenticated, { db: db.kysely, settings: config.idempotency });
     registerApiKeyRoutes(authenticated, {
       apiKeys: createApiKeysService({ db: db.kysely, keys }),
       publicBaseUrl: config.publicBaseUrl,
@@ -185,7 +221,32 @@ export async function buildApp(
       orders: createOrdersService({ db: db.kysely }),
       publicBaseUrl: config.publicBaseUrl,
     });
+    registerPaymentRoutes(authenticated, {
+      payments: createPaymentsService({ db: db.kysely, processor: app.processor }),
+      refunds: createRefundsService({ db: db.kysely, processor: app.processor }),
+      publicBaseUrl: config.publicBaseUrl,
+    });
   });
+
+  // Open payments (unknown outcome, or orphaned by a crash) are settled against the processor.
+  const reconciler = app.processor
+    ? createReconciler({
+        db: db.kysely,
+        processor: app.processor,
+        logger: logger.child({ component: 'reconciler' }),
+        staleAfterMs: config.payments.reconcileStaleAfterMs,
+      })
+    : undefined;
+  app.decorate('reconciler', reconciler);
+  if (reconciler) {
+    const reconcileTimer = setInterval(() => {
+      reconciler
+        .runOnce()
+        .catch((error: unknown) => app.log.warn({ err: error }, 'reconciliation pass failed'));
+    }, config.payments.reconcileIntervalMs);
+    reconcileTimer.unref();
+    app.addHook('onClose', async () => clearInterval(reconcileTimer));
+  }
 
   return app;
 }

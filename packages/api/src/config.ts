@@ -7,6 +7,7 @@ import { isPostgresUrl } from './db/url.js';
  */
 
 import { loadSecurityConfig, type SecurityConfig } from './security-config.js';
+import { loadProcessorConfig, type ProcessorConfig } from './processor/config.js';
 
 export type Environment = 'development' | 'test' | 'production';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -64,6 +65,26 @@ export interface Config extends SecurityConfig {
   redis?: RedisConfig;
   /** Rate-limit policies and how a store outage is handled (README "Rate limits"). */
   rateLimit: RateLimitConfig;
+  /** Idempotency-Key records (README "Idempotency"). */
+  idempotency: IdempotencyConfig;
+  /** The payment processor: URL (unset = built-in sandbox), timeouts, retries, breaker. */
+  processor: ProcessorConfig;
+  /** Payment reconciliation. */
+  payments: {
+    /** RECONCILE_INTERVAL_MS: how often each instance reconciles open payments and refunds. */
+    reconcileIntervalMs: number;
+    /** RECONCILE_STALE_AFTER_MS: a processing payment idle this long is presumed orphaned by a crash; keep it above PROCESSOR_DEADLINE_MS. */
+    reconcileStaleAfterMs: number;
+  };
+}
+
+export interface IdempotencyConfig {
+  /** IDEMPOTENCY_TTL_HOURS: how long a key and its recorded response are kept. */
+  ttlHours: number;
+  /** IDEMPOTENCY_LOCK_TIMEOUT_MS: age after which an in-flight key is presumed abandoned and may be taken over; must exceed the longest request (processor deadline included). */
+  lockTimeoutMs: number;
+  /** IDEMPOTENCY_PURGE_INTERVAL_MS: interval of the job that deletes expired keys. */
+  purgeIntervalMs: number;
 }
 
 export interface RedisConfig {
@@ -284,6 +305,19 @@ function rateLimitConfig(env: Env): RateLimitConfig {
   };
 }
 
+function idempotencyConfig(env: Env, handlerTimeoutMs: number): IdempotencyConfig {
+  const lockTimeoutMs = integer(env, 'IDEMPOTENCY_LOCK_TIMEOUT_MS', 60_000, 1_000, 3_600_000);
+  // A lock that expires while its request still runs lets a retry execute the request twice.
+  if (lockTimeoutMs <= handlerTimeoutMs) {
+    throw new ConfigError('IDEMPOTENCY_LOCK_TIMEOUT_MS', 'must exceed HANDLER_TIMEOUT_MS');
+  }
+  return {
+    ttlHours: integer(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 30),
+    lockTimeoutMs,
+    purgeIntervalMs: integer(env, 'IDEMPOTENCY_PURGE_INTERVAL_MS', 600_000, 1_000, 86_400_000),
+  };
+}
+
 /** Builds the configuration from an environment (process.env by default); throws ConfigError. */
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf<Environment>(env, 'NODE_ENV', 'development', [
@@ -299,6 +333,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('HEADERS_TIMEOUT_MS', 'must not exceed REQUEST_TIMEOUT_MS');
   }
   const security = loadSecurityConfig(env);
+  const handlerTimeoutMs = integer(env, 'HANDLER_TIMEOUT_MS', 15_000, 100, 600_000);
   return {
     ...security,
     env: nodeEnv,
@@ -325,7 +360,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
     requestTimeoutMs,
     headersTimeoutMs,
-    handlerTimeoutMs: integer(env, 'HANDLER_TIMEOUT_MS', 15_000, 100, 600_000),
+    handlerTimeoutMs,
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1_000, 600_000),
     shutdownDelayMs: integer(
       env,
@@ -345,5 +380,11 @@ export function loadConfig(env: Env = process.env): Config {
     jwt: jwtConfig(env),
     redis: redisConfig(env),
     rateLimit: rateLimitConfig(env),
+    idempotency: idempotencyConfig(env, handlerTimeoutMs),
+    processor: loadProcessorConfig(env),
+    payments: {
+      reconcileIntervalMs: integer(env, 'RECONCILE_INTERVAL_MS', 60_000, 1_000, 86_400_000),
+      reconcileStaleAfterMs: integer(env, 'RECONCILE_STALE_AFTER_MS', 120_000, 0, 86_400_000),
+    },
   };
 }

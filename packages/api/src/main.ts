@@ -3,6 +3,7 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createTenant, hasNoTenants } from './platform/auth/tenants.js';
+import { startSandboxProcessor } from './processor/sandbox/server.js';
 
 function configOrExit(): Config {
   try {
@@ -18,8 +19,23 @@ function configOrExit(): Config {
 
 /** Process entry: configure, migrate, seed (development), listen, and drain on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
-  const config = configOrExit();
+  const loaded = configOrExit();
+  // Without PAYMENT_PROCESSOR_URL the built-in sandbox processor runs in this process, on loopback.
+  const sandbox =
+    loaded.processor.url === undefined
+      ? await startSandboxProcessor({ host: '127.0.0.1' })
+      : undefined;
+  const config: Config = sandbox
+    ? { ...loaded, processor: { ...loaded.processor, url: sandbox.url } }
+    : loaded;
   const app = await buildApp(config);
+  if (sandbox) {
+    // Production with a sandbox is almost certainly a missing PAYMENT_PROCESSOR_URL: say so loudly.
+    app.log[config.env === 'production' ? 'warn' : 'info'](
+      { event: 'processor.sandbox_started', url: sandbox.url },
+      'sandbox payment processor started (PAYMENT_PROCESSOR_URL is unset)',
+    );
+  }
 
   if (config.migrateOnStart) {
     const applied = await migrateToLatest(app.db);
@@ -61,6 +77,7 @@ async function main(): Promise<void> {
     // …then the listener closes, in-flight requests finish, idle keep-alive sockets close, and
     // onClose hooks release the database.
     await app.close();
+    await sandbox?.close();
     clearTimeout(deadline);
     app.log.info({ event: 'shutdown.completed' }, 'stopped');
   };

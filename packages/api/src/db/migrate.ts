@@ -2,6 +2,8 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './database.js';
 import { initial } from './migrations/0001-initial.js';
 import { apiKeyScopes } from './migrations/0002-api-key-scopes.js';
+import { idempotencyKeys } from './migrations/0003-idempotency-keys.js';
+import { payments } from './migrations/0004-payments.js';
 
 /** The ordered migrations; names sort in application order. One set serves both dialects. */
 function migrationProvider(db: Db): MigrationProvider {
@@ -10,6 +12,8 @@ function migrationProvider(db: Db): MigrationProvider {
       return Promise.resolve({
         '0001-initial': initial(db.dialect),
         '0002-api-key-scopes': apiKeyScopes(),
+        '0003-idempotency-keys': idempotencyKeys(db.dialect),
+        '0004-payments': payments(db.dialect),
       });
     },
   };

@@ -45,8 +45,14 @@ export interface OrdersTable {
   account_id: string;
   user_id: string;
   currency: string;
-  status: 'pending_payment' | 'canceled' | 'paid' | 'refunded';
+  status: 'pending_payment' | 'canceled' | 'paid' | 'partially_refunded' | 'refunded';
   total_amount: BigInteger;
+  /** Sum of payments that are processing, awaiting reconciliation or succeeded: what is spoken for. */
+  amount_committed: Generated<number>;
+  /** Sum of succeeded payments. */
+  amount_paid: Generated<number>;
+  /** Sum of succeeded refunds. */
+  amount_refunded: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
   canceled_at: Timestamp | null;
@@ -65,10 +71,80 @@ export interface OrderItemsTable {
   amount: BigInteger;
 }
 
+export type PaymentStatus = 'processing' | 'succeeded' | 'failed' | 'requires_reconciliation';
+
+export interface PaymentsTable {
+  id: string;
+  account_id: string;
+  order_id: string;
+  amount: BigInteger;
+  currency: string;
+  status: PaymentStatus;
+  payment_method: string;
+  decline_code: string | null;
+  processor_charge_id: string | null;
+  /** Refunds that succeeded, and refunds in flight (reserved so concurrent refunds cannot exceed). */
+  amount_refunded: Generated<number>;
+  amount_refund_pending: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type RefundStatus = 'pending' | 'succeeded' | 'failed' | 'requires_reconciliation';
+
+export interface RefundsTable {
+  id: string;
+  account_id: string;
+  payment_id: string;
+  amount: BigInteger;
+  status: RefundStatus;
+  processor_refund_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** Append-only record of every payment and refund state change (audit, later webhooks). */
+export interface EventsTable {
+  id: string;
+  account_id: string;
+  type: string;
+  resource_id: string;
+  /** JSON snapshot of the resource after the change. */
+  data: string;
+  created_at: Timestamp;
+}
+
+/** One Idempotency-Key of one account: the request it stood for and, once done, its response. */
+export interface IdempotencyKeysTable {
+  id: string;
+  account_id: string;
+  key: string;
+  /** SHA-256 of method, path and canonical body: the same key with another request is a 422. */
+  request_fingerprint: string;
+  request_method: string;
+  request_path: string;
+  status: 'in_flight' | 'completed';
+  /** Last persisted phase of a multi-step request ('started' until the first advance). */
+  recovery_point: Generated<string>;
+  resource_id: string | null;
+  /** When the executing request took the key; null once released for a retry to resume. */
+  locked_at: Timestamp | null;
+  response_status: number | null;
+  /** JSON object of the response headers worth replaying (location, etag, content-type). */
+  response_headers: string | null;
+  response_body: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface Database {
+  payments: PaymentsTable;
+  refunds: RefundsTable;
+  events: EventsTable;
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
   users: UsersTable;
   orders: OrdersTable;
   order_items: OrderItemsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }

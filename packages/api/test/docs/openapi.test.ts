@@ -62,6 +62,10 @@ describe('OpenAPI document and reference page', () => {
       '/v1/orders',
       '/v1/orders/{id}',
       '/v1/orders/{id}/cancel',
+      '/v1/payments',
+      '/v1/payments/{id}',
+      '/v1/payments/{id}/refunds',
+      '/v1/refunds/{id}',
       '/v1/users',
       '/v1/users/{id}',
     ]);

@@ -36,6 +36,8 @@ describe.each(stores)('orders: happy paths (%s)', (store) => {
       currency: 'EUR',
       status: 'pending_payment',
       total_amount: 4500 + 1990,
+      amount_paid: 0,
+      amount_refunded: 0,
       items: [
         {
           id: expect.stringMatching(/^item_/),

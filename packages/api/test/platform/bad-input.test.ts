@@ -1,3 +1,4 @@
+import { startSandboxProcessor } from '../../src/processor/sandbox/server.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestTenant,
@@ -13,6 +14,10 @@ import { seedOrder, seedUser } from '../support/seed.js';
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 interface Ids {
+  paymentId: string;
+  refundId: string;
+  foreignPaymentId: string;
+  foreignRefundId: string;
   /** A key of the tenant that is not the one the requests authenticate with. */
   keyId: string;
   foreignKeyId: string;
@@ -175,16 +180,109 @@ const routes: RouteCase[] = [
     oversized: (ids) => ({ url: `/v1/api_keys/${ids.keyId}/revoke`, body: bigBody({}) }),
     foreign: (ids) => ({ url: `/v1/api_keys/${ids.foreignKeyId}/revoke`, status: 404 }),
   },
+  {
+    method: 'POST',
+    template: '/v1/payments',
+    url: () => '/v1/payments',
+    body: (ids) => ({ order_id: ids.orderId, payment_method: 'pm_card_visa' }),
+    wrongType: (ids) => ({
+      url: '/v1/payments',
+      body: { order_id: ids.orderId, payment_method: 'pm_card_visa', amount: '10' },
+    }),
+    unknownField: (ids) => ({
+      url: '/v1/payments',
+      body: { order_id: ids.orderId, payment_method: 'pm_card_visa', capture: false },
+    }),
+    oversized: (ids) => ({
+      url: '/v1/payments',
+      body: bigBody({ order_id: ids.orderId, payment_method: 'pm_card_visa' }),
+    }),
+    foreign: (ids) => ({
+      url: '/v1/payments',
+      body: { order_id: ids.foreignOrderId, payment_method: 'pm_card_visa' },
+      status: 404,
+    }),
+  },
+  {
+    method: 'GET',
+    template: '/v1/payments',
+    url: () => '/v1/payments',
+    wrongType: () => ({ url: '/v1/payments?limit=-3' }),
+    unknownField: () => ({ url: '/v1/payments?customer=me' }),
+    oversized: () => ({ url: `/v1/payments?order_id=ord_${'a'.repeat(300)}` }),
+  },
+  {
+    method: 'GET',
+    template: '/v1/payments/{id}',
+    url: (ids) => `/v1/payments/${ids.paymentId}`,
+    wrongType: () => ({ url: '/v1/payments/42' }),
+    unknownField: (ids) => ({ url: `/v1/payments/${ids.paymentId}?expand=order` }),
+    oversized: () => ({ url: `/v1/payments/pay_${'a'.repeat(300)}` }),
+    foreign: (ids) => ({ url: `/v1/payments/${ids.foreignPaymentId}`, status: 404 }),
+  },
+  {
+    method: 'POST',
+    template: '/v1/payments/{id}/refunds',
+    url: (ids) => `/v1/payments/${ids.paymentId}/refunds`,
+    body: () => ({ amount: 1 }),
+    wrongType: (ids) => ({ url: `/v1/payments/${ids.paymentId}/refunds`, body: { amount: 1.5 } }),
+    unknownField: (ids) => ({
+      url: `/v1/payments/${ids.paymentId}/refunds`,
+      body: { amount: 1, reason: 'x' },
+    }),
+    oversized: (ids) => ({
+      url: `/v1/payments/${ids.paymentId}/refunds`,
+      body: bigBody({ amount: 1 }),
+    }),
+    foreign: (ids) => ({
+      url: `/v1/payments/${ids.foreignPaymentId}/refunds`,
+      body: { amount: 1 },
+      status: 404,
+    }),
+  },
+  {
+    method: 'GET',
+    template: '/v1/payments/{id}/refunds',
+    url: (ids) => `/v1/payments/${ids.paymentId}/refunds`,
+    wrongType: (ids) => ({ url: `/v1/payments/${ids.paymentId}/refunds?limit=x` }),
+    unknownField: (ids) => ({ url: `/v1/payments/${ids.paymentId}/refunds?status=all` }),
+    oversized: (ids) => ({
+      url: `/v1/payments/${ids.paymentId}/refunds?starting_after=${'a'.repeat(300)}`,
+    }),
+    foreign: (ids) => ({ url: `/v1/payments/${ids.foreignPaymentId}/refunds`, status: 404 }),
+  },
+  {
+    method: 'GET',
+    template: '/v1/refunds/{id}',
+    url: (ids) => `/v1/refunds/${ids.refundId}`,
+    wrongType: () => ({ url: '/v1/refunds/true' }),
+    unknownField: (ids) => ({ url: `/v1/refunds/${ids.refundId}?expand=payment` }),
+    oversized: () => ({ url: `/v1/refunds/re_${'a'.repeat(300)}` }),
+    foreign: (ids) => ({ url: `/v1/refunds/${ids.foreignRefundId}`, status: 404 }),
+  },
 ];
 
 describe.each(stores)('bad input on every route is a 4xx problem, never a 500 (%s)', (store) => {
   let t: TestApp;
   let tenant: Tenant;
   let ids: Ids;
+  let sandbox: Awaited<ReturnType<typeof startSandboxProcessor>>;
   let otherAccountId: string;
 
   /** Everything the other tenant owns: no request of this tenant may change any of it. */
   const foreignRows = async () => ({
+    payments: await t.db.kysely
+      .selectFrom('payments')
+      .selectAll()
+      .where('account_id', '=', otherAccountId)
+      .orderBy('id')
+      .execute(),
+    refunds: await t.db.kysely
+      .selectFrom('refunds')
+      .selectAll()
+      .where('account_id', '=', otherAccountId)
+      .orderBy('id')
+      .execute(),
     users: await t.db.kysely
       .selectFrom('users')
       .selectAll()
@@ -206,9 +304,25 @@ describe.each(stores)('bad input on every route is a 4xx problem, never a 500 (%
   });
 
   beforeAll(async () => {
-    t = await startApp(store);
+    sandbox = await startSandboxProcessor();
+    t = await startApp(store, { PAYMENT_PROCESSOR_URL: sandbox.url });
     tenant = await createTestTenant(t);
     const other = await createTestTenant(t, 'other');
+    const paymentOf = async (owner: Tenant, userId: string) => {
+      const order = await seedOrder(t, owner, userId);
+      const response = await call(t.app, 'POST', '/v1/payments', {
+        tenant: owner,
+        body: { order_id: order.id, payment_method: 'pm_card_visa' },
+        headers: { 'idempotency-key': `seed-${order.id}` },
+      });
+      const payment = response.json<{ id: string }>().id;
+      const refund = await call(t.app, 'POST', `/v1/payments/${payment}/refunds`, {
+        tenant: owner,
+        body: { amount: 1 },
+        headers: { 'idempotency-key': `seed-refund-${order.id}` },
+      });
+      return { payment, refund: refund.json<{ id: string }>().id };
+    };
     const userId = await seedUser(t, tenant);
     const foreignUserId = await seedUser(t, other);
     const keyOf = async (owner: Tenant) =>
@@ -223,9 +337,20 @@ describe.each(stores)('bad input on every route is a 4xx problem, never a 500 (%
       orderId: (await seedOrder(t, tenant, userId)).id,
       foreignUserId,
       foreignOrderId: (await seedOrder(t, other, foreignUserId)).id,
+      ...(await paymentOf(tenant, userId).then((p) => ({
+        paymentId: p.payment,
+        refundId: p.refund,
+      }))),
+      ...(await paymentOf(other, foreignUserId).then((p) => ({
+        foreignPaymentId: p.payment,
+        foreignRefundId: p.refund,
+      }))),
     };
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await sandbox.close();
+  });
 
   it('the table covers every authenticated operation in the OpenAPI document', () => {
     const documented = Object.entries(t.app.swagger().paths ?? {}).flatMap(([path, item]) =>
@@ -246,6 +371,10 @@ describe.each(stores)('bad input on every route is a 4xx problem, never a 500 (%
         call(t.app, route.method, input.url, {
           ...(options.auth === false ? {} : { tenant }),
           body: input.body,
+          // A fresh key per request, so payment routes get past "Idempotency-Key required".
+          ...(route.method === 'POST'
+            ? { headers: { 'idempotency-key': `bad-input-${Math.random()}` } }
+            : {}),
         });
 
       it('without credentials → 401', async () => {

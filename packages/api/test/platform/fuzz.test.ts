@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import type { HTTPMethods } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandboxProcessor } from '../../src/processor/sandbox/server.js';
+import { FAST_PROCESSOR, type Sandbox } from '../payments/support.js';
 import { createTestTenant, startApp, stores, type Tenant, type TestApp } from '../support/app.js';
 import { expectProblem } from '../support/http.js';
 import {
@@ -24,7 +26,15 @@ import { seedOrder, seedUser } from '../support/seed.js';
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 20_260_101);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 80);
-const TABLES = ['users', 'orders', 'order_items', 'api_keys'] as const;
+const TABLES = [
+  'users',
+  'orders',
+  'order_items',
+  'api_keys',
+  'payments',
+  'refunds',
+  'events',
+] as const;
 
 interface Parameter {
   in: 'path' | 'query' | 'header';
@@ -88,9 +98,14 @@ describe.each(stores)('fuzzing every /v1 operation (%s)', (store) => {
   let t: TestApp;
   let tenant: Tenant;
   let ids: KnownIds;
+  let sandbox: Sandbox;
 
   beforeAll(async () => {
+    // A real sandbox processor, so payment runs reach the handlers instead of a 503.
+    sandbox = await startSandboxProcessor({ slowMs: 50, hangMs: 2_000 });
     t = await startApp(store, {
+      ...FAST_PROCESSOR,
+      PAYMENT_PROCESSOR_URL: sandbox.url,
       // Rate limits would answer most of the runs with 429 and hide the handlers from the fuzzer.
       RATE_LIMIT_API_KEY_QUOTA: '1000000',
       RATE_LIMIT_WRITE_QUOTA: '1000000',
@@ -99,9 +114,23 @@ describe.each(stores)('fuzzing every /v1 operation (%s)', (store) => {
     const buyer = await seedUser(t, tenant);
     const order = await seedOrder(t, tenant, buyer);
     // No `key` ids on purpose: revoking the fuzzer's own key would turn every later run into 401.
-    ids = { usr: [buyer, await seedUser(t, tenant)], ord: [order.id] };
+    const paid = await seedOrder(t, tenant, buyer);
+    const payment = await t.app.inject({
+      method: 'POST',
+      url: '/v1/payments',
+      headers: { ...tenant.headers, 'idempotency-key': 'fuzz-seed-payment' },
+      payload: { order_id: paid.id, payment_method: 'pm_card_visa' },
+    });
+    ids = {
+      usr: [buyer, await seedUser(t, tenant)],
+      ord: [order.id, paid.id],
+      pay: [payment.json<{ id: string }>().id],
+    };
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await sandbox.close();
+  });
 
   /** Rows of the fuzzing tenant, per table. */
   const counts = async () =>

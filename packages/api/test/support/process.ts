@@ -41,6 +41,8 @@ const CONFIG_VARIABLES = [
   'LOAD_SHED_MAX_RSS_BYTES',
   'LOAD_SHED_SAMPLE_INTERVAL_MS',
   // CI exports REDIS_URL: children would otherwise share rate-limit buckets in the real Redis.
+  'RECONCILE_INTERVAL_MS',
+  'RECONCILE_STALE_AFTER_MS',
   'REDIS_URL',
   'REDIS_COMMAND_TIMEOUT_MS',
   'RATE_LIMIT_API_KEY_QUOTA',
@@ -53,6 +55,16 @@ const CONFIG_VARIABLES = [
   'RATE_LIMIT_AUTH_FAILURE_WINDOW_SECONDS',
   'RATE_LIMIT_ON_STORE_ERROR',
   'RATE_LIMIT_REDIS_PREFIX',
+  'IDEMPOTENCY_TTL_HOURS',
+  'IDEMPOTENCY_LOCK_TIMEOUT_MS',
+  'IDEMPOTENCY_PURGE_INTERVAL_MS',
+  // Unset, main.ts starts its own sandbox processor, which is what child processes should use.
+  'PAYMENT_PROCESSOR_URL',
+  'PROCESSOR_ATTEMPT_TIMEOUT_MS',
+  'PROCESSOR_DEADLINE_MS',
+  'PROCESSOR_MAX_ATTEMPTS',
+  'PROCESSOR_BREAKER_THRESHOLD',
+  'PROCESSOR_BREAKER_HALF_OPEN_MS',
 ];
 
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {

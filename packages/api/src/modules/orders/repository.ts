@@ -96,7 +96,9 @@ export async function cancelOrder(
     }))
     .where('account_id', '=', accountId)
     .where('id', '=', id)
-    .where('status', '=', 'pending_payment');
+    .where('status', '=', 'pending_payment')
+    // A payment in progress or succeeded holds part of the order: it can no longer be canceled.
+    .where('amount_committed', '=', 0);
   if (versions !== undefined)
     query = query.where('version', 'in', versions.length > 0 ? versions : [-1]);
   return query.returningAll().executeTakeFirst();

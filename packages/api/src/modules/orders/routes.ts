@@ -58,10 +58,21 @@ export function registerOrderRoutes(
       },
     },
     async (request, reply) => {
-      const order = await orders.create(principalOf(request).accountId, request.body);
+      const locationOf = (id: string) => `${publicBaseUrl}/v1/orders/${id}`;
+      // The idempotency record commits in the same transaction as the order.
+      const order = await orders.create(
+        principalOf(request).accountId,
+        request.body,
+        (trx, created) =>
+          request.idempotency?.complete(trx, {
+            status: 201,
+            body: withoutVersion(created),
+            headers: { location: locationOf(created.id), etag: versionEtag(created.version) },
+          }) ?? Promise.resolve(),
+      );
       return reply
         .code(201)
-        .header('location', `${publicBaseUrl}/v1/orders/${order.id}`)
+        .header('location', locationOf(order.id))
         .header('etag', versionEtag(order.version))
         .send(withoutVersion(order));
     },

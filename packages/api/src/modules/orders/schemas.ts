@@ -15,9 +15,13 @@ export const OrderStatus = Type.Union(
     Type.Literal('pending_payment'),
     Type.Literal('canceled'),
     Type.Literal('paid'),
+    Type.Literal('partially_refunded'),
     Type.Literal('refunded'),
   ],
-  { description: '`pending_payment` → `paid` → `refunded`; `pending_payment` → `canceled`.' },
+  {
+    description:
+      '`pending_payment` → `paid` (once payments cover the total) → `partially_refunded` → `refunded`; `pending_payment` → `canceled` (only while no payment is processing or succeeded).',
+  },
 );
 const Currency = Type.String({
   pattern: '^[A-Z]{3}$',
@@ -55,6 +59,8 @@ export const ORDER_EXAMPLE = {
   currency: 'EUR',
   status: 'pending_payment',
   total_amount: 4500,
+  amount_paid: 0,
+  amount_refunded: 0,
   items: [
     {
       id: 'item_01jdq41m2n3p4q5r6s7t8v9w0y',
@@ -79,6 +85,8 @@ export const Order = Type.Object(
     currency: Currency,
     status: OrderStatus,
     total_amount: Type.Integer({ description: 'Sum of item amounts, in minor units.' }),
+    amount_paid: Type.Integer({ description: 'Sum of succeeded payments, in minor units.' }),
+    amount_refunded: Type.Integer({ description: 'Sum of succeeded refunds, in minor units.' }),
     items: Type.Array(OrderItem),
     created_at: Timestamp,
     updated_at: Timestamp,

@@ -31,6 +31,8 @@ function toOrder(row: repo.OrderRow, items: repo.OrderItemRow[]): Order {
     currency: row.currency,
     status: row.status,
     total_amount: row.total_amount,
+    amount_paid: row.amount_paid,
+    amount_refunded: row.amount_refunded,
     items: items.map((item) => ({
       id: item.id,
       object: 'order_item' as const,
@@ -60,7 +62,12 @@ export function createOrdersService(deps: { db: Kysely<Database> }) {
   return {
     get,
 
-    async create(accountId: string, input: CreateOrderInput): Promise<Order> {
+    /** `onCommit` runs inside the insert's transaction (e.g. to record the idempotent response). */
+    async create(
+      accountId: string,
+      input: CreateOrderInput,
+      onCommit?: (trx: Kysely<Database>, order: Order) => Promise<void>,
+    ): Promise<Order> {
       if (!CURRENCIES.has(input.currency)) {
         throw validationFailed({
           in: 'body',
@@ -94,8 +101,11 @@ export function createOrdersService(deps: { db: Kysely<Database> }) {
         canceled_at: null,
       };
       try {
-        const row = await db.transaction().execute((trx) => repo.insertOrder(trx, order, items));
-        return toOrder(row, items);
+        return await db.transaction().execute(async (trx) => {
+          const created = toOrder(await repo.insertOrder(trx, order, items), items);
+          await onCommit?.(trx, created);
+          return created;
+        });
       } catch (error) {
         // The user was deleted between the check and the insert.
         if (isForeignKeyViolation(error)) throw noSuchUser();
@@ -136,7 +146,9 @@ export function createOrdersService(deps: { db: Kysely<Database> }) {
         throw preconditionFailed();
       throw new ApiError(
         'order_not_cancelable',
-        `The order is ${current.status}; only pending_payment orders can be canceled.`,
+        current.status === 'pending_payment'
+          ? 'The order has a payment in progress or succeeded and can no longer be canceled.'
+          : `The order is ${current.status}; only pending_payment orders can be canceled.`,
       );
     },
   };

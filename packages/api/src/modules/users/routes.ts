@@ -57,10 +57,21 @@ export function registerUserRoutes(
       },
     },
     async (request, reply) => {
-      const user = await users.create(principalOf(request).accountId, request.body);
+      const locationOf = (id: string) => `${publicBaseUrl}/v1/users/${id}`;
+      // The idempotency record commits in the same transaction as the user.
+      const user = await users.create(
+        principalOf(request).accountId,
+        request.body,
+        (trx, created) =>
+          request.idempotency?.complete(trx, {
+            status: 201,
+            body: withoutVersion(created),
+            headers: { location: locationOf(created.id), etag: versionEtag(created.version) },
+          }) ?? Promise.resolve(),
+      );
       return reply
         .code(201)
-        .header('location', `${publicBaseUrl}/v1/users/${user.id}`)
+        .header('location', locationOf(user.id))
         .header('etag', versionEtag(user.version))
         .send(withoutVersion(user));
     },

@@ -12,6 +12,9 @@ export interface User extends UserView {
   version: number;
 }
 
+/** Work that must commit with a change, in its transaction (services stay HTTP-agnostic). */
+export type OnCommit<T> = (trx: Kysely<Database>, result: T) => Promise<void>;
+
 const userHasOrders = () =>
   new ApiError('user_has_orders', 'This user has orders and cannot be deleted.');
 const emailTaken = () =>
@@ -42,19 +45,28 @@ export function createUsersService(deps: { db: Kysely<Database> }) {
   return {
     get,
 
-    async create(accountId: string, input: { email: string; name?: string }): Promise<User> {
+    /** `onCommit` runs inside the insert's transaction (e.g. to record the idempotent response). */
+    async create(
+      accountId: string,
+      input: { email: string; name?: string },
+      onCommit?: OnCommit<User>,
+    ): Promise<User> {
       const now = new Date().toISOString();
       try {
-        const row = await repo.insertUser(db, {
-          id: newId('usr'),
-          account_id: accountId,
-          email: input.email,
-          email_normalized: input.email.toLowerCase(),
-          name: input.name ?? null,
-          created_at: now,
-          updated_at: now,
+        return await db.transaction().execute(async (trx) => {
+          const row = await repo.insertUser(trx, {
+            id: newId('usr'),
+            account_id: accountId,
+            email: input.email,
+            email_normalized: input.email.toLowerCase(),
+            name: input.name ?? null,
+            created_at: now,
+            updated_at: now,
+          });
+          const user = toUser(row);
+          await onCommit?.(trx, user);
+          return user;
         });
-        return toUser(row);
       } catch (error) {
         if (isUniqueViolation(error)) throw emailTaken();
         throw error;

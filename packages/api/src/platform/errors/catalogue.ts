@@ -49,6 +49,14 @@ export const problemCatalogue = {
       'The HTTP request itself could not be understood (malformed URL, header or framing).',
     resolution: 'Check the request line, headers and body framing sent by your HTTP client.',
   },
+  idempotency_key_missing: {
+    status: 400,
+    title: 'Idempotency-Key required',
+    description:
+      'This operation moves money or otherwise must never run twice, so it requires an `Idempotency-Key` header: 1 to 255 printable ASCII characters that you choose per logical operation.',
+    resolution:
+      'Generate a unique key (a UUID v4 is ideal) for the operation, send it as `Idempotency-Key`, and reuse the same key when you retry that operation.',
+  },
   unauthenticated: {
     status: 401,
     title: 'Authentication required',
@@ -100,9 +108,61 @@ export const problemCatalogue = {
   order_not_cancelable: {
     status: 409,
     title: 'Order cannot be canceled',
-    description: 'Only orders in status `pending_payment` can be canceled.',
+    description:
+      'Only orders in status `pending_payment` with no payment processing or succeeded can be canceled.',
     resolution:
       'Fetch the order to see its current status; a canceled order needs no further action.',
+  },
+  order_not_payable: {
+    status: 409,
+    title: 'Order cannot be paid',
+    description:
+      'Only orders in status `pending_payment` can be paid; this one is canceled, paid or refunded.',
+    resolution: 'Fetch the order to see its status. A paid order needs no further payment.',
+  },
+  payment_not_refundable: {
+    status: 409,
+    title: 'Payment cannot be refunded',
+    description:
+      'Only `succeeded` payments can be refunded; this one failed or its outcome is still open.',
+    resolution:
+      'Fetch the payment; if it is `requires_reconciliation`, wait until reconciliation settles it.',
+  },
+  payment_currency_mismatch: {
+    status: 422,
+    title: 'Currency does not match the order',
+    description: 'A payment must be in the currency of the order it pays.',
+    resolution: 'Omit `currency`, or send the order’s currency.',
+  },
+  amount_exceeds_balance: {
+    status: 422,
+    title: 'Amount exceeds the unpaid balance',
+    description:
+      'The amount is more than what remains to be paid on the order (payments that are processing count as paid).',
+    resolution: 'Omit `amount` to pay the balance, or send a smaller amount.',
+  },
+  refund_exceeds_payment: {
+    status: 422,
+    title: 'Refund exceeds the payment',
+    description:
+      'Refunds of a payment, including ones in progress, can never add up to more than it captured.',
+    resolution: 'Omit `amount` to refund the remainder, or send a smaller amount.',
+  },
+  processor_unavailable: {
+    status: 503,
+    title: 'Payment processor unavailable',
+    description:
+      'The payment processor is down or not answering, and the circuit breaker is failing fast. Nothing was charged by this request. `Retry-After` says when to try again.',
+    resolution:
+      'Retry after `Retry-After` seconds with the same `Idempotency-Key`: the payment resumes where it stopped and cannot be charged twice.',
+  },
+  idempotency_request_in_progress: {
+    status: 409,
+    title: 'Request with this Idempotency-Key in progress',
+    description:
+      'Another request with the same `Idempotency-Key` is still being processed. Nothing was done for this one.',
+    resolution:
+      'Retry with the same key after the number of seconds in `Retry-After`; once the first request finishes, its response is replayed.',
   },
   precondition_failed: {
     status: 412,
@@ -111,6 +171,14 @@ export const problemCatalogue = {
       'The `If-Match` header does not match the current `ETag` of the resource: someone changed it since you read it.',
     resolution:
       'GET the resource again, re-apply your change to the fresh version, and retry with its new `ETag`.',
+  },
+  idempotency_key_reused: {
+    status: 422,
+    title: 'Idempotency-Key reused with another request',
+    description:
+      'This `Idempotency-Key` was already used, within its retention window (24 h by default), for a request with a different method, path or body. Nothing was done for this one.',
+    resolution:
+      'Use a new key for a new operation. When retrying, send exactly the same request as the first time.',
   },
   payload_too_large: {
     status: 413,

@@ -78,14 +78,46 @@ export function problemResponses(instance: string, ...codes: ProblemCode[]) {
   const responses: Record<number, unknown> = {};
   for (const [status, group] of byStatus) {
     responses[status] = {
-      description: group.map((code) => `\`${code}\`: ${problemCatalogue[code].title}`).join('; '),
-      content: {
-        'application/problem+json': {
-          schema: { $ref: 'Problem#' },
-          example: exampleOf(group[0]!, instance),
-        },
-      },
+      description: group.map(problemLine).join('; '),
+      content: problemContent(group[0]!, instance),
     };
   }
   return responses;
+}
+
+const problemLine = (code: ProblemCode) => `\`${code}\`: ${problemCatalogue[code].title}`;
+
+function problemContent(code: ProblemCode, instance: string) {
+  return {
+    'application/problem+json': {
+      schema: { $ref: 'Problem#' },
+      example: exampleOf(code, instance),
+    },
+  };
+}
+
+/**
+ * Adds codes to responses built by problemResponses, for platform concerns that add errors to
+ * many routes at once (idempotency on every POST): a status already documented gets the code
+ * appended to its description, a new status gets its own entry.
+ */
+export function addProblemResponses(
+  responses: Record<string, unknown>,
+  instance: string,
+  ...codes: ProblemCode[]
+): Record<string, unknown> {
+  const result = { ...responses };
+  for (const code of codes) {
+    const status = String(problemCatalogue[code].status);
+    const existing = result[status] as { description?: string } | undefined;
+    if (existing === undefined) {
+      result[status] = { description: problemLine(code), content: problemContent(code, instance) };
+    } else if (!existing.description?.includes(`\`${code}\``)) {
+      const description = existing.description
+        ? `${existing.description}; ${problemLine(code)}`
+        : problemLine(code);
+      result[status] = { ...existing, description };
+    }
+  }
+  return result;
 }

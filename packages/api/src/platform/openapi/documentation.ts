@@ -14,6 +14,7 @@ const API_DESCRIPTION = [
   'Lists use cursor pagination (`limit`, `starting_after`, `Link: rel="next"`).',
   'GETs carry an `ETag` and honour `If-None-Match`; PATCH and cancel honour `If-Match` (412 when stale).',
   'Every response carries `X-Request-Id`.',
+  'Every POST accepts `Idempotency-Key` (required on payments and refunds): a retry with the same key and request replays the first answer with `Idempotent-Replayed: true`; the same key with another request is 422 `idempotency_key_reused`, and one still in progress 409 `idempotency_request_in_progress`.',
   'Rate limits: responses carry `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers); a refused request is 429 `rate_limited` with `Retry-After`.',
 ].join(' ');
 

@@ -7,7 +7,7 @@ export interface CorsOptions {
   allowedOrigins: string[];
 }
 
-/** Response headers a browser client may read: ids, caching, pagination, creation, rate limits. */
+/** Response headers a browser client may read: ids, caching, pagination, creation, rate limits, replays. */
 export const EXPOSED_HEADERS = [
   'X-Request-Id',
   'ETag',
@@ -16,6 +16,7 @@ export const EXPOSED_HEADERS = [
   'RateLimit',
   'RateLimit-Policy',
   'Retry-After',
+  'Idempotent-Replayed',
 ];
 
 /** Request headers a browser client may send. */

@@ -1,0 +1,147 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { ApiError, notFound } from '../../platform/errors/api-error.js';
+import { newId } from '../../platform/ids/ids.js';
+import { pageFrom, type Page } from '../../platform/pagination/page.js';
+import {
+  ProcessorOutcomeUnknownError,
+  ProcessorUnavailableError,
+  type ProcessorClient,
+} from '../../processor/types.js';
+import type { Phases, Respond } from './phases.js';
+import * as repo from './repository.js';
+import type { RefundView } from './schemas.js';
+import { processorUnavailable } from './service.js';
+import { markRefundUnknown, refundView, settleRefund } from './settlement.js';
+
+const now = () => new Date().toISOString();
+
+/** Refunds, phased like payments: reserve + record → refund at the processor → settle. */
+export function createRefundsService(deps: {
+  db: Kysely<Database>;
+  processor: ProcessorClient | undefined;
+}) {
+  const { db, processor } = deps;
+
+  async function open(
+    accountId: string,
+    paymentId: string,
+    requested: number | undefined,
+    phases: Phases,
+  ) {
+    return db.transaction().execute(async (trx) => {
+      const payment = await repo.findPayment(trx, accountId, paymentId);
+      if (!payment) throw notFound('payment', paymentId);
+      if (payment.status !== 'succeeded') {
+        throw new ApiError(
+          'payment_not_refundable',
+          `The payment is ${payment.status}; only succeeded payments can be refunded.`,
+        );
+      }
+      const remaining = payment.amount - payment.amount_refunded - payment.amount_refund_pending;
+      const amount = requested ?? remaining;
+      const at = now();
+      // The guard in SQL, not this check, is what stops concurrent refunds from exceeding the capture.
+      if (amount <= 0 || !(await repo.reserveRefund(trx, accountId, paymentId, amount, at))) {
+        throw new ApiError(
+          'refund_exceeds_payment',
+          `At most ${Math.max(0, remaining)} of this payment can still be refunded.`,
+        );
+      }
+      const refund = await repo.insertRefund(trx, {
+        id: newId('re'),
+        account_id: accountId,
+        payment_id: paymentId,
+        amount,
+        status: 'pending',
+        processor_refund_id: null,
+        created_at: at,
+        updated_at: at,
+      });
+      await repo.insertEvent(trx, accountId, 'refund.created', refund.id, refundView(refund), at);
+      await phases.advance(trx, 'refund_created', refund.id);
+      return { refund, chargeId: payment.processor_charge_id };
+    });
+  }
+
+  return {
+    async create(
+      accountId: string,
+      paymentId: string,
+      amount: number | undefined,
+      phases: Phases,
+      respond: Respond<RefundView>,
+    ): Promise<RefundView> {
+      if (!processor) throw processorUnavailable(30);
+      let refund: repo.RefundRow | undefined;
+      let chargeId: string | null;
+      if (phases.recoveryPoint === 'refund_created' && phases.resourceId !== null) {
+        refund = await repo.findRefund(db, accountId, phases.resourceId);
+        chargeId = refund
+          ? ((await repo.findPayment(db, accountId, refund.payment_id))?.processor_charge_id ??
+            null)
+          : null;
+      } else {
+        ({ refund, chargeId } = await open(accountId, paymentId, amount, phases));
+      }
+      if (!refund || chargeId === null)
+        throw new Error(`refund flow lost its refund or charge (${phases.resourceId})`);
+      const current = refund;
+      if (current.status !== 'pending') {
+        await db.transaction().execute((trx) => phases.complete(trx, respond(refundView(current))));
+        return refundView(current);
+      }
+      let result;
+      try {
+        result = await processor.refund({
+          idempotencyKey: current.id,
+          chargeId,
+          amount: current.amount,
+          reference: current.id,
+        });
+      } catch (error) {
+        if (error instanceof ProcessorUnavailableError)
+          throw processorUnavailable(error.retryAfterSeconds);
+        if (error instanceof ProcessorOutcomeUnknownError) {
+          const parked = await db.transaction().execute(async (trx) => {
+            const row =
+              (await markRefundUnknown(trx, current, now())) ??
+              (await repo.findRefund(trx, accountId, current.id))!;
+            await phases.complete(trx, respond(refundView(row)));
+            return row;
+          });
+          return refundView(parked);
+        }
+        throw error;
+      }
+      const settled = await db.transaction().execute(async (trx) => {
+        const row =
+          (await settleRefund(trx, current, result, now())) ??
+          (await repo.findRefund(trx, accountId, current.id))!;
+        await phases.complete(trx, respond(refundView(row)));
+        return row;
+      });
+      return refundView(settled);
+    },
+
+    async get(accountId: string, id: string): Promise<RefundView> {
+      const row = await repo.findRefund(db, accountId, id);
+      if (!row) throw notFound('refund', id);
+      return refundView(row);
+    },
+
+    async listForPayment(
+      accountId: string,
+      paymentId: string,
+      query: { afterId?: string; limit: number },
+    ): Promise<Page<RefundView>> {
+      if (!(await repo.findPayment(db, accountId, paymentId))) throw notFound('payment', paymentId);
+      return pageFrom(
+        (await repo.findRefundPage(db, accountId, { paymentId, ...query })).map(refundView),
+        query.limit,
+      );
+    },
+  };
+}
+
+export type RefundsService = ReturnType<typeof createRefundsService>;

@@ -1,0 +1,179 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { ApiError, notFound } from '../../platform/errors/api-error.js';
+import { newId } from '../../platform/ids/ids.js';
+import { pageFrom, type Page } from '../../platform/pagination/page.js';
+import {
+  ProcessorOutcomeUnknownError,
+  ProcessorUnavailableError,
+  type ProcessorClient,
+} from '../../processor/types.js';
+import type { Phases, Respond } from './phases.js';
+import * as repo from './repository.js';
+import type { CreatePaymentInput, PaymentView } from './schemas.js';
+import { markPaymentUnknown, paymentView, settleCharge } from './settlement.js';
+
+const now = () => new Date().toISOString();
+
+export function processorUnavailable(retryAfterSeconds: number) {
+  return new ApiError(
+    'processor_unavailable',
+    'The payment processor is not reachable right now; nothing was charged. Retry with the same Idempotency-Key.',
+    {
+      headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    },
+  );
+}
+
+/**
+ * Payments, in persisted phases so a retry after a crash resumes instead of starting over:
+ *   started → (payment row + order reservation + event) → payment_created
+ *   → charge at the processor, keyed by the payment id, so a resumed charge cannot double-charge
+ *   → (settlement + event + idempotency record, one transaction) → done.
+ */
+export function createPaymentsService(deps: {
+  db: Kysely<Database>;
+  processor: ProcessorClient | undefined;
+}) {
+  const { db, processor } = deps;
+
+  /** Phase 1: validate against the order, reserve the amount and record the payment, atomically. */
+  async function open(
+    accountId: string,
+    input: CreatePaymentInput,
+    phases: Phases,
+  ): Promise<repo.PaymentRow> {
+    return db.transaction().execute(async (trx) => {
+      const order = await repo.findOrderForPayment(trx, accountId, input.order_id);
+      if (!order) throw notFound('order', input.order_id);
+      if (order.status !== 'pending_payment') {
+        throw new ApiError(
+          'order_not_payable',
+          `The order is ${order.status}; only pending_payment orders can be paid.`,
+        );
+      }
+      if (input.currency !== undefined && input.currency !== order.currency) {
+        throw new ApiError(
+          'payment_currency_mismatch',
+          `The order is in ${order.currency}, not ${input.currency}.`,
+        );
+      }
+      const balance = order.total_amount - order.amount_committed;
+      const amount = input.amount ?? balance;
+      const at = now();
+      if (amount <= 0 || !(await repo.commitOrderAmount(trx, accountId, order.id, amount, at))) {
+        throw new ApiError(
+          'amount_exceeds_balance',
+          `The order's unpaid balance is ${balance}; ${amount} cannot be charged.`,
+        );
+      }
+      const payment = await repo.insertPayment(trx, {
+        id: newId('pay'),
+        account_id: accountId,
+        order_id: order.id,
+        amount,
+        currency: order.currency,
+        status: 'processing',
+        payment_method: input.payment_method,
+        decline_code: null,
+        processor_charge_id: null,
+        created_at: at,
+        updated_at: at,
+      });
+      await repo.insertEvent(
+        trx,
+        accountId,
+        'payment.created',
+        payment.id,
+        paymentView(payment),
+        at,
+      );
+      await phases.advance(trx, 'payment_created', payment.id);
+      return payment;
+    });
+  }
+
+  async function finish(payment: repo.PaymentRow, phases: Phases, respond: Respond<PaymentView>) {
+    const view = paymentView(payment);
+    await db.transaction().execute((trx) => phases.complete(trx, respond(view)));
+    return view;
+  }
+
+  return {
+    async create(
+      accountId: string,
+      input: CreatePaymentInput,
+      phases: Phases,
+      respond: Respond<PaymentView>,
+    ): Promise<PaymentView> {
+      if (!processor) throw processorUnavailable(30);
+      const resumed = phases.recoveryPoint === 'payment_created' && phases.resourceId !== null;
+      const payment = resumed
+        ? await repo.findPayment(db, accountId, phases.resourceId!)
+        : await open(accountId, input, phases);
+      if (!payment)
+        throw new Error(`idempotency record points at a missing payment ${phases.resourceId}`);
+      // Settled meanwhile (by an earlier attempt or by reconciliation): answer with what is.
+      if (payment.status !== 'processing') return finish(payment, phases, respond);
+      // Tell reconciliation this payment is being worked on, so it does not abandon it mid-charge.
+      await repo.touchPayment(db, payment.id, now());
+
+      let result;
+      try {
+        result = await processor.charge({
+          idempotencyKey: payment.id,
+          amount: payment.amount,
+          currency: payment.currency,
+          paymentMethod: payment.payment_method,
+          reference: payment.id,
+        });
+      } catch (error) {
+        // Nothing reached the processor: leave the payment processing; the same key resumes here.
+        if (error instanceof ProcessorUnavailableError)
+          throw processorUnavailable(error.retryAfterSeconds);
+        if (error instanceof ProcessorOutcomeUnknownError) {
+          const parked = await db.transaction().execute(async (trx) => {
+            const row =
+              (await markPaymentUnknown(trx, payment, now())) ??
+              (await repo.findPayment(trx, accountId, payment.id))!;
+            await phases.complete(trx, respond(paymentView(row)));
+            return row;
+          });
+          return paymentView(parked);
+        }
+        throw error;
+      }
+      const settled = await db.transaction().execute(async (trx) => {
+        const row =
+          (await settleCharge(trx, payment, result, now())) ??
+          (await repo.findPayment(trx, accountId, payment.id))!;
+        await phases.complete(trx, respond(paymentView(row)));
+        return row;
+      });
+      return paymentView(settled);
+    },
+
+    async get(accountId: string, id: string): Promise<PaymentView> {
+      const row = await repo.findPayment(db, accountId, id);
+      if (!row) throw notFound('payment', id);
+      return paymentView(row);
+    },
+
+    async list(
+      accountId: string,
+      query: {
+        orderId?: string;
+        status?: repo.PaymentRow['status'];
+        afterId?: string;
+        limit: number;
+      },
+    ): Promise<Page<PaymentView>> {
+      return pageFrom(
+        (await repo.findPaymentPage(db, accountId, query)).map(paymentView),
+        query.limit,
+      );
+    },
+  };
+}
+
+export type PaymentsService = ReturnType<typeof createPaymentsService>;

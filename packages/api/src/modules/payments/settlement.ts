@@ -1,0 +1,171 @@
+import type { Kysely } from 'kysely';
+import { toIso } from '../../db/errors.js';
+import type { Database } from '../../db/schema.js';
+import type { ChargeResult, RefundResult } from '../../processor/types.js';
+import * as repo from './repository.js';
+import type { PaymentView, RefundView } from './schemas.js';
+
+/**
+ * The state transitions of payments and refunds, shared by the request path and reconciliation.
+ * Each one is a guarded UPDATE plus its order bookkeeping and its event, run in the caller's
+ * transaction; a transition that finds the row already moved does nothing and returns undefined.
+ */
+
+export function paymentView(row: repo.PaymentRow): PaymentView {
+  return {
+    id: row.id,
+    object: 'payment',
+    order_id: row.order_id,
+    amount: row.amount,
+    currency: row.currency,
+    status: row.status,
+    payment_method: row.payment_method,
+    decline_code: row.decline_code,
+    amount_refunded: row.amount_refunded,
+    created_at: toIso(row.created_at),
+    updated_at: toIso(row.updated_at),
+  };
+}
+
+export function refundView(row: repo.RefundRow): RefundView {
+  return {
+    id: row.id,
+    object: 'refund',
+    payment_id: row.payment_id,
+    amount: row.amount,
+    status: row.status,
+    created_at: toIso(row.created_at),
+    updated_at: toIso(row.updated_at),
+  };
+}
+
+const OPEN_PAYMENT: repo.PaymentRow['status'][] = ['processing', 'requires_reconciliation'];
+const OPEN_REFUND: repo.RefundRow['status'][] = ['pending', 'requires_reconciliation'];
+
+export async function settleCharge(
+  trx: Kysely<Database>,
+  payment: repo.PaymentRow,
+  result: ChargeResult,
+  at: string,
+) {
+  const succeeded = result.status === 'succeeded';
+  const row = await repo.transitionPayment(
+    trx,
+    payment.id,
+    OPEN_PAYMENT,
+    succeeded
+      ? { status: 'succeeded', processor_charge_id: result.chargeId, decline_code: null }
+      : {
+          status: 'failed',
+          processor_charge_id: result.chargeId,
+          decline_code: result.declineCode,
+        },
+    at,
+  );
+  if (!row) return undefined;
+  if (succeeded) await repo.addOrderPayment(trx, row.order_id, row.amount, at);
+  else await repo.releaseOrderAmount(trx, row.order_id, row.amount, at);
+  await repo.insertEvent(
+    trx,
+    row.account_id,
+    succeeded ? 'payment.succeeded' : 'payment.failed',
+    row.id,
+    paymentView(row),
+    at,
+  );
+  return row;
+}
+
+/** The processor may or may not have charged: park the payment for reconciliation. */
+export async function markPaymentUnknown(
+  trx: Kysely<Database>,
+  payment: repo.PaymentRow,
+  at: string,
+) {
+  const row = await repo.transitionPayment(
+    trx,
+    payment.id,
+    ['processing'],
+    { status: 'requires_reconciliation' },
+    at,
+  );
+  if (row)
+    await repo.insertEvent(
+      trx,
+      row.account_id,
+      'payment.requires_reconciliation',
+      row.id,
+      paymentView(row),
+      at,
+    );
+  return row;
+}
+
+/** The processor has no record of the charge: nothing was taken, so the reservation is released. */
+export async function abandonPayment(
+  trx: Kysely<Database>,
+  payment: repo.PaymentRow,
+  reason: string,
+  at: string,
+) {
+  const row = await repo.transitionPayment(
+    trx,
+    payment.id,
+    OPEN_PAYMENT,
+    { status: 'failed', decline_code: reason },
+    at,
+  );
+  if (!row) return undefined;
+  await repo.releaseOrderAmount(trx, row.order_id, row.amount, at);
+  await repo.insertEvent(trx, row.account_id, 'payment.failed', row.id, paymentView(row), at);
+  return row;
+}
+
+export async function settleRefund(
+  trx: Kysely<Database>,
+  refund: repo.RefundRow,
+  result: RefundResult,
+  at: string,
+) {
+  const row = await repo.transitionRefund(
+    trx,
+    refund.id,
+    OPEN_REFUND,
+    { status: 'succeeded', processor_refund_id: result.refundId },
+    at,
+  );
+  if (!row) return undefined;
+  await repo.settleRefund(trx, row.payment_id, row.amount, true, at);
+  const payment = await repo.findPayment(trx, row.account_id, row.payment_id);
+  if (payment) await repo.addOrderRefund(trx, payment.order_id, row.amount, at);
+  await repo.insertEvent(trx, row.account_id, 'refund.succeeded', row.id, refundView(row), at);
+  return row;
+}
+
+export async function markRefundUnknown(trx: Kysely<Database>, refund: repo.RefundRow, at: string) {
+  const row = await repo.transitionRefund(
+    trx,
+    refund.id,
+    ['pending'],
+    { status: 'requires_reconciliation' },
+    at,
+  );
+  if (row)
+    await repo.insertEvent(
+      trx,
+      row.account_id,
+      'refund.requires_reconciliation',
+      row.id,
+      refundView(row),
+      at,
+    );
+  return row;
+}
+
+export async function abandonRefund(trx: Kysely<Database>, refund: repo.RefundRow, at: string) {
+  const row = await repo.transitionRefund(trx, refund.id, OPEN_REFUND, { status: 'failed' }, at);
+  if (!row) return undefined;
+  await repo.settleRefund(trx, row.payment_id, row.amount, false, at);
+  await repo.insertEvent(trx, row.account_id, 'refund.failed', row.id, refundView(row), at);
+  return row;
+}
