@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { ApiError } from '../../platform/errors/api-error.js';
+import { ProcessorOutcomeUnknownError, ProcessorUnavailableError } from '../../processor/types.js';
 
 /**
  * What a payment flow needs from the idempotency record (platform/idempotency provides it):
@@ -21,3 +23,53 @@ export type Respond<T> = (view: T) => {
   body: unknown;
   headers?: Record<string, string>;
 };
+
+/** How one external step moves a row; each function runs in the caller's transaction. */
+export interface ExternalStep<Row, Result> {
+  call: () => Promise<Result>;
+  /** Applies the processor's answer; undefined if the row had already moved. */
+  settle: (trx: Kysely<Database>, result: Result) => Promise<Row | undefined>;
+  /** Parks the row for reconciliation after an unknown outcome; undefined if it had moved. */
+  park: (trx: Kysely<Database>) => Promise<Row | undefined>;
+  reload: (trx: Kysely<Database>) => Promise<Row>;
+}
+
+/**
+ * The second half of a phased money movement, shared by payments and refunds: call the
+ * processor, then write the outcome and complete the idempotency record in ONE transaction.
+ * Unavailable (nothing was sent) leaves the row open, so a retry with the same key resumes here.
+ */
+export async function callAndSettle<Row, View, Result>(
+  db: Kysely<Database>,
+  phases: Phases,
+  respond: Respond<View>,
+  view: (row: Row) => View,
+  step: ExternalStep<Row, Result>,
+): Promise<View> {
+  let outcome: { result: Result } | { unknown: true };
+  try {
+    outcome = { result: await step.call() };
+  } catch (error) {
+    if (error instanceof ProcessorUnavailableError)
+      throw processorUnavailable(error.retryAfterSeconds);
+    if (!(error instanceof ProcessorOutcomeUnknownError)) throw error;
+    outcome = { unknown: true };
+  }
+  const row = await db.transaction().execute(async (trx) => {
+    const moved =
+      'result' in outcome ? await step.settle(trx, outcome.result) : await step.park(trx);
+    const current = moved ?? (await step.reload(trx));
+    await phases.complete(trx, respond(view(current)));
+    return current;
+  });
+  return view(row);
+}
+
+/** 503 processor_unavailable: nothing was charged; Retry-After from the breaker. */
+export function processorUnavailable(retryAfterSeconds: number) {
+  return new ApiError(
+    'processor_unavailable',
+    'The payment processor is not reachable right now; nothing was charged. Retry with the same Idempotency-Key.',
+    { headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) } },
+  );
+}

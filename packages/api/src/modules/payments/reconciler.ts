@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { ProcessorClient } from '../../processor/types.js';
 import * as repo from './repository.js';
+import * as refundsRepo from './refunds-repository.js';
 import { abandonPayment, abandonRefund, settleCharge, settleRefund } from './settlement.js';
 
 export interface ReconcilerOptions {
@@ -65,7 +66,7 @@ export function createReconciler(options: ReconcilerOptions) {
           );
         }
       }
-      for (const refund of await repo.findUnresolvedRefunds(db, before, batch)) {
+      for (const refund of await refundsRepo.findUnresolvedRefunds(db, before, batch)) {
         try {
           const result = await processor.findRefund(refund.id);
           const at = new Date().toISOString();

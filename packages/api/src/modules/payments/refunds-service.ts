@@ -3,15 +3,12 @@ import type { Database } from '../../db/schema.js';
 import { ApiError, notFound } from '../../platform/errors/api-error.js';
 import { newId } from '../../platform/ids/ids.js';
 import { pageFrom, type Page } from '../../platform/pagination/page.js';
-import {
-  ProcessorOutcomeUnknownError,
-  ProcessorUnavailableError,
-  type ProcessorClient,
-} from '../../processor/types.js';
-import type { Phases, Respond } from './phases.js';
+import type { ProcessorClient } from '../../processor/types.js';
+import { callAndSettle, processorUnavailable, type Phases, type Respond } from './phases.js';
 import * as repo from './repository.js';
+import * as refundsRepo from './refunds-repository.js';
+import { insertEvent } from './events-repository.js';
 import type { RefundView } from './schemas.js';
-import { processorUnavailable } from './service.js';
 import { markRefundUnknown, refundView, settleRefund } from './settlement.js';
 
 const now = () => new Date().toISOString();
@@ -42,13 +39,16 @@ export function createRefundsService(deps: {
       const amount = requested ?? remaining;
       const at = now();
       // The guard in SQL, not this check, is what stops concurrent refunds from exceeding the capture.
-      if (amount <= 0 || !(await repo.reserveRefund(trx, accountId, paymentId, amount, at))) {
+      if (
+        amount <= 0 ||
+        !(await refundsRepo.reserveRefund(trx, accountId, paymentId, amount, at))
+      ) {
         throw new ApiError(
           'refund_exceeds_payment',
           `At most ${Math.max(0, remaining)} of this payment can still be refunded.`,
         );
       }
-      const refund = await repo.insertRefund(trx, {
+      const refund = await refundsRepo.insertRefund(trx, {
         id: newId('re'),
         account_id: accountId,
         payment_id: paymentId,
@@ -58,7 +58,7 @@ export function createRefundsService(deps: {
         created_at: at,
         updated_at: at,
       });
-      await repo.insertEvent(trx, accountId, 'refund.created', refund.id, refundView(refund), at);
+      await insertEvent(trx, accountId, 'refund.created', refund.id, refundView(refund), at);
       await phases.advance(trx, 'refund_created', refund.id);
       return { refund, chargeId: payment.processor_charge_id };
     });
@@ -73,10 +73,10 @@ export function createRefundsService(deps: {
       respond: Respond<RefundView>,
     ): Promise<RefundView> {
       if (!processor) throw processorUnavailable(30);
-      let refund: repo.RefundRow | undefined;
+      let refund: refundsRepo.RefundRow | undefined;
       let chargeId: string | null;
       if (phases.recoveryPoint === 'refund_created' && phases.resourceId !== null) {
-        refund = await repo.findRefund(db, accountId, phases.resourceId);
+        refund = await refundsRepo.findRefund(db, accountId, phases.resourceId);
         chargeId = refund
           ? ((await repo.findPayment(db, accountId, refund.payment_id))?.processor_charge_id ??
             null)
@@ -91,41 +91,22 @@ export function createRefundsService(deps: {
         await db.transaction().execute((trx) => phases.complete(trx, respond(refundView(current))));
         return refundView(current);
       }
-      let result;
-      try {
-        result = await processor.refund({
-          idempotencyKey: current.id,
-          chargeId,
-          amount: current.amount,
-          reference: current.id,
-        });
-      } catch (error) {
-        if (error instanceof ProcessorUnavailableError)
-          throw processorUnavailable(error.retryAfterSeconds);
-        if (error instanceof ProcessorOutcomeUnknownError) {
-          const parked = await db.transaction().execute(async (trx) => {
-            const row =
-              (await markRefundUnknown(trx, current, now())) ??
-              (await repo.findRefund(trx, accountId, current.id))!;
-            await phases.complete(trx, respond(refundView(row)));
-            return row;
-          });
-          return refundView(parked);
-        }
-        throw error;
-      }
-      const settled = await db.transaction().execute(async (trx) => {
-        const row =
-          (await settleRefund(trx, current, result, now())) ??
-          (await repo.findRefund(trx, accountId, current.id))!;
-        await phases.complete(trx, respond(refundView(row)));
-        return row;
+      return callAndSettle(db, phases, respond, refundView, {
+        call: () =>
+          processor.refund({
+            idempotencyKey: current.id,
+            chargeId,
+            amount: current.amount,
+            reference: current.id,
+          }),
+        settle: (trx, result) => settleRefund(trx, current, result, now()),
+        park: (trx) => markRefundUnknown(trx, current, now()),
+        reload: async (trx) => (await refundsRepo.findRefund(trx, accountId, current.id))!,
       });
-      return refundView(settled);
     },
 
     async get(accountId: string, id: string): Promise<RefundView> {
-      const row = await repo.findRefund(db, accountId, id);
+      const row = await refundsRepo.findRefund(db, accountId, id);
       if (!row) throw notFound('refund', id);
       return refundView(row);
     },
@@ -137,7 +118,7 @@ export function createRefundsService(deps: {
     ): Promise<Page<RefundView>> {
       if (!(await repo.findPayment(db, accountId, paymentId))) throw notFound('payment', paymentId);
       return pageFrom(
-        (await repo.findRefundPage(db, accountId, { paymentId, ...query })).map(refundView),
+        (await refundsRepo.findRefundPage(db, accountId, { paymentId, ...query })).map(refundView),
         query.limit,
       );
     },

@@ -3,27 +3,14 @@ import type { Database } from '../../db/schema.js';
 import { ApiError, notFound } from '../../platform/errors/api-error.js';
 import { newId } from '../../platform/ids/ids.js';
 import { pageFrom, type Page } from '../../platform/pagination/page.js';
-import {
-  ProcessorOutcomeUnknownError,
-  ProcessorUnavailableError,
-  type ProcessorClient,
-} from '../../processor/types.js';
-import type { Phases, Respond } from './phases.js';
+import type { ProcessorClient } from '../../processor/types.js';
+import { callAndSettle, processorUnavailable, type Phases, type Respond } from './phases.js';
 import * as repo from './repository.js';
+import { insertEvent } from './events-repository.js';
 import type { CreatePaymentInput, PaymentView } from './schemas.js';
 import { markPaymentUnknown, paymentView, settleCharge } from './settlement.js';
 
 const now = () => new Date().toISOString();
-
-export function processorUnavailable(retryAfterSeconds: number) {
-  return new ApiError(
-    'processor_unavailable',
-    'The payment processor is not reachable right now; nothing was charged. Retry with the same Idempotency-Key.',
-    {
-      headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
-    },
-  );
-}
 
 /**
  * Payments, in persisted phases so a retry after a crash resumes instead of starting over:
@@ -80,14 +67,7 @@ export function createPaymentsService(deps: {
         created_at: at,
         updated_at: at,
       });
-      await repo.insertEvent(
-        trx,
-        accountId,
-        'payment.created',
-        payment.id,
-        paymentView(payment),
-        at,
-      );
+      await insertEvent(trx, accountId, 'payment.created', payment.id, paymentView(payment), at);
       await phases.advance(trx, 'payment_created', payment.id);
       return payment;
     });
@@ -118,39 +98,19 @@ export function createPaymentsService(deps: {
       // Tell reconciliation this payment is being worked on, so it does not abandon it mid-charge.
       await repo.touchPayment(db, payment.id, now());
 
-      let result;
-      try {
-        result = await processor.charge({
-          idempotencyKey: payment.id,
-          amount: payment.amount,
-          currency: payment.currency,
-          paymentMethod: payment.payment_method,
-          reference: payment.id,
-        });
-      } catch (error) {
-        // Nothing reached the processor: leave the payment processing; the same key resumes here.
-        if (error instanceof ProcessorUnavailableError)
-          throw processorUnavailable(error.retryAfterSeconds);
-        if (error instanceof ProcessorOutcomeUnknownError) {
-          const parked = await db.transaction().execute(async (trx) => {
-            const row =
-              (await markPaymentUnknown(trx, payment, now())) ??
-              (await repo.findPayment(trx, accountId, payment.id))!;
-            await phases.complete(trx, respond(paymentView(row)));
-            return row;
-          });
-          return paymentView(parked);
-        }
-        throw error;
-      }
-      const settled = await db.transaction().execute(async (trx) => {
-        const row =
-          (await settleCharge(trx, payment, result, now())) ??
-          (await repo.findPayment(trx, accountId, payment.id))!;
-        await phases.complete(trx, respond(paymentView(row)));
-        return row;
+      return callAndSettle(db, phases, respond, paymentView, {
+        call: () =>
+          processor.charge({
+            idempotencyKey: payment.id,
+            amount: payment.amount,
+            currency: payment.currency,
+            paymentMethod: payment.payment_method,
+            reference: payment.id,
+          }),
+        settle: (trx, result) => settleCharge(trx, payment, result, now()),
+        park: (trx) => markPaymentUnknown(trx, payment, now()),
+        reload: async (trx) => (await repo.findPayment(trx, accountId, payment.id))!,
       });
-      return paymentView(settled);
     },
 
     async get(accountId: string, id: string): Promise<PaymentView> {

@@ -3,6 +3,8 @@ import { toIso } from '../../db/errors.js';
 import type { Database } from '../../db/schema.js';
 import type { ChargeResult, RefundResult } from '../../processor/types.js';
 import * as repo from './repository.js';
+import * as refundsRepo from './refunds-repository.js';
+import { insertEvent } from './events-repository.js';
 import type { PaymentView, RefundView } from './schemas.js';
 
 /**
@@ -27,7 +29,7 @@ export function paymentView(row: repo.PaymentRow): PaymentView {
   };
 }
 
-export function refundView(row: repo.RefundRow): RefundView {
+export function refundView(row: refundsRepo.RefundRow): RefundView {
   return {
     id: row.id,
     object: 'refund',
@@ -40,7 +42,7 @@ export function refundView(row: repo.RefundRow): RefundView {
 }
 
 const OPEN_PAYMENT: repo.PaymentRow['status'][] = ['processing', 'requires_reconciliation'];
-const OPEN_REFUND: repo.RefundRow['status'][] = ['pending', 'requires_reconciliation'];
+const OPEN_REFUND: refundsRepo.RefundRow['status'][] = ['pending', 'requires_reconciliation'];
 
 export async function settleCharge(
   trx: Kysely<Database>,
@@ -65,7 +67,7 @@ export async function settleCharge(
   if (!row) return undefined;
   if (succeeded) await repo.addOrderPayment(trx, row.order_id, row.amount, at);
   else await repo.releaseOrderAmount(trx, row.order_id, row.amount, at);
-  await repo.insertEvent(
+  await insertEvent(
     trx,
     row.account_id,
     succeeded ? 'payment.succeeded' : 'payment.failed',
@@ -90,7 +92,7 @@ export async function markPaymentUnknown(
     at,
   );
   if (row)
-    await repo.insertEvent(
+    await insertEvent(
       trx,
       row.account_id,
       'payment.requires_reconciliation',
@@ -117,17 +119,17 @@ export async function abandonPayment(
   );
   if (!row) return undefined;
   await repo.releaseOrderAmount(trx, row.order_id, row.amount, at);
-  await repo.insertEvent(trx, row.account_id, 'payment.failed', row.id, paymentView(row), at);
+  await insertEvent(trx, row.account_id, 'payment.failed', row.id, paymentView(row), at);
   return row;
 }
 
 export async function settleRefund(
   trx: Kysely<Database>,
-  refund: repo.RefundRow,
+  refund: refundsRepo.RefundRow,
   result: RefundResult,
   at: string,
 ) {
-  const row = await repo.transitionRefund(
+  const row = await refundsRepo.transitionRefund(
     trx,
     refund.id,
     OPEN_REFUND,
@@ -135,15 +137,19 @@ export async function settleRefund(
     at,
   );
   if (!row) return undefined;
-  await repo.settleRefund(trx, row.payment_id, row.amount, true, at);
+  await refundsRepo.settleRefund(trx, row.payment_id, row.amount, true, at);
   const payment = await repo.findPayment(trx, row.account_id, row.payment_id);
   if (payment) await repo.addOrderRefund(trx, payment.order_id, row.amount, at);
-  await repo.insertEvent(trx, row.account_id, 'refund.succeeded', row.id, refundView(row), at);
+  await insertEvent(trx, row.account_id, 'refund.succeeded', row.id, refundView(row), at);
   return row;
 }
 
-export async function markRefundUnknown(trx: Kysely<Database>, refund: repo.RefundRow, at: string) {
-  const row = await repo.transitionRefund(
+export async function markRefundUnknown(
+  trx: Kysely<Database>,
+  refund: refundsRepo.RefundRow,
+  at: string,
+) {
+  const row = await refundsRepo.transitionRefund(
     trx,
     refund.id,
     ['pending'],
@@ -151,7 +157,7 @@ export async function markRefundUnknown(trx: Kysely<Database>, refund: repo.Refu
     at,
   );
   if (row)
-    await repo.insertEvent(
+    await insertEvent(
       trx,
       row.account_id,
       'refund.requires_reconciliation',
@@ -162,10 +168,20 @@ export async function markRefundUnknown(trx: Kysely<Database>, refund: repo.Refu
   return row;
 }
 
-export async function abandonRefund(trx: Kysely<Database>, refund: repo.RefundRow, at: string) {
-  const row = await repo.transitionRefund(trx, refund.id, OPEN_REFUND, { status: 'failed' }, at);
+export async function abandonRefund(
+  trx: Kysely<Database>,
+  refund: refundsRepo.RefundRow,
+  at: string,
+) {
+  const row = await refundsRepo.transitionRefund(
+    trx,
+    refund.id,
+    OPEN_REFUND,
+    { status: 'failed' },
+    at,
+  );
   if (!row) return undefined;
-  await repo.settleRefund(trx, row.payment_id, row.amount, false, at);
-  await repo.insertEvent(trx, row.account_id, 'refund.failed', row.id, refundView(row), at);
+  await refundsRepo.settleRefund(trx, row.payment_id, row.amount, false, at);
+  await insertEvent(trx, row.account_id, 'refund.failed', row.id, refundView(row), at);
   return row;
 }
