@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { keyMatches, parseKey } from './api-keys.js';
 import { findKeyByLookup, writeLastUsed, type ApiKeyRow } from './key-store.js';
-import { parseScopes } from './scopes.js';
+import { parseScopes, type Scope } from './scopes.js';
 import type { Principal } from './principal.js';
 
 export interface KeyVerifierOptions {
@@ -14,10 +14,13 @@ export interface KeyVerifierOptions {
   cacheMax: number;
 }
 
+/** A key row as verification needs it, scopes parsed once when the row is loaded, not per request. */
 type CachedKey = Pick<
   ApiKeyRow,
-  'id' | 'account_id' | 'secret_hash' | 'mode' | 'scopes' | 'expires_at' | 'revoked_at'
->;
+  'id' | 'account_id' | 'secret_hash' | 'mode' | 'expires_at' | 'revoked_at'
+> & {
+  scopes: Scope[];
+};
 
 /**
  * Verifies API keys with a bounded, short-lived in-process cache of key rows (by lookup prefix),
@@ -39,7 +42,7 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
       account_id: row.account_id,
       secret_hash: row.secret_hash,
       mode: row.mode,
-      scopes: row.scopes,
+      scopes: parseScopes(row.scopes),
       expires_at: row.expires_at,
       revoked_at: row.revoked_at,
     };
@@ -64,7 +67,7 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
         accountId: row.account_id,
         keyId: row.id,
         mode: row.mode,
-        scopes: parseScopes(row.scopes),
+        scopes: row.scopes,
       };
     },
 

@@ -7,11 +7,20 @@ export function encodeCursor(lastId: string): string {
   return Buffer.from(`${CURSOR_VERSION}:${lastId}`).toString('base64url');
 }
 
+const patterns = new Map<string, RegExp>();
+
+/** One RegExp per id pattern for the process, not one per paginated request. */
+function compiled(pattern: string): RegExp {
+  let regex = patterns.get(pattern);
+  if (!regex) patterns.set(pattern, (regex = new RegExp(pattern)));
+  return regex;
+}
+
 /** Returns the id a cursor points after, or throws invalid_cursor when it is not one of ours. */
 export function decodeCursor(cursor: string, idPattern: string): string {
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
   const [version, id] = decoded.split(':', 2);
-  if (version !== CURSOR_VERSION || id === undefined || !new RegExp(idPattern).test(id)) {
+  if (version !== CURSOR_VERSION || id === undefined || !compiled(idPattern).test(id)) {
     throw new ApiError('invalid_cursor', 'The starting_after cursor is not valid for this list.');
   }
   return id;
