@@ -9,8 +9,13 @@ import { pino, type DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import { openDatabase, type Db } from './db/database.js';
 import { requireAuthentication } from './platform/auth/authenticate.js';
+import { actAsFixedPrincipal } from './platform/auth/fixed-principal.js';
+import type { Principal } from './platform/auth/principal.js';
+import { createResourceCache } from './platform/caching/resource-cache.js';
 import { createJwtVerifier } from './platform/auth/jwt-verifier.js';
 import { createKeyVerifier, type KeyVerifier } from './platform/auth/key-verifier.js';
+import { createMemoryBus, type InvalidationBus } from './platform/invalidation/bus.js';
+import { createRedisBus } from './platform/invalidation/redis-bus.js';
 import { registerApiKeyRoutes } from './modules/api-keys/routes.js';
 import { createApiKeysService } from './modules/api-keys/service.js';
 import { conditionalRequests } from './platform/caching/conditional-requests.js';
@@ -18,11 +23,23 @@ import { createErrorResponder, errorHandler } from './platform/errors/error-hand
 import { registerProblemPages } from './platform/errors/problem-pages.js';
 import { registerHealthRoutes } from './platform/health/routes.js';
 import { accessLog } from './platform/observability/access-log.js';
+import { createQueryObserver } from './platform/observability/db-telemetry.js';
+import { httpMetrics } from './platform/observability/http-metrics.js';
+import { createMetrics, type Metrics } from './platform/observability/metrics.js';
+import { requestTracing } from './platform/observability/request-tracing.js';
+import { createTracing, type Tracing } from './platform/observability/tracing.js';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { countAwaitingReconciliation } from './modules/payments/backlog.js';
+import type { TransitionObserver } from './modules/payments/transitions.js';
 import { loggerOptions } from './platform/observability/logger.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './platform/observability/request-id.js';
 import { registerIdempotency } from './platform/idempotency/plugin.js';
 import { scheduleIdempotencyPurge } from './platform/idempotency/purge.js';
 import { registerDocumentation } from './platform/openapi/documentation.js';
+import { announceDeprecations } from './platform/versioning/deprecation.js';
+import { LIST_CHANGES } from './platform/versioning/list-format.js';
+import { orderChanges } from './modules/orders/versions/index.js';
+import { paymentChanges } from './modules/payments/versions/index.js';
 import { createRateLimits } from './platform/rate-limit/plugin.js';
 import type { RateLimitStore } from './platform/rate-limit/store.js';
 import { createClientErrorHandler } from './platform/security/client-errors.js';
@@ -34,9 +51,9 @@ import { transportOptions } from './platform/security/transport.js';
 import { createValidatorCompiler } from './platform/validation/compilers.js';
 import { emptyBodyAsObject } from './platform/validation/empty-body.js';
 import { registerOrderRoutes } from './modules/orders/routes.js';
-import { createOrdersService } from './modules/orders/service.js';
+import { ORDER_CACHE_KIND, createOrdersService, type Order } from './modules/orders/service.js';
 import { registerUserRoutes } from './modules/users/routes.js';
-import { createUsersService } from './modules/users/service.js';
+import { USER_CACHE_KIND, createUsersService, type User } from './modules/users/service.js';
 import { createProcessorClient } from './processor/client.js';
 import { createReconciler, type Reconciler } from './modules/payments/reconciler.js';
 import { createRefundsService } from './modules/payments/refunds-service.js';
@@ -60,6 +77,25 @@ export interface AppOverrides {
   rateLimitStore?: RateLimitStore;
   /** The payment processor client (e.g. one against a sandbox or a dead port). */
   processor?: ProcessorClient;
+  /** Turns tracing on with this exporter, whatever OTEL_* says (tests use an in-memory one). */
+  spanExporter?: SpanExporter;
+  /** Cache invalidation (e.g. one in-memory bus shared by two apps); the app then does not close it. */
+  invalidation?: InvalidationBus;
+  /**
+   * Benchmarks only (bench/server.ts): production features switched off to measure what each
+   * costs. Deliberately absent from configuration, so no deployment can turn them off.
+   */
+  bench?: BenchSwitches;
+}
+
+/** What a benchmark may switch off; see AppOverrides.bench. */
+export interface BenchSwitches {
+  /** Authentication off: every authenticated route acts as this principal. */
+  actAs?: Principal;
+  /** Rate limits off (no store, no headers). */
+  rateLimits?: false;
+  /** Idempotency-Key handling off (only for routes where the key is optional). */
+  idempotency?: false;
 }
 
 declare module 'fastify' {
@@ -68,6 +104,12 @@ declare module 'fastify' {
     db: Db;
     /** API key verification (cache, invalidation, buffered last-used times). */
     apiKeys: KeyVerifier;
+    /** Cache invalidation across instances: caches subscribe by kind, writers publish changes. */
+    invalidation: InvalidationBus;
+    /** Prometheus metrics; main.ts serves the registry on the metrics listener. */
+    metrics: Metrics;
+    /** OpenTelemetry tracing; undefined when off. */
+    tracing: Tracing | undefined;
     /** Lifecycle state; `draining` turns readiness to 503 during shutdown. */
     lifecycle: { draining: boolean };
     /** The payment processor client; undefined when neither PAYMENT_PROCESSOR_URL nor an override gives one. */
@@ -121,6 +163,16 @@ export async function buildApp(
   app.server.headersTimeout = config.headersTimeoutMs;
   app.setValidatorCompiler(createValidatorCompiler());
   if (overrides.onRoute) app.addHook('onRoute', overrides.onRoute);
+  // Before any route: it marks the routes of deprecated API versions as they are registered.
+  announceDeprecations(app, {
+    publicBaseUrl: config.publicBaseUrl,
+    schedule: {
+      v1: {
+        deprecatedAt: config.versioning.v1DeprecatedAt,
+        sunsetAt: config.versioning.v1SunsetAt,
+      },
+    },
+  });
 
   const ownsDb = overrides.db === undefined;
   const db =
@@ -130,9 +182,30 @@ export async function buildApp(
       poolMax: config.dbPoolMax,
       statementTimeoutMs: config.dbStatementTimeoutMs,
       onQuery: overrides.onQuery,
+      onConnectionLost: (error) =>
+        logger.warn({ event: 'db.connection_lost', err: error }, 'idle database connection lost'),
     });
   app.decorate('db', db);
   app.decorate('lifecycle', { draining: false });
+  const metricsOn = config.observability.metrics.enabled;
+  const metrics = createMetrics({ defaultMetrics: metricsOn });
+  const tracing = createTracing(config.observability.tracing, {
+    version: API_VERSION,
+    exporter: overrides.spanExporter,
+  });
+  app.decorate('metrics', metrics);
+  app.decorate('tracing', tracing);
+  if (metricsOn || tracing) {
+    const stopObserving = db.observeQueries(
+      createQueryObserver({
+        dialect: db.dialect,
+        metrics: metricsOn ? metrics : undefined,
+        tracing,
+      }),
+    );
+    app.addHook('onClose', async () => stopObserving());
+  }
+  if (tracing) app.addHook('onClose', () => tracing.shutdown());
   const processorUrl = config.processor.url;
   app.decorate(
     'processor',
@@ -147,9 +220,46 @@ export async function buildApp(
             breakerThreshold: config.processor.breakerThreshold,
             breakerHalfOpenAfterMs: config.processor.breakerHalfOpenAfterMs,
             logger: logger.child({ component: 'processor' }),
+            observer: {
+              attempt: (operation, outcome, seconds) =>
+                metrics.processorDuration.observe({ operation, outcome }, seconds),
+              retry: (operation) => metrics.processorRetries.inc({ operation }),
+            },
+            tracing,
           })),
   );
-  const keys = createKeyVerifier({ db: db.kysely, ...config.apiKeys });
+  // With Redis, a change made through one instance evicts the cached copy on all of them.
+  const invalidation =
+    overrides.invalidation ??
+    (config.redis
+      ? createRedisBus({
+          url: config.redis.url,
+          channel: config.cacheInvalidationChannel,
+          commandTimeoutMs: config.redis.commandTimeoutMs,
+          log: logger.child({ component: 'invalidation' }),
+        })
+      : createMemoryBus());
+  app.decorate('invalidation', invalidation);
+  app.addHook('onReady', () => invalidation.ready());
+  if (overrides.invalidation === undefined) app.addHook('onClose', () => invalidation.close());
+  const countLookup = (cache: string, result: 'hit' | 'miss') =>
+    metrics.cacheRequests.inc({ cache, result });
+  const keys = createKeyVerifier({
+    db: db.kysely,
+    ...config.apiKeys,
+    invalidation,
+    observe: countLookup,
+  });
+  // Hot single-resource GETs; every write path invalidates them (README "Caches").
+  const caching = { ...config.resourceCache, invalidation, observe: countLookup };
+  const orderCache = createResourceCache<Order>({ kind: ORDER_CACHE_KIND, ...caching });
+  const userCache = createResourceCache<User>({ kind: USER_CACHE_KIND, ...caching });
+  const orderChanged = (accountId: string, orderId: string) =>
+    orderCache.invalidate(accountId, orderId);
+  app.addHook('onClose', async () => {
+    orderCache.close();
+    userCache.close();
+  });
   const jwt = config.jwt ? createJwtVerifier({ db: db.kysely, ...config.jwt }) : undefined;
   const flushTimer = setInterval(() => {
     keys
@@ -173,28 +283,38 @@ export async function buildApp(
     return payload;
   });
 
+  // First, so every later hook, log line, query and processor call runs inside the request span.
+  await app.register(requestTracing, { tracing });
+  if (metricsOn) await app.register(httpMetrics, { metrics });
   await app.register(errorHandler, { publicBaseUrl: config.publicBaseUrl });
   await app.register(accessLog);
   await app.register(securityHeaders);
   await registerProtection(app, config);
   // Health probes are polled by orchestrators and must answer even when Redis does not.
-  const rateLimits = createRateLimits({
-    settings: config.rateLimit,
-    redis: config.redis,
-    store: overrides.rateLimitStore,
-    exemptRoutes: ['/livez', '/readyz'],
-    log: logger,
-  });
-  await app.register(rateLimits.plugin);
+  const bench = overrides.bench ?? {};
+  const rateLimits =
+    bench.rateLimits === false
+      ? undefined
+      : createRateLimits({
+          settings: config.rateLimit,
+          redis: config.redis,
+          store: overrides.rateLimitStore,
+          exemptRoutes: ['/livez', '/readyz'],
+          log: logger,
+        });
+  if (rateLimits) await app.register(rateLimits.plugin);
   await app.register(jsonOnly);
   await app.register(emptyBodyAsObject);
   await app.register(conditionalRequests);
 
   // Documentation first: @fastify/swagger only sees routes registered after it.
-  await registerDocumentation(app, { publicBaseUrl: config.publicBaseUrl, version: API_VERSION });
+  await registerDocumentation(app, {
+    changes: [...LIST_CHANGES, ...orderChanges, ...paymentChanges],
+  });
   registerHealthRoutes(app, {
     checkDependencies: () => db.ping(),
     isDraining: () => app.lifecycle.draining,
+    publicBaseUrl: config.publicBaseUrl,
   });
   registerProblemPages(app);
   scheduleIdempotencyPurge(app, {
@@ -202,28 +322,61 @@ export async function buildApp(
     intervalMs: config.idempotency.purgeIntervalMs,
   });
 
+  const observe: TransitionObserver = (transition) => {
+    (transition.kind === 'payment' ? metrics.payments : metrics.refunds).inc({
+      outcome: transition.to,
+    });
+    logger.info(
+      { event: `${transition.kind}.transitioned`, ...transition },
+      `${transition.kind} ${transition.from ?? 'created'} -> ${transition.to}`,
+    );
+  };
+  Object.assign(metrics.sources, {
+    ready: async () =>
+      !app.lifecycle.draining &&
+      (await db.ping().then(
+        () => true,
+        () => false,
+      )),
+    awaitingReconciliation: () => countAwaitingReconciliation(db.kysely),
+    breakerState: app.processor ? () => app.processor!.breakerState() : undefined,
+    pool: () => db.poolStats(),
+  });
+
   // Everything registered in this context requires an API key or access token, and a scope.
   await app.register(async (authenticated) => {
-    rateLimits.beforeAuthentication(authenticated);
-    requireAuthentication(authenticated, { keys, jwt });
-    rateLimits.afterAuthentication(authenticated);
+    rateLimits?.beforeAuthentication(authenticated);
+    if (bench.actAs) actAsFixedPrincipal(authenticated, bench.actAs);
+    else requireAuthentication(authenticated, { keys, jwt });
+    rateLimits?.afterAuthentication(authenticated);
     // After authentication (keys are per account) and rate limits (a refused request takes no key).
-    registerIdempotency(authenticated, { db: db.kysely, settings: config.idempotency });
+    if (bench.idempotency !== false)
+      registerIdempotency(authenticated, { db: db.kysely, settings: config.idempotency });
     registerApiKeyRoutes(authenticated, {
       apiKeys: createApiKeysService({ db: db.kysely, keys }),
       publicBaseUrl: config.publicBaseUrl,
     });
     registerUserRoutes(authenticated, {
-      users: createUsersService({ db: db.kysely }),
+      users: createUsersService({ db: db.kysely, cache: userCache }),
       publicBaseUrl: config.publicBaseUrl,
     });
     registerOrderRoutes(authenticated, {
-      orders: createOrdersService({ db: db.kysely }),
+      orders: createOrdersService({ db: db.kysely, cache: orderCache }),
       publicBaseUrl: config.publicBaseUrl,
     });
     registerPaymentRoutes(authenticated, {
-      payments: createPaymentsService({ db: db.kysely, processor: app.processor }),
-      refunds: createRefundsService({ db: db.kysely, processor: app.processor }),
+      payments: createPaymentsService({
+        db: db.kysely,
+        processor: app.processor,
+        observe,
+        orderChanged,
+      }),
+      refunds: createRefundsService({
+        db: db.kysely,
+        processor: app.processor,
+        observe,
+        orderChanged,
+      }),
       publicBaseUrl: config.publicBaseUrl,
     });
   });
@@ -235,6 +388,8 @@ export async function buildApp(
         processor: app.processor,
         logger: logger.child({ component: 'reconciler' }),
         staleAfterMs: config.payments.reconcileStaleAfterMs,
+        observe,
+        orderChanged,
       })
     : undefined;
   app.decorate('reconciler', reconciler);

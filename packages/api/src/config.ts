@@ -8,6 +8,8 @@ import { isPostgresUrl } from './db/url.js';
 
 import { loadSecurityConfig, type SecurityConfig } from './security-config.js';
 import { loadProcessorConfig, type ProcessorConfig } from './processor/config.js';
+import { loadObservabilityConfig, type ObservabilityConfig } from './observability-config.js';
+import { loadVersioningConfig, type VersioningConfig } from './versioning-config.js';
 
 export type Environment = 'development' | 'test' | 'production';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -63,12 +65,25 @@ export interface Config extends SecurityConfig {
   jwt?: JwtConfig;
   /** REDIS_URL: shared state for N instances (rate limits); undefined keeps it in memory. */
   redis?: RedisConfig;
+  /** CACHE_INVALIDATION_CHANNEL: Redis pub/sub channel on which instances drop each other's stale cache entries. */
+  cacheInvalidationChannel: string;
+  /** In-process caches of single orders and users (hot GETs), invalidated on every write. */
+  resourceCache: {
+    /** RESOURCE_CACHE_TTL_MS: longest a cached order or user is served (bounds staleness if an invalidation is lost); 0 turns the caches off. */
+    ttlMs: number;
+    /** RESOURCE_CACHE_MAX: most orders, and most users, cached per process. */
+    max: number;
+  };
   /** Rate-limit policies and how a store outage is handled (README "Rate limits"). */
   rateLimit: RateLimitConfig;
   /** Idempotency-Key records (README "Idempotency"). */
   idempotency: IdempotencyConfig;
   /** The payment processor: URL (unset = built-in sandbox), timeouts, retries, breaker. */
   processor: ProcessorConfig;
+  /** Metrics listener and OpenTelemetry tracing (docs/operations.md). */
+  observability: ObservabilityConfig;
+  /** API version lifecycle: when v1 was deprecated and when it sunsets (docs/versioning.md). */
+  versioning: VersioningConfig;
   /** Payment reconciliation. */
   payments: {
     /** RECONCILE_INTERVAL_MS: how often each instance reconciles open payments and refunds. */
@@ -169,7 +184,7 @@ export function integer(
   return value;
 }
 
-function boolean(env: Env, name: string, fallback: boolean): boolean {
+export function boolean(env: Env, name: string, fallback: boolean): boolean {
   const raw = read(env, name)?.toLowerCase();
   if (raw === undefined) return fallback;
   if (['true', '1', 'yes'].includes(raw)) return true;
@@ -177,7 +192,12 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be true or false, got "${raw}"`);
 }
 
-function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+export function oneOf<T extends string>(
+  env: Env,
+  name: string,
+  fallback: T,
+  allowed: readonly T[],
+): T {
   const raw = read(env, name);
   if (raw === undefined) return fallback;
   if (!(allowed as readonly string[]).includes(raw)) {
@@ -282,6 +302,15 @@ function redisConfig(env: Env): RedisConfig | undefined {
   return { url, commandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 250, 10, 10_000) };
 }
 
+/** A Redis key prefix or channel name; braces would change Redis Cluster hash tags. */
+function redisName(env: Env, name: string, fallback: string): string {
+  const value = read(env, name) ?? fallback;
+  if (!/^[\w:.-]{1,64}$/.test(value)) {
+    throw new ConfigError(name, 'must be 1-64 of A-Z a-z 0-9 _ : . -');
+  }
+  return value;
+}
+
 function rateLimitPolicy(env: Env, name: string, quota: number, windowSeconds: number) {
   return {
     quota: integer(env, `RATE_LIMIT_${name}_QUOTA`, quota, 1, 1_000_000),
@@ -379,9 +408,16 @@ export function loadConfig(env: Env = process.env): Config {
     },
     jwt: jwtConfig(env),
     redis: redisConfig(env),
+    cacheInvalidationChannel: redisName(env, 'CACHE_INVALIDATION_CHANNEL', 'steadfast:invalidate'),
+    resourceCache: {
+      ttlMs: integer(env, 'RESOURCE_CACHE_TTL_MS', 10_000, 0, 3_600_000),
+      max: integer(env, 'RESOURCE_CACHE_MAX', 10_000, 1, 1_000_000),
+    },
     rateLimit: rateLimitConfig(env),
     idempotency: idempotencyConfig(env, handlerTimeoutMs),
     processor: loadProcessorConfig(env),
+    observability: loadObservabilityConfig(env),
+    versioning: loadVersioningConfig(env),
     payments: {
       reconcileIntervalMs: integer(env, 'RECONCILE_INTERVAL_MS', 60_000, 1_000, 86_400_000),
       reconcileStaleAfterMs: integer(env, 'RECONCILE_STALE_AFTER_MS', 120_000, 0, 86_400_000),

@@ -4,6 +4,8 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createTenant, hasNoTenants } from './platform/auth/tenants.js';
 import { startSandboxProcessor } from './processor/sandbox/server.js';
+import { startMetricsServer } from './platform/observability/metrics-server.js';
+import { configSummary } from './platform/observability/config-summary.js';
 
 function configOrExit(): Config {
   try {
@@ -54,6 +56,9 @@ async function main(): Promise<void> {
     );
   }
 
+  const metricsServer = config.observability.metrics.enabled
+    ? await startMetricsServer(app.metrics.registry, config.observability.metrics)
+    : undefined;
   let stopping = false;
   const shutdown = async (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -76,8 +81,12 @@ async function main(): Promise<void> {
     await sleep(config.shutdownDelayMs);
     // …then the listener closes, in-flight requests finish, idle keep-alive sockets close, and
     // onClose hooks release the database.
+    app.log.info({ event: 'shutdown.listener_closing' }, 'closing the listener');
     await app.close();
+    app.log.info({ event: 'shutdown.drained' }, 'in-flight requests finished, resources released');
     await sandbox?.close();
+    // Last: Prometheus sees the instance until it has stopped serving.
+    await metricsServer?.close();
     clearTimeout(deadline);
     app.log.info({ event: 'shutdown.completed' }, 'stopped');
   };
@@ -86,18 +95,15 @@ async function main(): Promise<void> {
   }
 
   await app.listen({ host: config.host, port: config.port });
+  app.log.info({ event: 'startup.config', config: configSummary(config) }, 'configuration');
   app.log.info(
     {
       event: 'startup.completed',
       env: config.env,
       url: config.publicBaseUrl,
       database: app.db.dialect,
-      body_limit_bytes: config.bodyLimitBytes,
-      request_timeout_ms: config.requestTimeoutMs,
-      keep_alive_timeout_ms: config.keepAliveTimeoutMs,
-      // Whether TLS is on, never the certificate or key themselves.
-      tls: config.tls !== undefined,
-      cors_origins: config.corsAllowedOrigins,
+      metrics_url: metricsServer?.url,
+      tracing: app.tracing !== undefined,
     },
     'listening',
   );

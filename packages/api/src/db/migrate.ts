@@ -4,6 +4,7 @@ import { initial } from './migrations/0001-initial.js';
 import { apiKeyScopes } from './migrations/0002-api-key-scopes.js';
 import { idempotencyKeys } from './migrations/0003-idempotency-keys.js';
 import { payments } from './migrations/0004-payments.js';
+import { orderUserIndex } from './migrations/0005-order-user-index.js';
 
 /** The ordered migrations; names sort in application order. One set serves both dialects. */
 function migrationProvider(db: Db): MigrationProvider {
@@ -14,6 +15,7 @@ function migrationProvider(db: Db): MigrationProvider {
         '0002-api-key-scopes': apiKeyScopes(),
         '0003-idempotency-keys': idempotencyKeys(db.dialect),
         '0004-payments': payments(db.dialect),
+        '0005-order-user-index': orderUserIndex(),
       });
     },
   };

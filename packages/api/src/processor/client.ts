@@ -23,6 +23,7 @@ import {
   timeout,
   wrap,
 } from 'cockatiel';
+import { SpanKind, SpanStatusCode, context, trace, type Tracer } from '@opentelemetry/api';
 import type { FastifyBaseLogger } from 'fastify';
 import { sendAttempt, TransientAttemptError, type AttemptResponse } from './http-attempt.js';
 import {
@@ -53,6 +54,18 @@ export interface ProcessorClientOptions {
   breakerThreshold: number;
   breakerHalfOpenAfterMs: number;
   logger: FastifyBaseLogger;
+  /** Counts attempts and retries (the app passes its metrics). */
+  observer?: ProcessorObserver;
+  /** With tracing on: a CLIENT span per attempt, its context sent as `traceparent`. */
+  tracing?: { tracer: Tracer; inject(headers: Record<string, string>): void };
+}
+
+/** How each attempt went: answered (2xx, or 404 on a lookup), refused (4xx), or failed (retryable). */
+export type AttemptOutcome = 'success' | 'rejected' | 'error';
+
+export interface ProcessorObserver {
+  attempt(operation: string, outcome: AttemptOutcome, seconds: number): void;
+  retry(operation: string): void;
 }
 
 /** Full jitter (AWS "Exponential Backoff And Jitter"): a random delay in [0, 100 ms · 2^n), n ≥ 0. */
@@ -141,6 +154,7 @@ export function createProcessorClient(options: ProcessorClientOptions): Processo
       backoff: new ExponentialBackoff({ generator: fullJitterGenerator, ...BACKOFF }),
     });
     retries.onRetry((event) => {
+      options.observer?.retry(operation);
       const failure = 'error' in event ? event.error : undefined;
       logger.warn(
         {
@@ -162,9 +176,27 @@ export function createProcessorClient(options: ProcessorClientOptions): Processo
         // Counted as possibly acted on from the moment it starts, so an attempt still in flight
         // when the deadline strikes is never mistaken for one that was refused.
         maybeActedOn += 1;
+        const started = performance.now();
+        const span = options.tracing?.tracer.startSpan(`processor ${operation}`, {
+          kind: SpanKind.CLIENT,
+          attributes: { 'steadfast.processor.operation': operation },
+        });
+        const observe = (outcome: AttemptOutcome) => {
+          options.observer?.attempt(operation, outcome, (performance.now() - started) / 1000);
+          if (outcome === 'error') span?.setStatus({ code: SpanStatusCode.ERROR });
+          span?.setAttribute('steadfast.processor.outcome', outcome);
+          span?.end();
+        };
         try {
-          return interpret(await send(signal));
+          const response = span
+            ? await context.with(trace.setSpan(context.active(), span), () => send(signal))
+            : await send(signal);
+          span?.setAttribute('http.response.status_code', response.status);
+          const result = interpret(response);
+          observe('success');
+          return result;
         } catch (error) {
+          observe(error instanceof ProcessorRejectedError ? 'rejected' : 'error');
           if (error instanceof TransientAttemptError && !error.mayHaveReachedProcessor) {
             maybeActedOn -= 1;
           }
@@ -176,12 +208,17 @@ export function createProcessorClient(options: ProcessorClientOptions): Processo
     }
   }
 
+  /** Runs in the attempt span's context, so `traceparent` names that span as the parent. */
+  const traced = (headers: Record<string, string>) => {
+    options.tracing?.inject(headers);
+    return headers;
+  };
   const post = (path: string, key: string, body: string) => (signal: AbortSignal) =>
     sendAttempt(
       `${baseUrl}${path}`,
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        headers: traced({ 'content-type': 'application/json', 'idempotency-key': key }),
         body,
       },
       signal,
@@ -189,7 +226,7 @@ export function createProcessorClient(options: ProcessorClientOptions): Processo
   const get = (path: string, key: string) => (signal: AbortSignal) =>
     sendAttempt(
       `${baseUrl}${path}?idempotency_key=${encodeURIComponent(key)}`,
-      { method: 'GET' },
+      { method: 'GET', headers: traced({}) },
       signal,
     );
 

@@ -9,28 +9,57 @@ interface MediaType {
 }
 interface Operation {
   operationId?: string;
+  deprecated?: boolean;
+  parameters?: { in: string; name: string }[];
   summary?: string;
   security?: unknown[];
   requestBody?: { content: Record<string, MediaType> };
-  responses: Record<string, { description: string; content?: Record<string, MediaType> }>;
+  responses: Record<
+    string,
+    {
+      description: string;
+      content?: Record<string, MediaType>;
+      headers?: Record<string, { $ref?: string }>;
+    }
+  >;
 }
 interface Document {
   openapi: string;
+  info: { title: string; version: string; description: string };
+  servers: { url: string }[];
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+  components: {
+    schemas: Record<string, unknown>;
+    securitySchemes: Record<string, unknown>;
+    headers: Record<string, unknown>;
+  };
   security: unknown[];
 }
 
 const hasExample = (media: MediaType | undefined) =>
   media !== undefined && (media.example !== undefined || media.examples !== undefined);
 
-describe('OpenAPI document and reference page', () => {
+const OPERATIONS = [
+  '/api_keys',
+  '/api_keys/{id}/revoke',
+  '/orders',
+  '/orders/{id}',
+  '/orders/{id}/cancel',
+  '/payments',
+  '/payments/{id}',
+  '/payments/{id}/refunds',
+  '/refunds/{id}',
+  '/users',
+  '/users/{id}',
+];
+
+describe.each(['v1', 'v2'])('OpenAPI document of %s', (version) => {
   let t: TestApp;
   let doc: Document;
 
   beforeAll(async () => {
     t = await startApp('sqlite');
-    const response = await call(t.app, 'GET', '/v1/openapi.json');
+    const response = await call(t.app, 'GET', `/${version}/openapi.json`);
     expect(response.statusCode).toBe(200);
     doc = response.json<Document>();
   });
@@ -54,21 +83,12 @@ describe('OpenAPI document and reference page', () => {
       type: 'object',
       required: expect.arrayContaining(['type', 'title', 'status', 'code', 'request_id']),
     });
-    expect(Object.keys(doc.paths).sort()).toEqual([
-      '/livez',
-      '/readyz',
-      '/v1/api_keys',
-      '/v1/api_keys/{id}/revoke',
-      '/v1/orders',
-      '/v1/orders/{id}',
-      '/v1/orders/{id}/cancel',
-      '/v1/payments',
-      '/v1/payments/{id}',
-      '/v1/payments/{id}/refunds',
-      '/v1/refunds/{id}',
-      '/v1/users',
-      '/v1/users/{id}',
-    ]);
+    // Its own version's operations and the unversioned probes, nothing of another version.
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      ['/livez', '/readyz', ...OPERATIONS.map((path) => `/${version}${path}`)].sort(),
+    );
+    expect(doc.servers).toEqual([expect.objectContaining({ url: '/' })]);
+    expect(doc.info.title).toContain(version);
   });
 
   it('every operation has an id, a summary, request and response examples', () => {
@@ -92,8 +112,8 @@ describe('OpenAPI document and reference page', () => {
     }
   });
 
-  it('every /v1 operation declares exactly one scope, for API keys and access tokens alike', () => {
-    for (const { name, op } of operations().filter(({ name }) => name.includes(' /v1/'))) {
+  it('every versioned operation declares exactly one scope, for API keys and access tokens alike', () => {
+    for (const { name, op } of operations().filter(({ name }) => name.includes(` /${version}/`))) {
       const [keyRequirement, tokenRequirement] = op.security as Record<string, string[]>[];
       expect(keyRequirement?.apiKey, name).toHaveLength(1);
       expect(tokenRequirement?.accessToken, name).toEqual(keyRequirement?.apiKey);
@@ -103,8 +123,8 @@ describe('OpenAPI document and reference page', () => {
     }
   });
 
-  it('every /v1 operation documents its errors as problem+json with an example, including 401 and 500', () => {
-    for (const { name, op } of operations().filter(({ name }) => name.includes(' /v1/'))) {
+  it('every versioned operation documents its errors as problem+json with an example, including 401 and 500', () => {
+    for (const { name, op } of operations().filter(({ name }) => name.includes(` /${version}/`))) {
       const errors = Object.entries(op.responses).filter(([status]) => Number(status) >= 400);
       expect(
         errors.map(([status]) => status),
@@ -120,7 +140,7 @@ describe('OpenAPI document and reference page', () => {
   });
 
   it('documents strict inputs: bounded strings and no unknown fields', () => {
-    const createUser = doc.paths['/v1/users']!.post!;
+    const createUser = doc.paths[`/${version}/users`]!.post!;
     const schema = createUser.requestBody!.content['application/json']!.schema as {
       additionalProperties: boolean;
       properties: Record<string, { maxLength?: number }>;
@@ -129,6 +149,62 @@ describe('OpenAPI document and reference page', () => {
     expect(schema.properties.email!.maxLength).toBe(254);
     expect(doc.paths['/livez']!.get!.security).toEqual([]);
   });
+
+  it('documents the headers: request id and rate limits everywhere, Retry-After on 429, ETag and 304 on reads, replays on POST', () => {
+    for (const { name, op } of operations().filter(({ name }) => name.includes(` /${version}/`))) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        expect(response.headers?.['X-Request-Id'], `${name} ${status}`).toBeDefined();
+        if (/^[24]/.test(status))
+          expect(response.headers?.RateLimit, `${name} ${status}`).toBeDefined();
+      }
+      expect(op.responses['429']?.headers?.['Retry-After'], name).toBeDefined();
+      if (name.startsWith('GET ')) {
+        expect(op.responses['200']?.headers?.ETag, name).toBeDefined();
+        expect(op.responses['304'], name).toBeDefined();
+      }
+      if (name.startsWith('POST ')) {
+        const success = Object.entries(op.responses).filter(([status]) => status.startsWith('2'));
+        for (const [status, response] of success)
+          expect(response.headers?.['Idempotent-Replayed'], `${name} ${status}`).toBeDefined();
+        expect(op.parameters?.map((p) => p.name)).toContain('idempotency-key');
+      }
+    }
+  });
+
+  it(
+    version === 'v1'
+      ? 'marks every v1 operation deprecated and documents Deprecation, Sunset and the successor link'
+      : 'is not deprecated, and lists what changed since v1',
+    () => {
+      const versioned = operations().filter(({ name }) => name.includes(` /${version}/`));
+      for (const { name, op } of versioned) {
+        expect(op.deprecated ?? false, name).toBe(version === 'v1');
+        const success = Object.entries(op.responses).find(([status]) => status.startsWith('2'))!;
+        const headers = success[1].headers ?? {};
+        if (version === 'v1')
+          expect(Object.keys(headers), name).toEqual(
+            expect.arrayContaining(['Deprecation', 'Sunset', 'Link']),
+          );
+        else expect(headers.Deprecation, name).toBeUndefined();
+      }
+      if (version === 'v2') {
+        expect(doc.info.description).toContain('Breaking changes in v2');
+        expect(doc.info.description).toContain('`total_money`');
+        expect(doc.components.headers.Deprecation).toBeUndefined();
+      } else {
+        expect(doc.info.description).toContain('**Deprecated.**');
+      }
+    },
+  );
+});
+
+describe('reference page', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startApp('sqlite');
+  });
+  afterAll(() => t.close());
 
   it('serves the interactive reference at /docs from bundled assets only', async () => {
     const page = await t.app.inject({ method: 'GET', url: '/docs/' });
@@ -147,6 +223,15 @@ describe('OpenAPI document and reference page', () => {
       method: 'GET',
       url: '/docs/static/swagger-initializer.js',
     });
-    expect(initializer.body).toContain('/v1/openapi.json');
+    // The version switch: both documents, the latest first (it opens by default).
+    expect(initializer.body).toMatch(
+      /"url":"\/v2\/openapi\.json","name":"v2".*"url":"\/v1\/openapi\.json","name":"v1"/s,
+    );
+  });
+
+  it('/docs/json is the latest version’s document, not a mix of versions', async () => {
+    const latest = (await call(t.app, 'GET', '/docs/json')).json<Document>();
+    expect(Object.keys(latest.paths).filter((path) => path.startsWith('/v1/'))).toEqual([]);
+    expect(latest.info.title).toContain('v2');
   });
 });

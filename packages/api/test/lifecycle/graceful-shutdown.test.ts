@@ -186,8 +186,10 @@ describe('graceful shutdown (real process)', { timeout: 60_000 }, () => {
     // Both requests open new connections, which the still-listening server accepts.
     const ready = await httpRequest(`${server.baseUrl}/readyz`);
     expect(ready.status).toBe(503);
-    expect(JSON.parse(ready.body)).toEqual({
-      status: 'unavailable',
+    expect(ready.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(JSON.parse(ready.body)).toMatchObject({
+      status: 503,
+      code: 'service_unavailable',
       checks: { shutdown: 'draining' },
     });
     expect(ready.headers['retry-after']).toBe('5');

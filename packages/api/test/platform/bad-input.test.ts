@@ -51,7 +51,7 @@ interface RouteCase {
 const item = { name: 'Thing', quantity: 1, unit_amount: 100 };
 const bigBody = (extra: Record<string, unknown>) => ({ ...extra, padding: 'x'.repeat(200_000) });
 
-const routes: RouteCase[] = [
+const v1Routes: RouteCase[] = [
   {
     method: 'POST',
     template: '/v1/users',
@@ -262,6 +262,89 @@ const routes: RouteCase[] = [
   },
 ];
 
+/** v2 money: `{ amount, currency }` objects instead of flat fields (see modules/orders/versions). */
+const itemV2 = { name: 'Thing', quantity: 1, unit_price_money: { amount: 100, currency: 'EUR' } };
+const money = (amount: unknown) => ({ amount, currency: 'EUR' });
+
+/** The same route in v2: its path, and the v2 shape where the request shape changed. */
+const v2Overrides: Record<string, Partial<RouteCase>> = {
+  'POST /v1/orders': {
+    body: (ids) => ({ user_id: ids.userId, items: [itemV2] }),
+    wrongType: (ids) => ({
+      url: '/v2/orders',
+      body: { user_id: ids.userId, items: { 0: itemV2 } },
+    }),
+    unknownField: (ids) => ({
+      url: '/v2/orders',
+      body: { user_id: ids.userId, items: [itemV2], currency: 'EUR' },
+    }),
+    oversized: (ids) => ({
+      url: '/v2/orders',
+      body: bigBody({ user_id: ids.userId, items: [itemV2] }),
+    }),
+    foreign: (ids) => ({
+      url: '/v2/orders',
+      body: { user_id: ids.foreignUserId, items: [itemV2] },
+      status: 400,
+    }),
+  },
+  'POST /v1/payments': {
+    wrongType: (ids) => ({
+      url: '/v2/payments',
+      body: { order_id: ids.orderId, payment_method: 'pm_card_visa', amount_money: money('10') },
+    }),
+    unknownField: (ids) => ({
+      url: '/v2/payments',
+      body: { order_id: ids.orderId, payment_method: 'pm_card_visa', amount: 10 },
+    }),
+  },
+  'POST /v1/payments/{id}/refunds': {
+    body: () => ({ amount_money: money(1) }),
+    wrongType: (ids) => ({
+      url: `/v2/payments/${ids.paymentId}/refunds`,
+      body: { amount_money: money(1.5) },
+    }),
+    unknownField: (ids) => ({
+      url: `/v2/payments/${ids.paymentId}/refunds`,
+      body: { amount: 1 },
+    }),
+    oversized: (ids) => ({
+      url: `/v2/payments/${ids.paymentId}/refunds`,
+      body: bigBody({ amount_money: money(1) }),
+    }),
+    foreign: (ids) => ({
+      url: `/v2/payments/${ids.foreignPaymentId}/refunds`,
+      body: { amount_money: money(1) },
+      status: 404,
+    }),
+  },
+};
+
+const toV2 = (input: { url: string; body?: unknown }) => ({
+  ...input,
+  url: input.url.replace(/^\/v1\//, '/v2/').replace('starting_after=', 'cursor='),
+});
+
+function v2Route(route: RouteCase): RouteCase {
+  const overrides = v2Overrides[`${route.method} ${route.template}`] ?? {};
+  const foreign = route.foreign;
+  return {
+    ...route,
+    template: route.template.replace('/v1/', '/v2/'),
+    url: (ids) => toV2({ url: route.url(ids) }).url,
+    wrongType: (ids) => toV2(route.wrongType(ids)),
+    unknownField: (ids) => toV2(route.unknownField(ids)),
+    oversized: (ids) => toV2(route.oversized(ids)),
+    ...(foreign
+      ? { foreign: (ids) => ({ ...toV2(foreign(ids)), status: foreign(ids).status }) }
+      : {}),
+    ...overrides,
+  };
+}
+
+/** Every operation of both API versions. */
+const routes: RouteCase[] = [...v1Routes, ...v1Routes.map(v2Route)];
+
 describe.each(stores)('bad input on every route is a 4xx problem, never a 500 (%s)', (store) => {
   let t: TestApp;
   let tenant: Tenant;
@@ -359,7 +442,7 @@ describe.each(stores)('bad input on every route is a 4xx problem, never a 500 (%
         .map((m) => `${m.toUpperCase()} ${path}`),
     );
     const authenticated = documented.filter(
-      (op) => op.includes('/v1/') && !op.endsWith('openapi.json'),
+      (op) => /\/v\d+\//.test(op) && !op.endsWith('openapi.json'),
     );
     expect(routes.map((r) => `${r.method} ${r.template}`).sort()).toEqual(authenticated.sort());
   });

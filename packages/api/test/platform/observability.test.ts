@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTenant, startApp, type Tenant, type TestApp } from '../support/app.js';
-import { call } from '../support/http.js';
+import { call, expectProblem } from '../support/http.js';
 
 describe('request ids and the access log', () => {
   let t: TestApp;
@@ -105,16 +105,22 @@ describe('request ids and the access log', () => {
     t.app.lifecycle.draining = true;
     const draining = await call(t.app, 'GET', '/readyz');
     t.app.lifecycle.draining = false;
-    expect(draining.statusCode).toBe(503);
+    expectProblem(draining, 503, 'service_unavailable');
     expect(draining.headers['retry-after']).toBe('5');
+    expect(draining.json()).toMatchObject({ checks: { shutdown: 'draining' } });
   });
 
   it('readiness fails with 503 when the database is gone', async () => {
     const local = await startApp('sqlite');
     await local.db.close();
     const response = await call(local.app, 'GET', '/readyz');
-    expect(response.statusCode).toBe(503);
-    expect(response.json()).toEqual({ status: 'unavailable', checks: { database: 'unavailable' } });
+    expectProblem(response, 503, 'service_unavailable');
+    expect(response.json()).toMatchObject({
+      detail: 'The database does not answer.',
+      instance: '/readyz',
+      checks: { database: 'unavailable' },
+    });
+    expect(local.logs.some((line) => line.event === 'readiness.failed')).toBe(true);
     await local.app.close();
   });
 });

@@ -12,7 +12,7 @@ import { expectProblem } from '../support/http.js';
 const PUBLIC: { method?: string; pattern: RegExp; why: string }[] = [
   { pattern: /^\/(livez|readyz)$/, why: 'health probes for orchestrators' },
   { pattern: /^\/docs(\/.*)?$/, why: 'the interactive reference and its bundled assets' },
-  { pattern: /^\/v1\/openapi\.json$/, why: 'the published contract' },
+  { pattern: /^\/v\d+\/openapi\.json$/, why: 'the published contract of each API version' },
   { pattern: /^\/problems(\/.*)?$/, why: 'the error catalogue pages (problem type URIs)' },
   {
     method: 'OPTIONS',
@@ -20,6 +20,9 @@ const PUBLIC: { method?: string; pattern: RegExp; why: string }[] = [
     why: 'CORS preflight: browsers never send credentials on it (Fetch standard)',
   },
 ];
+
+/** One 401 per route and API version is more than the default per-address 401 budget. */
+const ROOM_FOR_EVERY_401 = { RATE_LIMIT_AUTH_FAILURE_QUOTA: '1000' };
 
 interface Registered {
   method: string;
@@ -79,7 +82,7 @@ describe('no route is reachable without authentication unless listed as public',
     t = await startApp(
       'sqlite',
       // CORS on, so its preflight route is registered and checked too.
-      { CORS_ALLOWED_ORIGINS: 'https://app.example.com' },
+      { CORS_ALLOWED_ORIGINS: 'https://app.example.com', ...ROOM_FOR_EVERY_401 },
       undefined,
       {
         onRoute: (route: RouteOptions) => routes.push(...registered(route)),
@@ -96,10 +99,18 @@ describe('no route is reachable without authentication unless listed as public',
       'HEAD /v1/users',
       'POST /v1/orders',
       'GET /v1/openapi.json',
+      'GET /v2/users',
+      'HEAD /v2/users',
+      'POST /v2/payments/:id/refunds',
+      'GET /v2/openapi.json',
       'OPTIONS *',
     ])
       expect(seen).toContain(expected);
-    expect(routes.filter((r) => !isPublic(r)).length).toBeGreaterThanOrEqual(8);
+    // 18 operations (and the HEAD twins of the GETs) per API version.
+    expect(
+      routes.filter((r) => !isPublic(r) && r.url.startsWith('/v2/')).length,
+    ).toBeGreaterThanOrEqual(18);
+    expect(routes.filter((r) => !isPublic(r)).length).toBeGreaterThanOrEqual(36);
   });
 
   it('every non-public route answers 401 unauthenticated to a request without credentials', async () => {
@@ -110,7 +121,7 @@ describe('no route is reachable without authentication unless listed as public',
     const leaky: Registered[] = [];
     const local = await startApp(
       'sqlite',
-      {},
+      ROOM_FOR_EVERY_401,
       (app) => app.get('/v1/leak/:id', async () => ({ secret: true })),
       { onRoute: (route: RouteOptions) => leaky.push(...registered(route)) },
     );

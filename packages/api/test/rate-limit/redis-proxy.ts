@@ -32,6 +32,11 @@ export async function startRedisProxy(redisUrl: string) {
     freeze: () => {
       frozen = true;
     },
+    /** Drops every open connection (a Redis restart or failover); new ones are relayed again. */
+    sever: () => {
+      for (const socket of sockets) socket.destroy();
+      sockets.clear();
+    },
     close: async () => {
       for (const socket of sockets) socket.destroy();
       server.close();

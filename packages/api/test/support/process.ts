@@ -45,6 +45,9 @@ const CONFIG_VARIABLES = [
   'RECONCILE_STALE_AFTER_MS',
   'REDIS_URL',
   'REDIS_COMMAND_TIMEOUT_MS',
+  'CACHE_INVALIDATION_CHANNEL',
+  'RESOURCE_CACHE_TTL_MS',
+  'RESOURCE_CACHE_MAX',
   'RATE_LIMIT_API_KEY_QUOTA',
   'RATE_LIMIT_API_KEY_WINDOW_SECONDS',
   'RATE_LIMIT_WRITE_QUOTA',
@@ -65,6 +68,16 @@ const CONFIG_VARIABLES = [
   'PROCESSOR_MAX_ATTEMPTS',
   'PROCESSOR_BREAKER_THRESHOLD',
   'PROCESSOR_BREAKER_HALF_OPEN_MS',
+  'METRICS_ENABLED',
+  'METRICS_HOST',
+  'METRICS_PORT',
+  'OTEL_SDK_DISABLED',
+  'OTEL_TRACES_EXPORTER',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_SERVICE_NAME',
+  'V1_DEPRECATED_AT',
+  'V1_SUNSET_AT',
 ];
 
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
@@ -210,6 +223,11 @@ export async function spawnServer(env: Record<string, string>): Promise<Server> 
   const child = spawnTs(['src/main.ts'], {
     HOST: '127.0.0.1',
     PORT: String(port),
+    // Servers spawned by parallel suites would otherwise all claim the default 9464.
+    METRICS_PORT: String(await freePort()),
+    // As in startApp: parallel suites on two cores stall event loops; only the load-shedding
+    // suite sets a real threshold.
+    LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '30000',
     LOG_LEVEL: 'info',
     NODE_ENV: 'production',
     ...env,

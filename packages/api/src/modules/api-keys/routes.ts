@@ -7,30 +7,43 @@ import { decodeCursor } from '../../platform/pagination/cursor.js';
 import { DEFAULT_LIMIT, sendPage } from '../../platform/pagination/page.js';
 import { EmptyBody, NoQuery } from '../../platform/validation/empty-inputs.js';
 import {
+  API_VERSIONS,
+  versionedPath,
+  type ApiVersion,
+} from '../../platform/versioning/api-version.js';
+import { listFormat } from '../../platform/versioning/list-format.js';
+import {
   API_KEY_EXAMPLE,
   ApiKey,
-  ApiKeyList,
   ApiKeyParams,
   CreateApiKeyBody,
   CreatedApiKey,
-  ListApiKeysQuery,
 } from './schemas.js';
 import type { ApiKeysService } from './service.js';
 
-const EXAMPLE_PATH = '/v1/api_keys/key_01jdq52a3b4c5d6e7f8g9h0j1k/revoke';
+interface Deps {
+  apiKeys: ApiKeysService;
+  publicBaseUrl: string;
+}
 
-/** /v1/api_keys: HTTP only. All three operations need `api_keys:manage`. */
-export function registerApiKeyRoutes(
-  app: FastifyInstance,
-  deps: { apiKeys: ApiKeysService; publicBaseUrl: string },
-) {
+/**
+ * /v{n}/api_keys: HTTP only, served in every API version (changed only in the list format so
+ * far). All three operations need `api_keys:manage`.
+ */
+export function registerApiKeyRoutes(app: FastifyInstance, deps: Deps) {
+  for (const version of API_VERSIONS) registerVersion(app, version, deps);
+}
+
+function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) {
   const { apiKeys, publicBaseUrl } = deps;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['api_keys'];
   const config = { scope: 'api_keys:manage' as const };
+  const path = (route: string) => versionedPath(version, route);
+  const list = listFormat(version);
 
   r.post(
-    '/v1/api_keys',
+    path('/api_keys'),
     {
       config,
       schema: {
@@ -43,7 +56,7 @@ export function registerApiKeyRoutes(
         response: {
           201: { ...CreatedApiKey, description: 'The new key, with its secret.' },
           ...problemResponses(
-            '/v1/api_keys',
+            path('/api_keys'),
             'validation_failed',
             'malformed_json',
             'unauthenticated',
@@ -58,29 +71,27 @@ export function registerApiKeyRoutes(
       const created = await apiKeys.create(principalOf(request), request.body);
       return reply
         .code(201)
-        .header('location', `${publicBaseUrl}/v1/api_keys/${created.id}`)
+        .header('location', `${publicBaseUrl}${path('/api_keys')}/${created.id}`)
         .send(created);
     },
   );
 
   r.get(
-    '/v1/api_keys',
+    path('/api_keys'),
     {
       config,
       schema: {
         operationId: 'listApiKeys',
         summary: 'List API keys, newest first (never their secrets)',
         tags,
-        querystring: ListApiKeysQuery,
+        querystring: list.query({}),
         response: {
           200: {
-            ...ApiKeyList,
-            examples: [
-              { object: 'list', data: [API_KEY_EXAMPLE], has_more: false, next_cursor: null },
-            ],
+            ...list.schema(ApiKey),
+            examples: [list.envelope([API_KEY_EXAMPLE], false, null)],
           },
           ...problemResponses(
-            '/v1/api_keys',
+            path('/api_keys'),
             'validation_failed',
             'invalid_cursor',
             'unauthenticated',
@@ -90,16 +101,19 @@ export function registerApiKeyRoutes(
       },
     },
     async (request, reply) => {
-      const { limit = DEFAULT_LIMIT, starting_after } = request.query;
+      const { limit = DEFAULT_LIMIT } = request.query;
+      const cursor = list.cursorOf(request.query);
       const afterId =
-        starting_after === undefined ? undefined : decodeCursor(starting_after, idPattern('key'));
+        cursor === undefined
+          ? undefined
+          : decodeCursor(cursor, idPattern('key'), list.cursorParameter);
       const page = await apiKeys.list(principalOf(request).accountId, { afterId, limit });
-      return sendPage(request, reply, publicBaseUrl, page, (key) => key);
+      return sendPage(request, reply, publicBaseUrl, page, (key) => key, list);
     },
   );
 
   r.post(
-    '/v1/api_keys/:id/revoke',
+    path('/api_keys/:id/revoke'),
     {
       config,
       schema: {
@@ -114,7 +128,7 @@ export function registerApiKeyRoutes(
         response: {
           200: { ...ApiKey, description: 'The key, with `revoked_at` set.' },
           ...problemResponses(
-            EXAMPLE_PATH,
+            path('/api_keys/key_01jdq52a3b4c5d6e7f8g9h0j1k/revoke'),
             'validation_failed',
             'malformed_json',
             'payload_too_large',

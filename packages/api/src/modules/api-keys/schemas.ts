@@ -2,7 +2,6 @@ import { Text } from '../../platform/validation/text.js';
 import { Type, type Static } from 'typebox';
 import { SCOPES, type Scope } from '../../platform/auth/scopes.js';
 import { idPattern } from '../../platform/ids/ids.js';
-import { ListEnvelope, PageQuery } from '../../platform/pagination/page.js';
 
 const KEY_EXAMPLE_ID = 'key_01jdq52a3b4c5d6e7f8g9h0j1k';
 export const ApiKeyId = Type.String({
@@ -33,10 +32,11 @@ export const API_KEY_EXAMPLE = {
 const apiKeyFields = {
   id: ApiKeyId,
   object: Type.Literal('api_key'),
-  name: Type.String(),
+  name: Type.String({ maxLength: 100, pattern: '^[^\\u0000]*$' }),
   mode: Type.Union([Type.Literal('live'), Type.Literal('test')]),
-  scopes: Type.Array(ScopeSchema),
+  scopes: Type.Array(ScopeSchema, { maxItems: SCOPES.length }),
   prefix: Type.String({
+    pattern: '^sk_(live|test)_[0-9a-f]{12}$',
     description: 'The public start of the key, to recognise it; not a secret.',
   }),
   created_at: Timestamp,
@@ -58,6 +58,7 @@ export const CreatedApiKey = Type.Object(
   {
     ...apiKeyFields,
     secret: Type.String({
+      pattern: '^sk_(live|test)_[0-9a-f]{60}$',
       description: 'The key itself. Shown only in this response; store it now.',
     }),
   },
@@ -66,7 +67,7 @@ export const CreatedApiKey = Type.Object(
     examples: [
       {
         ...API_KEY_EXAMPLE,
-        secret: 'sk_test_1f2e3d4c5b6a7f8e9d0c1b2a3f4e5d6c7b8a9f0e1d2c3b4a5f6e7d8c9b0a1f2e',
+        secret: 'sk_test_1f2e3d4c5b6a7f8e9d0c1b2a3f4e5d6c7b8a9f0e1d2c3b4a5f6e7d8c9b0a',
       },
     ],
   },
@@ -102,5 +103,3 @@ export const CreateApiKeyBody = Type.Object(
 export type CreateApiKeyInput = Static<typeof CreateApiKeyBody>;
 
 export const ApiKeyParams = Type.Object({ id: ApiKeyId }, { additionalProperties: false });
-export const ListApiKeysQuery = Type.Object({ ...PageQuery }, { additionalProperties: false });
-export const ApiKeyList = ListEnvelope(ApiKey);

@@ -83,7 +83,7 @@ export function createApiKeysService(deps: { db: Kysely<Database>; keys: KeyVeri
     async revoke(accountId: string, id: string): Promise<ApiKeyView> {
       const row = await revokeKey(db, accountId, id, new Date().toISOString());
       if (!row) throw notFound('API key', id);
-      keys.invalidate(row.lookup);
+      await keys.invalidate(row.lookup);
       return toView(row);
     },
   };

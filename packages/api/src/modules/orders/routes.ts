@@ -13,28 +13,38 @@ import { idPattern } from '../../platform/ids/ids.js';
 import { decodeCursor } from '../../platform/pagination/cursor.js';
 import { DEFAULT_LIMIT, sendPage } from '../../platform/pagination/page.js';
 import {
-  ORDER_EXAMPLE,
-  CreateOrderBody,
-  ListOrdersQuery,
-  Order,
-  OrderList,
-  OrderParams,
-} from './schemas.js';
-import type { OrdersService } from './service.js';
+  API_VERSIONS,
+  versionedPath,
+  type ApiVersion,
+} from '../../platform/versioning/api-version.js';
+import { listFormat } from '../../platform/versioning/list-format.js';
+import { ORDER_EXAMPLE, OrderFilters, OrderParams, type OrderView } from './schemas.js';
+import type { Order, OrdersService } from './service.js';
+import { createOrderRequest, orderRepresentation } from './versions/index.js';
 
-const EXAMPLE_PATH = '/v1/orders/ord_01jdq41m2n3p4q5r6s7t8v9w0x';
+interface Deps {
+  orders: OrdersService;
+  publicBaseUrl: string;
+}
 
-/** /v1/orders: HTTP only. */
-export function registerOrderRoutes(
-  app: FastifyInstance,
-  deps: { orders: OrdersService; publicBaseUrl: string },
-) {
+/** /v{n}/orders: HTTP only, written once and served in every API version. */
+export function registerOrderRoutes(app: FastifyInstance, deps: Deps) {
+  for (const version of API_VERSIONS) registerVersion(app, version, deps);
+}
+
+function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) {
   const { orders, publicBaseUrl } = deps;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['orders'];
+  const path = (route: string) => versionedPath(version, route);
+  const list = listFormat(version);
+  const OrderShape = orderRepresentation.schema(version);
+  const present = (order: Order) => orderRepresentation.present(version, withoutVersion(order));
+  const example = orderRepresentation.present(version, ORDER_EXAMPLE as OrderView);
+  const examplePath = path('/orders/ord_01jdq41m2n3p4q5r6s7t8v9w0x');
 
   r.post(
-    '/v1/orders',
+    path('/orders'),
     {
       config: { scope: 'orders:write' },
       schema: {
@@ -42,11 +52,11 @@ export function registerOrderRoutes(
         summary: 'Create an order',
         description: 'The server computes item amounts and the total; clients never send them.',
         tags,
-        body: CreateOrderBody,
+        body: createOrderRequest.schema(version),
         response: {
-          201: { ...Order, description: 'The created order, in status `pending_payment`.' },
+          201: { ...OrderShape, description: 'The created order, in status `pending_payment`.' },
           ...problemResponses(
-            '/v1/orders',
+            path('/orders'),
             'validation_failed',
             'malformed_json',
             'unauthenticated',
@@ -58,44 +68,42 @@ export function registerOrderRoutes(
       },
     },
     async (request, reply) => {
-      const locationOf = (id: string) => `${publicBaseUrl}/v1/orders/${id}`;
+      const locationOf = (id: string) => `${publicBaseUrl}${path('/orders')}/${id}`;
+      const input = createOrderRequest.accept(version, request.body);
       // The idempotency record commits in the same transaction as the order.
-      const order = await orders.create(
-        principalOf(request).accountId,
-        request.body,
-        (trx, created) =>
-          request.idempotency?.complete(trx, {
-            status: 201,
-            body: withoutVersion(created),
-            headers: { location: locationOf(created.id), etag: versionEtag(created.version) },
-          }) ?? Promise.resolve(),
+      const order = await createOrderRequest.translateErrors(version, request.body, () =>
+        orders.create(
+          principalOf(request).accountId,
+          input,
+          (trx, created) =>
+            request.idempotency?.complete(trx, {
+              status: 201,
+              body: present(created),
+              headers: { location: locationOf(created.id), etag: versionEtag(created.version) },
+            }) ?? Promise.resolve(),
+        ),
       );
       return reply
         .code(201)
         .header('location', locationOf(order.id))
         .header('etag', versionEtag(order.version))
-        .send(withoutVersion(order));
+        .send(present(order));
     },
   );
 
   r.get(
-    '/v1/orders',
+    path('/orders'),
     {
       config: { scope: 'orders:read' },
       schema: {
         operationId: 'listOrders',
         summary: 'List orders with their items, newest first',
         tags,
-        querystring: ListOrdersQuery,
+        querystring: list.query(OrderFilters),
         response: {
-          200: {
-            ...OrderList,
-            examples: [
-              { object: 'list', data: [ORDER_EXAMPLE], has_more: false, next_cursor: null },
-            ],
-          },
+          200: { ...list.schema(OrderShape), examples: [list.envelope([example], false, null)] },
           ...problemResponses(
-            '/v1/orders',
+            path('/orders'),
             'validation_failed',
             'invalid_cursor',
             'unauthenticated',
@@ -105,21 +113,24 @@ export function registerOrderRoutes(
       },
     },
     async (request, reply) => {
-      const { limit = DEFAULT_LIMIT, starting_after, user_id, status } = request.query;
+      const { limit = DEFAULT_LIMIT, user_id, status } = request.query;
+      const cursor = list.cursorOf(request.query);
       const afterId =
-        starting_after === undefined ? undefined : decodeCursor(starting_after, idPattern('ord'));
+        cursor === undefined
+          ? undefined
+          : decodeCursor(cursor, idPattern('ord'), list.cursorParameter);
       const page = await orders.list(principalOf(request).accountId, {
         userId: user_id,
         status,
         afterId,
         limit,
       });
-      return sendPage(request, reply, publicBaseUrl, page, withoutVersion);
+      return sendPage(request, reply, publicBaseUrl, page, present, list);
     },
   );
 
   r.get(
-    '/v1/orders/:id',
+    path('/orders/:id'),
     {
       config: { scope: 'orders:read' },
       schema: {
@@ -129,9 +140,9 @@ export function registerOrderRoutes(
         params: OrderParams,
         querystring: NoQuery,
         response: {
-          200: Order,
+          200: OrderShape,
           ...problemResponses(
-            EXAMPLE_PATH,
+            examplePath,
             'validation_failed',
             'unauthenticated',
             'insufficient_scope',
@@ -142,12 +153,12 @@ export function registerOrderRoutes(
     },
     async (request, reply) => {
       const order = await orders.get(principalOf(request).accountId, request.params.id);
-      return reply.header('etag', versionEtag(order.version)).send(withoutVersion(order));
+      return reply.header('etag', versionEtag(order.version)).send(present(order));
     },
   );
 
   r.post(
-    '/v1/orders/:id/cancel',
+    path('/orders/:id/cancel'),
     {
       config: { scope: 'orders:write' },
       schema: {
@@ -161,9 +172,9 @@ export function registerOrderRoutes(
         headers: IfMatchHeader,
         body: EmptyBody,
         response: {
-          200: { ...Order, description: 'The order, now `canceled`.' },
+          200: { ...OrderShape, description: 'The order, now `canceled`.' },
           ...problemResponses(
-            EXAMPLE_PATH + '/cancel',
+            examplePath + '/cancel',
             'validation_failed',
             'malformed_json',
             'payload_too_large',
@@ -183,7 +194,7 @@ export function registerOrderRoutes(
         request.params.id,
         acceptedVersions(request.headers['if-match']),
       );
-      return reply.header('etag', versionEtag(order.version)).send(withoutVersion(order));
+      return reply.header('etag', versionEtag(order.version)).send(present(order));
     },
   );
 }

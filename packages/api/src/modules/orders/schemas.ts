@@ -1,7 +1,6 @@
 import { Text } from '../../platform/validation/text.js';
 import { Type, type Static } from 'typebox';
 import { idPattern } from '../../platform/ids/ids.js';
-import { ListEnvelope, PageQuery } from '../../platform/pagination/page.js';
 import { UserId } from '../users/schemas.js';
 
 const ORDER_EXAMPLE_ID = 'ord_01jdq41m2n3p4q5r6s7t8v9w0x';
@@ -28,26 +27,32 @@ const Currency = Type.String({
   description: 'ISO 4217 code, upper case.',
   examples: ['EUR'],
 });
-const Timestamp = Type.String({ format: 'date-time' });
+export const Timestamp = Type.String({ format: 'date-time' });
 /** Minor units (cents). Bounds keep every total far below 2^53. */
 const UnitAmount = Type.Integer({
   minimum: 0,
   maximum: 100_000_000,
   description: 'Price of one unit in minor units.',
 });
-const Quantity = Type.Integer({ minimum: 1, maximum: 10_000 });
+export const Quantity = Type.Integer({ minimum: 1, maximum: 10_000 });
+export const Sku = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' });
 
 export const MAX_ITEMS = 100;
+/** Amounts the server computes: at most MAX_ITEMS × 10 000 × 100 000 000 = 10^14 minor units. */
+export const MONEY_BOUNDS = { minimum: 0, maximum: 100_000_000_000_000 };
 
 const OrderItem = Type.Object(
   {
     id: Type.String({ pattern: idPattern('item') }),
     object: Type.Literal('order_item'),
-    name: Type.String(),
-    sku: Type.Union([Type.String(), Type.Null()]),
-    quantity: Type.Integer(),
-    unit_amount: Type.Integer(),
-    amount: Type.Integer({ description: 'quantity × unit_amount, computed by the server.' }),
+    name: Type.String({ maxLength: 120, pattern: '^[^\\u0000]*$' }),
+    sku: Type.Union([Sku, Type.Null()]),
+    quantity: Quantity,
+    unit_amount: UnitAmount,
+    amount: Type.Integer({
+      ...MONEY_BOUNDS,
+      description: 'quantity × unit_amount, computed by the server.',
+    }),
   },
   { additionalProperties: false },
 );
@@ -84,10 +89,19 @@ export const Order = Type.Object(
     user_id: UserId,
     currency: Currency,
     status: OrderStatus,
-    total_amount: Type.Integer({ description: 'Sum of item amounts, in minor units.' }),
-    amount_paid: Type.Integer({ description: 'Sum of succeeded payments, in minor units.' }),
-    amount_refunded: Type.Integer({ description: 'Sum of succeeded refunds, in minor units.' }),
-    items: Type.Array(OrderItem),
+    total_amount: Type.Integer({
+      ...MONEY_BOUNDS,
+      description: 'Sum of item amounts, in minor units.',
+    }),
+    amount_paid: Type.Integer({
+      ...MONEY_BOUNDS,
+      description: 'Sum of succeeded payments, in minor units.',
+    }),
+    amount_refunded: Type.Integer({
+      ...MONEY_BOUNDS,
+      description: 'Sum of succeeded refunds, in minor units.',
+    }),
+    items: Type.Array(OrderItem, { maxItems: MAX_ITEMS }),
     created_at: Timestamp,
     updated_at: Timestamp,
     canceled_at: Type.Union([Timestamp, Type.Null()]),
@@ -107,9 +121,7 @@ export const CreateOrderBody = Type.Object(
       Type.Object(
         {
           name: Text({ minLength: 1, maxLength: 120 }),
-          sku: Type.Optional(
-            Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' }),
-          ),
+          sku: Type.Optional(Sku),
           quantity: Quantity,
           unit_amount: UnitAmount,
         },
@@ -133,9 +145,5 @@ export type CreateOrderInput = Static<typeof CreateOrderBody>;
 
 export const OrderParams = Type.Object({ id: OrderId }, { additionalProperties: false });
 
-export const ListOrdersQuery = Type.Object(
-  { ...PageQuery, user_id: Type.Optional(UserId), status: Type.Optional(OrderStatus) },
-  { additionalProperties: false },
-);
-
-export const OrderList = ListEnvelope(Order);
+/** Filters of the order list, beside the page parameters. */
+export const OrderFilters = { user_id: Type.Optional(UserId), status: Type.Optional(OrderStatus) };

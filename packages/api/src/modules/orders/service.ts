@@ -1,4 +1,5 @@
 import type { VersionPrecondition } from '../../platform/caching/conditional-requests.js';
+import type { ResourceCache } from '../../platform/caching/resource-cache.js';
 import type { Kysely } from 'kysely';
 import { isForeignKeyViolation, toIso } from '../../db/errors.js';
 import type { Database } from '../../db/schema.js';
@@ -49,18 +50,39 @@ function toOrder(row: repo.OrderRow, items: repo.OrderItemRow[]): Order {
   };
 }
 
-/** Orders: the server prices them; only pending orders can be canceled. */
-export function createOrdersService(deps: { db: Kysely<Database> }) {
-  const { db } = deps;
+/** The invalidation kind (and metric label) of cached orders; the id is `<account>:<order>`. */
+export const ORDER_CACHE_KIND = 'order';
 
-  async function get(accountId: string, id: string): Promise<Order> {
+/**
+ * Orders: the server prices them; only pending orders can be canceled. With `cache`, single-order
+ * reads are served from memory; every write that changes an order row (here and in payments)
+ * invalidates it after committing.
+ */
+export function createOrdersService(deps: { db: Kysely<Database>; cache?: ResourceCache<Order> }) {
+  const { db, cache } = deps;
+
+  /** Straight from the database: decisions about a write never rest on a cached copy. */
+  async function load(accountId: string, id: string): Promise<Order | undefined> {
     const row = await repo.findOrderById(db, accountId, id);
-    if (!row) throw notFound('order', id);
+    if (!row) return undefined;
     return toOrder(row, await repo.findItemsOfOrders(db, accountId, [id]));
   }
 
+  async function loadOrFail(accountId: string, id: string): Promise<Order> {
+    const order = await load(accountId, id);
+    if (!order) throw notFound('order', id);
+    return order;
+  }
+
   return {
-    get,
+    /** One order, from the cache when present. */
+    async get(accountId: string, id: string): Promise<Order> {
+      const order = cache
+        ? await cache.get(accountId, id, () => load(accountId, id))
+        : await load(accountId, id);
+      if (!order) throw notFound('order', id);
+      return order;
+    },
 
     /** `onCommit` runs inside the insert's transaction (e.g. to record the idempotent response). */
     async create(
@@ -140,8 +162,11 @@ export function createOrdersService(deps: { db: Kysely<Database> }) {
         new Date().toISOString(),
         precondition === 'any' ? undefined : precondition,
       );
-      if (row) return toOrder(row, await repo.findItemsOfOrders(db, accountId, [id]));
-      const current = await get(accountId, id); // 404 when absent from this account
+      if (row) {
+        await cache?.invalidate(accountId, id);
+        return toOrder(row, await repo.findItemsOfOrders(db, accountId, [id]));
+      }
+      const current = await loadOrFail(accountId, id); // 404 when absent from this account
       if (Array.isArray(precondition) && !precondition.includes(current.version))
         throw preconditionFailed();
       throw new ApiError(

@@ -32,6 +32,8 @@ export interface ExternalStep<Row, Result> {
   /** Parks the row for reconciliation after an unknown outcome; undefined if it had moved. */
   park: (trx: Kysely<Database>) => Promise<Row | undefined>;
   reload: (trx: Kysely<Database>) => Promise<Row>;
+  /** Called after the commit when settle or park moved the row (awaited before answering). */
+  moved?: (row: Row) => void | Promise<void>;
 }
 
 /**
@@ -55,13 +57,14 @@ export async function callAndSettle<Row, View, Result>(
     if (!(error instanceof ProcessorOutcomeUnknownError)) throw error;
     outcome = { unknown: true };
   }
+  let moved: Row | undefined;
   const row = await db.transaction().execute(async (trx) => {
-    const moved =
-      'result' in outcome ? await step.settle(trx, outcome.result) : await step.park(trx);
+    moved = 'result' in outcome ? await step.settle(trx, outcome.result) : await step.park(trx);
     const current = moved ?? (await step.reload(trx));
     await phases.complete(trx, respond(view(current)));
     return current;
   });
+  if (moved !== undefined) await step.moved?.(moved);
   return view(row);
 }
 

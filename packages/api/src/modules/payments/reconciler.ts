@@ -4,6 +4,7 @@ import type { Database } from '../../db/schema.js';
 import type { ProcessorClient } from '../../processor/types.js';
 import * as repo from './repository.js';
 import * as refundsRepo from './refunds-repository.js';
+import type { OrderChangeListener, TransitionObserver } from './transitions.js';
 import { abandonPayment, abandonRefund, settleCharge, settleRefund } from './settlement.js';
 
 export interface ReconcilerOptions {
@@ -13,6 +14,10 @@ export interface ReconcilerOptions {
   /** A processing payment idle this long is assumed orphaned (crash); must exceed the processor deadline. */
   staleAfterMs: number;
   batchSize?: number;
+  /** Receives each transition reconciliation commits. */
+  observe?: TransitionObserver;
+  /** Told after each commit that changed an order's amounts or status. */
+  orderChanged?: OrderChangeListener;
 }
 
 export interface Decision {
@@ -40,6 +45,7 @@ export function createReconciler(options: ReconcilerOptions) {
     if (to === undefined) return; // someone else settled it first
     decisions.push({ id, from, to });
     logger.info({ event: 'reconciliation.decided', kind, id, from, to }, 'reconciliation decided');
+    options.observe?.({ kind, id, from, to, via: 'reconciliation' });
   }
 
   return {
@@ -58,6 +64,8 @@ export function createReconciler(options: ReconcilerOptions) {
                 ? settleCharge(trx, payment, charge, at)
                 : abandonPayment(trx, payment, 'processor_no_record', at),
             );
+          // Settling or abandoning a payment books or releases its amount on the order.
+          if (row) await options.orderChanged?.(row.account_id, row.order_id);
           await decide('payment', payment.id, payment.status, row?.status, decisions);
         } catch (error) {
           logger.warn(
@@ -75,6 +83,10 @@ export function createReconciler(options: ReconcilerOptions) {
             .execute((trx) =>
               result ? settleRefund(trx, refund, result, at) : abandonRefund(trx, refund, at),
             );
+          if (row?.status === 'succeeded' && options.orderChanged) {
+            const paid = await repo.findPayment(db, row.account_id, row.payment_id);
+            if (paid) await options.orderChanged(row.account_id, paid.order_id);
+          }
           await decide('refund', refund.id, refund.status, row?.status, decisions);
         } catch (error) {
           logger.warn(

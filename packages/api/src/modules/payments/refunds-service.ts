@@ -1,3 +1,9 @@
+import {
+  ignoreOrderChanges,
+  ignoreTransitions,
+  type OrderChangeListener,
+  type TransitionObserver,
+} from './transitions.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { ApiError, notFound } from '../../platform/errors/api-error.js';
@@ -17,8 +23,13 @@ const now = () => new Date().toISOString();
 export function createRefundsService(deps: {
   db: Kysely<Database>;
   processor: ProcessorClient | undefined;
+  observe?: TransitionObserver;
+  /** Told after a settled refund changed its order's refunded amount and status. */
+  orderChanged?: OrderChangeListener;
 }) {
   const { db, processor } = deps;
+  const observe = deps.observe ?? ignoreTransitions;
+  const orderChanged = deps.orderChanged ?? ignoreOrderChanges;
 
   async function open(
     accountId: string,
@@ -60,7 +71,7 @@ export function createRefundsService(deps: {
       });
       await insertEvent(trx, accountId, 'refund.created', refund.id, refundView(refund), at);
       await phases.advance(trx, 'refund_created', refund.id);
-      return { refund, chargeId: payment.processor_charge_id };
+      return { refund, chargeId: payment.processor_charge_id, orderId: payment.order_id };
     });
   }
 
@@ -75,14 +86,17 @@ export function createRefundsService(deps: {
       if (!processor) throw processorUnavailable(30);
       let refund: refundsRepo.RefundRow | undefined;
       let chargeId: string | null;
+      let orderId: string | undefined;
       if (phases.recoveryPoint === 'refund_created' && phases.resourceId !== null) {
         refund = await refundsRepo.findRefund(db, accountId, phases.resourceId);
-        chargeId = refund
-          ? ((await repo.findPayment(db, accountId, refund.payment_id))?.processor_charge_id ??
-            null)
-          : null;
+        const payment = refund
+          ? await repo.findPayment(db, accountId, refund.payment_id)
+          : undefined;
+        chargeId = payment?.processor_charge_id ?? null;
+        orderId = payment?.order_id;
       } else {
-        ({ refund, chargeId } = await open(accountId, paymentId, amount, phases));
+        ({ refund, chargeId, orderId } = await open(accountId, paymentId, amount, phases));
+        observe({ kind: 'refund', id: refund.id, from: null, to: refund.status, via: 'request' });
       }
       if (!refund || chargeId === null)
         throw new Error(`refund flow lost its refund or charge (${phases.resourceId})`);
@@ -102,6 +116,17 @@ export function createRefundsService(deps: {
         settle: (trx, result) => settleRefund(trx, current, result, now()),
         park: (trx) => markRefundUnknown(trx, current, now()),
         reload: async (trx) => (await refundsRepo.findRefund(trx, accountId, current.id))!,
+        moved: async (row) => {
+          observe({
+            kind: 'refund',
+            id: row.id,
+            from: current.status,
+            to: row.status,
+            via: 'request',
+          });
+          // A succeeded refund books its amount on the order (settleRefund → addOrderRefund).
+          if (orderId !== undefined) await orderChanged(accountId, orderId);
+        },
       });
     },
 

@@ -6,27 +6,31 @@ import { idPattern } from '../../platform/ids/ids.js';
 import { decodeCursor } from '../../platform/pagination/cursor.js';
 import { DEFAULT_LIMIT, sendPage } from '../../platform/pagination/page.js';
 import { NoQuery } from '../../platform/validation/empty-inputs.js';
+import {
+  API_VERSIONS,
+  versionedPath,
+  type ApiVersion,
+} from '../../platform/versioning/api-version.js';
+import { listFormat } from '../../platform/versioning/list-format.js';
 import type { Phases, Respond } from './phases.js';
 import type { RefundsService } from './refunds-service.js';
 import {
-  CreatePaymentBody,
-  CreateRefundBody,
-  ListPaymentsQuery,
-  ListRefundsQuery,
   PAYMENT_EXAMPLE,
-  Payment,
-  PaymentList,
+  PaymentFilters,
   PaymentParams,
   REFUND_EXAMPLE,
-  Refund,
-  RefundList,
   RefundParams,
   type PaymentView,
   type RefundView,
 } from './schemas.js';
 import type { PaymentsService } from './service.js';
-
-const PAYMENT_PATH = '/v1/payments/pay_01jdq6a1b2c3d4e5f6g7h8j9k0';
+import {
+  createPaymentRequest,
+  createRefundRequest,
+  paymentRepresentation,
+  refundRepresentation,
+  type RefundContext,
+} from './versions/index.js';
 
 /** Required routes always have a context once the idempotency preHandler has run. */
 function phasesOf(request: FastifyRequest): Phases {
@@ -35,37 +39,61 @@ function phasesOf(request: FastifyRequest): Phases {
   return request.idempotency;
 }
 
-/** /v1/payments and refunds: HTTP only; the phased flows live in the services. */
-export function registerPaymentRoutes(
-  app: FastifyInstance,
-  deps: { payments: PaymentsService; refunds: RefundsService; publicBaseUrl: string },
-) {
+interface Deps {
+  payments: PaymentsService;
+  refunds: RefundsService;
+  publicBaseUrl: string;
+}
+
+/** /v{n}/payments and refunds: HTTP only, in every API version; the phased flows live in the services. */
+export function registerPaymentRoutes(app: FastifyInstance, deps: Deps) {
+  for (const version of API_VERSIONS) registerVersion(app, version, deps);
+}
+
+function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) {
   const { payments, refunds, publicBaseUrl } = deps;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['payments'];
+  const path = (route: string) => versionedPath(version, route);
+  const list = listFormat(version);
+  const paymentPath = path('/payments/pay_01jdq6a1b2c3d4e5f6g7h8j9k0');
+  const PaymentShape = paymentRepresentation.schema(version);
+  const RefundShape = refundRepresentation.schema(version);
+  const presentPayment = (view: PaymentView) => paymentRepresentation.present(version, view);
+  const presentRefund = (view: RefundView, context: RefundContext) =>
+    refundRepresentation.present(version, view, context);
+  const paymentExample = presentPayment(PAYMENT_EXAMPLE as PaymentView);
+  const refundExample = presentRefund(REFUND_EXAMPLE as RefundView, { currency: 'EUR' });
+  /** A refund is shown in its payment's currency; the payment's absence is the same 404 as before. */
+  const refundContext = async (accountId: string, paymentId: string): Promise<RefundContext> => ({
+    currency: (await payments.get(accountId, paymentId)).currency,
+  });
+
   // 201 once the outcome is known; 202 while it is not (reconciliation will settle it).
   const paymentStatus = (view: PaymentView) =>
     view.status === 'requires_reconciliation' || view.status === 'processing' ? 202 : 201;
   const refundStatus = (view: RefundView) =>
     view.status === 'requires_reconciliation' || view.status === 'pending' ? 202 : 201;
-  const paymentLocation = (view: PaymentView) => `${publicBaseUrl}/v1/payments/${view.id}`;
-  const refundLocation = (view: RefundView) => `${publicBaseUrl}/v1/refunds/${view.id}`;
+  const paymentLocation = (view: PaymentView) => `${publicBaseUrl}${path('/payments')}/${view.id}`;
+  const refundLocation = (view: RefundView) => `${publicBaseUrl}${path('/refunds')}/${view.id}`;
   // What the idempotency record stores must be exactly what the route sends.
   const respondPayment: Respond<PaymentView> = (view) => ({
     status: paymentStatus(view),
-    body: view,
+    body: presentPayment(view),
     headers: { location: paymentLocation(view) },
   });
-  const respondRefund: Respond<RefundView> = (view) => ({
-    status: refundStatus(view),
-    body: view,
-    headers: { location: refundLocation(view) },
-  });
+  const respondRefund =
+    (context: RefundContext): Respond<RefundView> =>
+    (view) => ({
+      status: refundStatus(view),
+      body: presentRefund(view, context),
+      headers: { location: refundLocation(view) },
+    });
   const write = { scope: 'payments:write' as const, idempotency: 'required' as const };
   const read = { scope: 'payments:read' as const };
 
   r.post(
-    '/v1/payments',
+    path('/payments'),
     {
       config: write,
       schema: {
@@ -74,17 +102,17 @@ export function registerPaymentRoutes(
         description:
           'Charges the payment method through the processor. `Idempotency-Key` is required: retrying with the same key never charges twice, and resumes a payment interrupted mid-way. A declined charge is a 201 with `status: failed` and a `decline_code`.',
         tags,
-        body: CreatePaymentBody,
+        body: createPaymentRequest.schema(version),
         response: {
-          201: { ...Payment, description: 'The payment, `succeeded` or `failed`.' },
+          201: { ...PaymentShape, description: 'The payment, `succeeded` or `failed`.' },
           202: {
-            ...Payment,
-            examples: [{ ...PAYMENT_EXAMPLE, status: 'requires_reconciliation' }],
+            ...PaymentShape,
+            examples: [{ ...(paymentExample as object), status: 'requires_reconciliation' }],
             description:
               'The processor did not answer in time; the payment is `requires_reconciliation` until reconciliation settles it.',
           },
           ...problemResponses(
-            '/v1/payments',
+            path('/payments'),
             'validation_failed',
             'malformed_json',
             'unauthenticated',
@@ -101,34 +129,33 @@ export function registerPaymentRoutes(
       },
     },
     async (request, reply) => {
-      const view = await payments.create(
-        principalOf(request).accountId,
-        request.body,
-        phasesOf(request),
-        respondPayment,
+      const input = createPaymentRequest.accept(version, request.body);
+      const view = await createPaymentRequest.translateErrors(version, request.body, () =>
+        payments.create(principalOf(request).accountId, input, phasesOf(request), respondPayment),
       );
-      return reply.code(paymentStatus(view)).header('location', paymentLocation(view)).send(view);
+      return reply
+        .code(paymentStatus(view))
+        .header('location', paymentLocation(view))
+        .send(presentPayment(view));
     },
   );
 
   r.get(
-    '/v1/payments',
+    path('/payments'),
     {
       config: read,
       schema: {
         operationId: 'listPayments',
         summary: 'List payments, newest first',
         tags,
-        querystring: ListPaymentsQuery,
+        querystring: list.query(PaymentFilters),
         response: {
           200: {
-            ...PaymentList,
-            examples: [
-              { object: 'list', data: [PAYMENT_EXAMPLE], has_more: false, next_cursor: null },
-            ],
+            ...list.schema(PaymentShape),
+            examples: [list.envelope([paymentExample], false, null)],
           },
           ...problemResponses(
-            '/v1/payments',
+            path('/payments'),
             'validation_failed',
             'invalid_cursor',
             'unauthenticated',
@@ -138,21 +165,24 @@ export function registerPaymentRoutes(
       },
     },
     async (request, reply) => {
-      const { limit = DEFAULT_LIMIT, starting_after, order_id, status } = request.query;
+      const { limit = DEFAULT_LIMIT, order_id, status } = request.query;
+      const cursor = list.cursorOf(request.query);
       const afterId =
-        starting_after === undefined ? undefined : decodeCursor(starting_after, idPattern('pay'));
+        cursor === undefined
+          ? undefined
+          : decodeCursor(cursor, idPattern('pay'), list.cursorParameter);
       const page = await payments.list(principalOf(request).accountId, {
         orderId: order_id,
         status,
         afterId,
         limit,
       });
-      return sendPage(request, reply, publicBaseUrl, page, (payment) => payment);
+      return sendPage(request, reply, publicBaseUrl, page, presentPayment, list);
     },
   );
 
   r.get(
-    '/v1/payments/:id',
+    path('/payments/:id'),
     {
       config: read,
       schema: {
@@ -162,9 +192,9 @@ export function registerPaymentRoutes(
         params: PaymentParams,
         querystring: NoQuery,
         response: {
-          200: Payment,
+          200: PaymentShape,
           ...problemResponses(
-            PAYMENT_PATH,
+            paymentPath,
             'validation_failed',
             'unauthenticated',
             'insufficient_scope',
@@ -173,11 +203,12 @@ export function registerPaymentRoutes(
         },
       },
     },
-    async (request) => payments.get(principalOf(request).accountId, request.params.id),
+    async (request) =>
+      presentPayment(await payments.get(principalOf(request).accountId, request.params.id)),
   );
 
   r.post(
-    '/v1/payments/:id/refunds',
+    path('/payments/:id/refunds'),
     {
       config: write,
       schema: {
@@ -188,16 +219,16 @@ export function registerPaymentRoutes(
         tags,
         params: PaymentParams,
         querystring: NoQuery,
-        body: CreateRefundBody,
+        body: createRefundRequest.schema(version),
         response: {
-          201: { ...Refund, description: 'The refund, `succeeded`.' },
+          201: { ...RefundShape, description: 'The refund, `succeeded`.' },
           202: {
-            ...Refund,
-            examples: [{ ...REFUND_EXAMPLE, status: 'requires_reconciliation' }],
+            ...RefundShape,
+            examples: [{ ...(refundExample as object), status: 'requires_reconciliation' }],
             description: 'Outcome unknown; reconciliation will settle it.',
           },
           ...problemResponses(
-            `${PAYMENT_PATH}/refunds`,
+            `${paymentPath}/refunds`,
             'validation_failed',
             'malformed_json',
             'unauthenticated',
@@ -214,19 +245,30 @@ export function registerPaymentRoutes(
     },
     async (request, reply) => {
       const { accountId } = principalOf(request);
-      const view = await refunds.create(
-        accountId,
-        request.params.id,
-        request.body.amount,
-        phasesOf(request),
-        respondRefund,
+      const context = await refundContext(accountId, request.params.id);
+      const input = createRefundRequest.accept(version, request.body, context);
+      const view = await createRefundRequest.translateErrors(
+        version,
+        request.body,
+        () =>
+          refunds.create(
+            accountId,
+            request.params.id,
+            input.amount,
+            phasesOf(request),
+            respondRefund(context),
+          ),
+        context,
       );
-      return reply.code(refundStatus(view)).header('location', refundLocation(view)).send(view);
+      return reply
+        .code(refundStatus(view))
+        .header('location', refundLocation(view))
+        .send(presentRefund(view, context));
     },
   );
 
   r.get(
-    '/v1/payments/:id/refunds',
+    path('/payments/:id/refunds'),
     {
       config: read,
       schema: {
@@ -234,16 +276,14 @@ export function registerPaymentRoutes(
         summary: 'List the refunds of a payment, newest first',
         tags,
         params: PaymentParams,
-        querystring: ListRefundsQuery,
+        querystring: list.query({}),
         response: {
           200: {
-            ...RefundList,
-            examples: [
-              { object: 'list', data: [REFUND_EXAMPLE], has_more: false, next_cursor: null },
-            ],
+            ...list.schema(RefundShape),
+            examples: [list.envelope([refundExample], false, null)],
           },
           ...problemResponses(
-            `${PAYMENT_PATH}/refunds`,
+            `${paymentPath}/refunds`,
             'validation_failed',
             'invalid_cursor',
             'unauthenticated',
@@ -254,19 +294,28 @@ export function registerPaymentRoutes(
       },
     },
     async (request, reply) => {
-      const { limit = DEFAULT_LIMIT, starting_after } = request.query;
+      const { accountId } = principalOf(request);
+      const { limit = DEFAULT_LIMIT } = request.query;
+      const cursor = list.cursorOf(request.query);
       const afterId =
-        starting_after === undefined ? undefined : decodeCursor(starting_after, idPattern('re'));
-      const page = await refunds.listForPayment(principalOf(request).accountId, request.params.id, {
-        afterId,
-        limit,
-      });
-      return sendPage(request, reply, publicBaseUrl, page, (refund) => refund);
+        cursor === undefined
+          ? undefined
+          : decodeCursor(cursor, idPattern('re'), list.cursorParameter);
+      const page = await refunds.listForPayment(accountId, request.params.id, { afterId, limit });
+      const context = await refundContext(accountId, request.params.id);
+      return sendPage(
+        request,
+        reply,
+        publicBaseUrl,
+        page,
+        (refund) => presentRefund(refund, context),
+        list,
+      );
     },
   );
 
   r.get(
-    '/v1/refunds/:id',
+    path('/refunds/:id'),
     {
       config: read,
       schema: {
@@ -276,9 +325,9 @@ export function registerPaymentRoutes(
         params: RefundParams,
         querystring: NoQuery,
         response: {
-          200: Refund,
+          200: RefundShape,
           ...problemResponses(
-            '/v1/refunds/re_01jdq6b1c2d3e4f5g6h7j8k9m0',
+            path('/refunds/re_01jdq6b1c2d3e4f5g6h7j8k9m0'),
             'validation_failed',
             'unauthenticated',
             'insufficient_scope',
@@ -287,6 +336,10 @@ export function registerPaymentRoutes(
         },
       },
     },
-    async (request) => refunds.get(principalOf(request).accountId, request.params.id),
+    async (request) => {
+      const { accountId } = principalOf(request);
+      const refund = await refunds.get(accountId, request.params.id);
+      return presentRefund(refund, await refundContext(accountId, refund.payment_id));
+    },
   );
 }

@@ -1,17 +1,17 @@
 import { Type, type Static } from 'typebox';
 import { idPattern } from '../../platform/ids/ids.js';
-import { ListEnvelope, PageQuery } from '../../platform/pagination/page.js';
+import { MONEY_BOUNDS } from '../orders/schemas.js';
 
-const Timestamp = Type.String({ format: 'date-time' });
+export const Timestamp = Type.String({ format: 'date-time' });
 const Currency = Type.String({
   pattern: '^[A-Z]{3}$',
   description: 'ISO 4217 code; must be the order’s currency.',
 });
-const Amount = Type.Integer({
-  minimum: 1,
-  maximum: 1_000_000_000_000,
-  description: 'Minor units (cents).',
-});
+/** What a client may ask to charge or refund. */
+export const AMOUNT_BOUNDS = { minimum: 1, maximum: 1_000_000_000_000 };
+/** What a payment can hold: an order's whole balance, up to 10^14 minor units (orders/schemas.ts). */
+export { MONEY_BOUNDS };
+const Amount = Type.Integer({ ...AMOUNT_BOUNDS, description: 'Minor units (cents).' });
 
 export const PaymentId = Type.String({
   pattern: idPattern('pay'),
@@ -23,7 +23,7 @@ export const RefundId = Type.String({
   description: 'Refund id (`re_…`).',
   examples: ['re_01jdq6b1c2d3e4f5g6h7j8k9m0'],
 });
-const OrderRef = Type.String({
+export const OrderRef = Type.String({
   pattern: idPattern('ord'),
   description: 'The order paid (`ord_…`).',
 });
@@ -40,6 +40,16 @@ export const PaymentStatus = Type.Union(
       '`processing` → `succeeded` | `failed`; `requires_reconciliation` when the processor’s answer is unknown (resolved by reconciliation).',
   },
 );
+
+export const PaymentMethod = Type.String({
+  pattern: '^pm_[a-z0-9_]{1,60}$',
+  description: 'A payment-method token; in the sandbox, one of the test tokens in the README.',
+  examples: ['pm_card_visa'],
+});
+
+export const DeclineCode = Type.Union([Type.String({ pattern: '^[a-z_]{1,64}$' }), Type.Null()], {
+  description: '`insufficient_funds`, `card_declined`, or why a payment was abandoned.',
+});
 
 export const PAYMENT_EXAMPLE = {
   id: 'pay_01jdq6a1b2c3d4e5f6g7h8j9k0',
@@ -60,14 +70,12 @@ export const Payment = Type.Object(
     id: PaymentId,
     object: Type.Literal('payment'),
     order_id: OrderRef,
-    amount: Type.Integer(),
+    amount: Type.Integer({ ...MONEY_BOUNDS }),
     currency: Currency,
     status: PaymentStatus,
-    payment_method: Type.String(),
-    decline_code: Type.Union([Type.String(), Type.Null()], {
-      description: '`insufficient_funds`, `card_declined`, or why a payment was abandoned.',
-    }),
-    amount_refunded: Type.Integer(),
+    payment_method: PaymentMethod,
+    decline_code: DeclineCode,
+    amount_refunded: Type.Integer({ ...MONEY_BOUNDS }),
     created_at: Timestamp,
     updated_at: Timestamp,
   },
@@ -83,11 +91,7 @@ export const CreatePaymentBody = Type.Object(
       description: 'Defaults to the order’s unpaid balance; may not exceed it.',
     }),
     currency: Type.Optional(Currency),
-    payment_method: Type.String({
-      pattern: '^pm_[a-z0-9_]{1,60}$',
-      description: 'A payment-method token; in the sandbox, one of the test tokens in the README.',
-      examples: ['pm_card_visa'],
-    }),
+    payment_method: PaymentMethod,
   },
   {
     additionalProperties: false,
@@ -97,11 +101,18 @@ export const CreatePaymentBody = Type.Object(
 export type CreatePaymentInput = Static<typeof CreatePaymentBody>;
 
 export const PaymentParams = Type.Object({ id: PaymentId }, { additionalProperties: false });
-export const ListPaymentsQuery = Type.Object(
-  { ...PageQuery, order_id: Type.Optional(OrderRef), status: Type.Optional(PaymentStatus) },
-  { additionalProperties: false },
-);
-export const PaymentList = ListEnvelope(Payment);
+/** Filters of the payment list, beside the page parameters. */
+export const PaymentFilters = {
+  order_id: Type.Optional(OrderRef),
+  status: Type.Optional(PaymentStatus),
+};
+
+export const RefundStatus = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('succeeded'),
+  Type.Literal('failed'),
+  Type.Literal('requires_reconciliation'),
+]);
 
 export const REFUND_EXAMPLE = {
   id: 're_01jdq6b1c2d3e4f5g6h7j8k9m0',
@@ -118,13 +129,8 @@ export const Refund = Type.Object(
     id: RefundId,
     object: Type.Literal('refund'),
     payment_id: PaymentId,
-    amount: Type.Integer(),
-    status: Type.Union([
-      Type.Literal('pending'),
-      Type.Literal('succeeded'),
-      Type.Literal('failed'),
-      Type.Literal('requires_reconciliation'),
-    ]),
+    amount: Type.Integer({ ...MONEY_BOUNDS }),
+    status: RefundStatus,
     created_at: Timestamp,
     updated_at: Timestamp,
   },
@@ -137,5 +143,3 @@ export const CreateRefundBody = Type.Object(
   { additionalProperties: false, examples: [{ amount: 1500 }] },
 );
 export const RefundParams = Type.Object({ id: RefundId }, { additionalProperties: false });
-export const ListRefundsQuery = Type.Object({ ...PageQuery }, { additionalProperties: false });
-export const RefundList = ListEnvelope(Refund);

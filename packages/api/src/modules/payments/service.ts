@@ -4,6 +4,12 @@ import { ApiError, notFound } from '../../platform/errors/api-error.js';
 import { newId } from '../../platform/ids/ids.js';
 import { pageFrom, type Page } from '../../platform/pagination/page.js';
 import type { ProcessorClient } from '../../processor/types.js';
+import {
+  ignoreOrderChanges,
+  ignoreTransitions,
+  type OrderChangeListener,
+  type TransitionObserver,
+} from './transitions.js';
 import { callAndSettle, processorUnavailable, type Phases, type Respond } from './phases.js';
 import * as repo from './repository.js';
 import { insertEvent } from './events-repository.js';
@@ -21,8 +27,13 @@ const now = () => new Date().toISOString();
 export function createPaymentsService(deps: {
   db: Kysely<Database>;
   processor: ProcessorClient | undefined;
+  observe?: TransitionObserver;
+  /** Told after each commit that changed an order's amounts or status. */
+  orderChanged?: OrderChangeListener;
 }) {
   const { db, processor } = deps;
+  const observe = deps.observe ?? ignoreTransitions;
+  const orderChanged = deps.orderChanged ?? ignoreOrderChanges;
 
   /** Phase 1: validate against the order, reserve the amount and record the payment, atomically. */
   async function open(
@@ -91,6 +102,17 @@ export function createPaymentsService(deps: {
       const payment = resumed
         ? await repo.findPayment(db, accountId, phases.resourceId!)
         : await open(accountId, input, phases);
+      if (payment && !resumed) {
+        // Phase 1 reserved part of the order's balance (amount_committed, version).
+        await orderChanged(accountId, payment.order_id);
+        observe({
+          kind: 'payment',
+          id: payment.id,
+          from: null,
+          to: payment.status,
+          via: 'request',
+        });
+      }
       if (!payment)
         throw new Error(`idempotency record points at a missing payment ${phases.resourceId}`);
       // Settled meanwhile (by an earlier attempt or by reconciliation): answer with what is.
@@ -110,6 +132,16 @@ export function createPaymentsService(deps: {
         settle: (trx, result) => settleCharge(trx, payment, result, now()),
         park: (trx) => markPaymentUnknown(trx, payment, now()),
         reload: async (trx) => (await repo.findPayment(trx, accountId, payment.id))!,
+        moved: async (row) => {
+          observe({
+            kind: 'payment',
+            id: row.id,
+            from: payment.status,
+            to: row.status,
+            via: 'request',
+          });
+          await orderChanged(accountId, row.order_id);
+        },
       });
     },
 

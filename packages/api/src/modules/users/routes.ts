@@ -13,27 +13,44 @@ import { decodeCursor } from '../../platform/pagination/cursor.js';
 import { DEFAULT_LIMIT, sendPage } from '../../platform/pagination/page.js';
 import { idPattern } from '../../platform/ids/ids.js';
 import {
+  API_VERSIONS,
+  versionedPath,
+  type ApiVersion,
+} from '../../platform/versioning/api-version.js';
+import { listFormat } from '../../platform/versioning/list-format.js';
+import {
   USER_EXAMPLE,
   CreateUserBody,
-  ListUsersQuery,
   UpdateUserBody,
   User,
-  UserList,
+  UserFilters,
   UserParams,
 } from './schemas.js';
 import type { UsersService } from './service.js';
 
-/** /v1/users: HTTP only. Validation, serialisation and the OpenAPI entries come from schemas.ts. */
-export function registerUserRoutes(
-  app: FastifyInstance,
-  deps: { users: UsersService; publicBaseUrl: string },
-) {
+interface Deps {
+  users: UsersService;
+  publicBaseUrl: string;
+}
+
+/**
+ * /v{n}/users: HTTP only, written once and served in every API version (users changed only in
+ * the list format so far). Validation, serialisation and the OpenAPI entries come from schemas.ts.
+ */
+export function registerUserRoutes(app: FastifyInstance, deps: Deps) {
+  for (const version of API_VERSIONS) registerVersion(app, version, deps);
+}
+
+function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) {
   const { users, publicBaseUrl } = deps;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['users'];
+  const path = (route: string) => versionedPath(version, route);
+  const list = listFormat(version);
+  const examplePath = path('/users/usr_01jdq3z7x8k2m4n6p8r0s2t4v6');
 
   r.post(
-    '/v1/users',
+    path('/users'),
     {
       config: { scope: 'users:write' },
       schema: {
@@ -44,7 +61,7 @@ export function registerUserRoutes(
         response: {
           201: { ...User, description: 'The created user. `Location` and `ETag` headers are set.' },
           ...problemResponses(
-            '/v1/users',
+            path('/users'),
             'validation_failed',
             'malformed_json',
             'unauthenticated',
@@ -57,7 +74,7 @@ export function registerUserRoutes(
       },
     },
     async (request, reply) => {
-      const locationOf = (id: string) => `${publicBaseUrl}/v1/users/${id}`;
+      const locationOf = (id: string) => `${publicBaseUrl}${path('/users')}/${id}`;
       // The idempotency record commits in the same transaction as the user.
       const user = await users.create(
         principalOf(request).accountId,
@@ -78,7 +95,7 @@ export function registerUserRoutes(
   );
 
   r.get(
-    '/v1/users',
+    path('/users'),
     {
       config: { scope: 'users:read' },
       schema: {
@@ -86,16 +103,14 @@ export function registerUserRoutes(
         summary: 'List users, newest first',
         description: 'Cursor-paginated; follow `next_cursor` or the `Link: rel="next"` header.',
         tags,
-        querystring: ListUsersQuery,
+        querystring: list.query(UserFilters),
         response: {
           200: {
-            ...UserList,
-            examples: [
-              { object: 'list', data: [USER_EXAMPLE], has_more: false, next_cursor: null },
-            ],
+            ...list.schema(User),
+            examples: [list.envelope([USER_EXAMPLE], false, null)],
           },
           ...problemResponses(
-            '/v1/users',
+            path('/users'),
             'validation_failed',
             'invalid_cursor',
             'unauthenticated',
@@ -105,16 +120,19 @@ export function registerUserRoutes(
       },
     },
     async (request, reply) => {
-      const { limit = DEFAULT_LIMIT, starting_after, email } = request.query;
+      const { limit = DEFAULT_LIMIT, email } = request.query;
+      const cursor = list.cursorOf(request.query);
       const afterId =
-        starting_after === undefined ? undefined : decodeCursor(starting_after, idPattern('usr'));
+        cursor === undefined
+          ? undefined
+          : decodeCursor(cursor, idPattern('usr'), list.cursorParameter);
       const page = await users.list(principalOf(request).accountId, { email, afterId, limit });
-      return sendPage(request, reply, publicBaseUrl, page, withoutVersion);
+      return sendPage(request, reply, publicBaseUrl, page, withoutVersion, list);
     },
   );
 
   r.get(
-    '/v1/users/:id',
+    path('/users/:id'),
     {
       config: { scope: 'users:read' },
       schema: {
@@ -126,7 +144,7 @@ export function registerUserRoutes(
         response: {
           200: User,
           ...problemResponses(
-            '/v1/users/usr_01jdq3z7x8k2m4n6p8r0s2t4v6',
+            examplePath,
             'validation_failed',
             'unauthenticated',
             'insufficient_scope',
@@ -142,7 +160,7 @@ export function registerUserRoutes(
   );
 
   r.patch(
-    '/v1/users/:id',
+    path('/users/:id'),
     {
       config: { scope: 'users:write' },
       schema: {
@@ -158,7 +176,7 @@ export function registerUserRoutes(
         response: {
           200: User,
           ...problemResponses(
-            '/v1/users/usr_01jdq3z7x8k2m4n6p8r0s2t4v6',
+            examplePath,
             'validation_failed',
             'malformed_json',
             'unauthenticated',
@@ -185,7 +203,7 @@ export function registerUserRoutes(
   );
 
   r.delete(
-    '/v1/users/:id',
+    path('/users/:id'),
     {
       config: { scope: 'users:write' },
       schema: {
@@ -197,7 +215,7 @@ export function registerUserRoutes(
         response: {
           204: { type: 'null', description: 'Deleted.' },
           ...problemResponses(
-            '/v1/users/usr_01jdq3z7x8k2m4n6p8r0s2t4v6',
+            examplePath,
             'validation_failed',
             'unauthenticated',
             'insufficient_scope',

@@ -1,7 +1,6 @@
 import { Text } from '../../platform/validation/text.js';
 import { Type, type Static } from 'typebox';
 import { idPattern } from '../../platform/ids/ids.js';
-import { ListEnvelope, PageQuery } from '../../platform/pagination/page.js';
 
 export const UserId = Type.String({
   pattern: idPattern('usr'),
@@ -54,15 +53,10 @@ export const UpdateUserBody = Type.Object(
 
 export const UserParams = Type.Object({ id: UserId }, { additionalProperties: false });
 
-export const ListUsersQuery = Type.Object(
-  {
-    ...PageQuery,
-    email: Type.Optional({
-      ...Email,
-      description: 'Only the user with this email (case-insensitive).',
-    }),
-  },
-  { additionalProperties: false },
-);
-
-export const UserList = ListEnvelope(User);
+/** Filters of the user list, beside the page parameters. */
+export const UserFilters = {
+  email: Type.Optional({
+    ...Email,
+    description: 'Only the user with this email (case-insensitive).',
+  }),
+};

@@ -1,4 +1,5 @@
 import type { VersionPrecondition } from '../../platform/caching/conditional-requests.js';
+import type { ResourceCache } from '../../platform/caching/resource-cache.js';
 import type { Kysely } from 'kysely';
 import { isForeignKeyViolation, isUniqueViolation, toIso } from '../../db/errors.js';
 import type { Database } from '../../db/schema.js';
@@ -32,18 +33,37 @@ function toUser(row: repo.UserRow): User {
   };
 }
 
-/** Users: create, read, list, update (optimistic concurrency), delete. */
-export function createUsersService(deps: { db: Kysely<Database> }) {
-  const { db } = deps;
+/** The invalidation kind (and metric label) of cached users; the id is `<account>:<user>`. */
+export const USER_CACHE_KIND = 'user';
 
-  async function get(accountId: string, id: string): Promise<User> {
+/**
+ * Users: create, read, list, update (optimistic concurrency), delete. With `cache`, single-user
+ * reads are served from memory; update and delete invalidate after committing.
+ */
+export function createUsersService(deps: { db: Kysely<Database>; cache?: ResourceCache<User> }) {
+  const { db, cache } = deps;
+
+  /** Straight from the database: decisions about a write never rest on a cached copy. */
+  async function load(accountId: string, id: string): Promise<User | undefined> {
     const row = await repo.findUserById(db, accountId, id);
-    if (!row) throw notFound('user', id);
-    return toUser(row);
+    return row && toUser(row);
+  }
+
+  async function loadOrFail(accountId: string, id: string): Promise<User> {
+    const user = await load(accountId, id);
+    if (!user) throw notFound('user', id);
+    return user;
   }
 
   return {
-    get,
+    /** One user, from the cache when present. */
+    async get(accountId: string, id: string): Promise<User> {
+      const user = cache
+        ? await cache.get(accountId, id, () => load(accountId, id))
+        : await load(accountId, id);
+      if (!user) throw notFound('user', id);
+      return user;
+    },
 
     /** `onCommit` runs inside the insert's transaction (e.g. to record the idempotent response). */
     async create(
@@ -106,17 +126,20 @@ export function createUsersService(deps: { db: Kysely<Database> }) {
           set,
           precondition === 'any' ? undefined : precondition,
         );
-        if (row) return toUser(row);
+        if (row) {
+          await cache?.invalidate(accountId, id);
+          return toUser(row);
+        }
       } catch (error) {
         if (isUniqueViolation(error)) throw emailTaken();
         throw error;
       }
-      await get(accountId, id); // 404 when it does not exist in this account…
+      await loadOrFail(accountId, id); // 404 when it does not exist in this account…
       throw preconditionFailed(); // …otherwise the version did not match.
     },
 
     async remove(accountId: string, id: string): Promise<void> {
-      await get(accountId, id);
+      await loadOrFail(accountId, id);
       if (await repo.userHasOrders(db, accountId, id)) {
         throw userHasOrders();
       }
@@ -127,6 +150,7 @@ export function createUsersService(deps: { db: Kysely<Database> }) {
         if (isForeignKeyViolation(error)) throw userHasOrders();
         throw error;
       }
+      await cache?.invalidate(accountId, id);
     },
   };
 }

@@ -64,6 +64,11 @@ export function requireAuthentication(app: FastifyInstance, options: AuthOptions
   app.addHook('onRequest', async (request) => {
     const token = bearerToken(request);
     if (!token) {
+      request.server.metrics.authFailures.inc({ reason: 'missing_credentials' });
+      request.log.info(
+        { event: 'auth.failed', reason: 'missing_credentials' },
+        'authentication failed',
+      );
       throw new ApiError(
         'unauthenticated',
         'Send an API key or access token as "Authorization: Bearer …".',
@@ -76,6 +81,7 @@ export function requireAuthentication(app: FastifyInstance, options: AuthOptions
     if (API_KEY.test(token)) principal = await options.keys.verify(token);
     else if (options.jwt && JWT_SHAPE.test(token)) principal = await options.jwt.verify(token);
     if (!principal) {
+      request.server.metrics.authFailures.inc({ reason: 'invalid_credentials' });
       request.log.info(
         { event: 'auth.failed', reason: 'invalid_credentials' },
         'authentication failed',
@@ -91,6 +97,7 @@ export function requireAuthentication(app: FastifyInstance, options: AuthOptions
     request.auth = principal;
     const scope = request.routeOptions.config.scope;
     if (scope && !principal.scopes.includes(scope)) {
+      request.server.metrics.authFailures.inc({ reason: 'insufficient_scope' });
       request.log.info(
         { event: 'auth.forbidden', scope, tenant: principal.accountId },
         'missing scope',

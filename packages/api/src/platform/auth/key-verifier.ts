@@ -1,6 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import type { CacheLookupObserver } from '../caching/resource-cache.js';
+import { createMemoryBus, type InvalidationBus } from '../invalidation/bus.js';
 import { keyMatches, parseKey } from './api-keys.js';
 import { findKeyByLookup, writeLastUsed, type ApiKeyRow } from './key-store.js';
 import { parseScopes, type Scope } from './scopes.js';
@@ -12,7 +14,14 @@ export interface KeyVerifierOptions {
   cacheTtlMs: number;
   /** Most key rows held in memory (API_KEY_CACHE_MAX). */
   cacheMax: number;
+  /** Tells every instance to drop a revoked key's row; this process only when absent. */
+  invalidation?: InvalidationBus;
+  /** Counts cache hits and misses (steadfast_cache_requests_total{cache="api_key"}). */
+  observe?: CacheLookupObserver;
 }
+
+/** The invalidation kind of cached key rows; the id is the key's lookup prefix. */
+export const API_KEY_INVALIDATION = 'api_key';
 
 /** A key row as verification needs it, scopes parsed once when the row is loaded, not per request. */
 type CachedKey = Pick<
@@ -24,17 +33,34 @@ type CachedKey = Pick<
 
 /**
  * Verifies API keys with a bounded, short-lived in-process cache of key rows (by lookup prefix),
- * so a hot key costs no query. Revocation through this node invalidates its entry at once;
- * expiry is checked on every request against the cached time. Last-used times are buffered and
+ * so a hot key costs no query. Revocation drops the entry on this node at once and, through the
+ * invalidation bus, on every other node (Redis pub/sub; API_KEY_CACHE_TTL_MS at worst). Expiry is
+ * checked on every request against the cached time. Last-used times are buffered and
  * written in batches, never one write per request.
  */
 export function createKeyVerifier(options: KeyVerifierOptions) {
   const cache = new LRUCache<string, CachedKey>({ max: options.cacheMax, ttl: options.cacheTtlMs });
+  const invalidation = options.invalidation ?? createMemoryBus();
+  // Bumped by every invalidation: a row read before one arrived is not cached after it, or a
+  // lookup racing a revocation would put the unrevoked row back until the TTL.
+  let generation = 0;
+  invalidation.subscribe(API_KEY_INVALIDATION, {
+    delete: (lookup) => {
+      generation += 1;
+      return cache.delete(lookup);
+    },
+    clear: () => {
+      generation += 1;
+      cache.clear();
+    },
+  });
   let pendingUses = new Map<string, string>();
 
   async function load(lookup: string): Promise<CachedKey | undefined> {
     const cached = cache.get(lookup);
+    options.observe?.(API_KEY_INVALIDATION, cached ? 'hit' : 'miss');
     if (cached) return cached;
+    const readAt = generation;
     const row = await findKeyByLookup(options.db, lookup);
     if (!row) return undefined;
     const entry: CachedKey = {
@@ -46,7 +72,7 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
       expires_at: row.expires_at,
       revoked_at: row.revoked_at,
     };
-    cache.set(lookup, entry);
+    if (generation === readAt) cache.set(lookup, entry);
     return entry;
   }
 
@@ -71,9 +97,12 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
       };
     },
 
-    /** Drops a key's cached row (after revoking it), so this node refuses it immediately. */
-    invalidate(lookup: string): void {
-      cache.delete(lookup);
+    /**
+     * Drops a key's cached row (after revoking it): at once on this node, and on the others as
+     * soon as the invalidation reaches them. Never rejects.
+     */
+    invalidate(lookup: string): Promise<void> {
+      return invalidation.publish({ kind: API_KEY_INVALIDATION, id: lookup });
     },
 
     /** Writes buffered last-used times; called on an interval and when the app closes. */

@@ -38,7 +38,7 @@ export const problemCatalogue = {
     status: 400,
     title: 'Invalid pagination cursor',
     description:
-      'The `starting_after` cursor was not produced by this API for this list, or was altered.',
+      'The cursor (`starting_after` in v1, `cursor` in v2) was not produced by this API for this list, or was altered.',
     resolution:
       'Pass the `next_cursor` value (or follow the `Link: rel="next"` URL) exactly as received.',
   },
@@ -132,21 +132,24 @@ export const problemCatalogue = {
     status: 422,
     title: 'Currency does not match the order',
     description: 'A payment must be in the currency of the order it pays.',
-    resolution: 'Omit `currency`, or send the order’s currency.',
+    resolution:
+      'Omit the currency (v1 `currency`, v2 `amount_money.currency`), or send the order’s currency.',
   },
   amount_exceeds_balance: {
     status: 422,
     title: 'Amount exceeds the unpaid balance',
     description:
       'The amount is more than what remains to be paid on the order (payments that are processing count as paid).',
-    resolution: 'Omit `amount` to pay the balance, or send a smaller amount.',
+    resolution:
+      'Omit the amount (v1 `amount`, v2 `amount_money`) to pay the balance, or send a smaller amount.',
   },
   refund_exceeds_payment: {
     status: 422,
     title: 'Refund exceeds the payment',
     description:
       'Refunds of a payment, including ones in progress, can never add up to more than it captured.',
-    resolution: 'Omit `amount` to refund the remainder, or send a smaller amount.',
+    resolution:
+      'Omit the amount (v1 `amount`, v2 `amount_money`) to refund the remainder, or send a smaller amount.',
   },
   processor_unavailable: {
     status: 503,

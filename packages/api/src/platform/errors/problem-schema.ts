@@ -1,25 +1,60 @@
 import { Type } from 'typebox';
 import { problemCatalogue, type ProblemCode } from './catalogue.js';
 
+/** Human text: anything but NUL (which the API never sends, and refuses in input). */
+const FREE_TEXT = { pattern: '^[^\\u0000]*$' };
+
 /** RFC 9457 problem details as this API sends them; registered once as the shared `Problem` schema. */
 export const ProblemSchema = Type.Object(
   {
     type: Type.String({
       format: 'uri',
+      maxLength: 2048,
       description: 'URI of a page describing this kind of error.',
     }),
     title: Type.String({
+      ...FREE_TEXT,
+      maxLength: 200,
       description: 'Short summary of the kind of error; the same for every occurrence.',
     }),
-    status: Type.Integer({ description: 'The HTTP status code.' }),
-    detail: Type.String({ description: 'What went wrong in this occurrence.' }),
-    instance: Type.String({ description: 'Path of the request that failed.' }),
+    status: Type.Integer({ minimum: 400, maximum: 599, description: 'The HTTP status code.' }),
+    detail: Type.String({
+      ...FREE_TEXT,
+      maxLength: 2000,
+      description: 'What went wrong in this occurrence.',
+    }),
+    instance: Type.String({
+      pattern: '^/',
+      maxLength: 2048,
+      description: 'Path of the request that failed.',
+    }),
     code: Type.String({
+      pattern: '^[a-z][a-z_]*$',
+      maxLength: 64,
       description: 'Stable machine-readable error code (see the error catalogue).',
     }),
     request_id: Type.String({
+      pattern: '^[A-Za-z0-9._:-]{8,128}$',
+      maxLength: 128,
       description: 'Request id, also sent as X-Request-Id; quote it to support.',
     }),
+    trace_id: Type.Optional(
+      Type.String({
+        pattern: '^[0-9a-f]{32}$',
+        description:
+          'On 5xx, when the request was traced: the W3C trace id, to find the trace of the failure.',
+      }),
+    ),
+    checks: Type.Optional(
+      Type.Record(
+        Type.String({ maxLength: 64 }),
+        Type.Union([Type.Literal('ok'), Type.Literal('unavailable'), Type.Literal('draining')]),
+        {
+          description:
+            'Readiness only (`GET /readyz`): the state of each dependency, e.g. `{"database": "unavailable"}`.',
+        },
+      ),
+    ),
     errors: Type.Optional(
       Type.Array(
         Type.Object({
@@ -29,8 +64,12 @@ export const ProblemSchema = Type.Object(
             Type.Literal('path'),
             Type.Literal('header'),
           ]),
-          pointer: Type.String({ description: 'RFC 6901 JSON pointer to the field.' }),
-          detail: Type.String(),
+          pointer: Type.String({
+            ...FREE_TEXT,
+            maxLength: 1024,
+            description: 'RFC 6901 JSON pointer to the field.',
+          }),
+          detail: Type.String({ ...FREE_TEXT, maxLength: 1000 }),
         }),
         { description: 'One entry per invalid field (validation_failed only).' },
       ),
@@ -83,6 +122,19 @@ export function problemResponses(instance: string, ...codes: ProblemCode[]) {
     };
   }
   return responses;
+}
+
+/** One documented problem response, for routes outside the usual set (the health probes). */
+export function problemResponse(code: ProblemCode, instance: string, extra: object = {}) {
+  return {
+    description: problemLine(code),
+    content: {
+      'application/problem+json': {
+        schema: { $ref: 'Problem#' },
+        example: { ...exampleOf(code, instance), ...extra },
+      },
+    },
+  };
 }
 
 const problemLine = (code: ProblemCode) => `\`${code}\`: ${problemCatalogue[code].title}`;

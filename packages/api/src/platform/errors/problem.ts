@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { problemCatalogue, type ProblemCode } from './catalogue.js';
 import type { FieldError } from './api-error.js';
+import { traceIdOf } from '../observability/trace-context.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -13,6 +14,10 @@ export interface Problem {
   instance: string;
   code: ProblemCode;
   request_id: string;
+  /** On 5xx when the request has a trace: where support finds what happened. */
+  trace_id?: string;
+  /** Readiness only: the state of each dependency. */
+  checks?: Record<string, string>;
   errors?: FieldError[];
 }
 
@@ -25,6 +30,11 @@ export function problemTypeUri(publicBaseUrl: string, code: ProblemCode): string
 function instanceOf(url: string): string {
   const query = url.indexOf('?');
   return query === -1 ? url : url.slice(0, query);
+}
+
+function traceField(request: object): { trace_id?: string } {
+  const traceId = traceIdOf(request);
+  return traceId === undefined ? {} : { trace_id: traceId };
 }
 
 export function buildProblem(
@@ -44,10 +54,20 @@ export function buildProblem(
     code,
     request_id: request.id,
     ...(errors && errors.length > 0 ? { errors } : {}),
+    ...(definition.status >= 500 ? traceField(request) : {}),
   };
+}
+
+/** The code of the problem a reply carries, read by metrics when the response completes. */
+const sentProblems = new WeakMap<FastifyReply, ProblemCode>();
+
+/** The catalogue code of the problem sent on this reply, if it sent one. */
+export function problemCodeOf(reply: FastifyReply): ProblemCode | undefined {
+  return sentProblems.get(reply);
 }
 
 /** Sends a problem as a pre-serialised string so no route response schema can reshape it. */
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  sentProblems.set(reply, problem.code);
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }

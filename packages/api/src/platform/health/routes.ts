@@ -1,21 +1,36 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { buildProblem, sendProblem } from '../errors/problem.js';
+import { problemResponse } from '../errors/problem-schema.js';
 
 export interface HealthOptions {
   /** Checks the dependencies readiness needs (the database); throws when one is down. */
   checkDependencies: () => Promise<void>;
   /** True once shutdown has begun: the node should leave the load balancer. */
   isDraining: () => boolean;
+  /** Builds the problem `type` URIs. */
+  publicBaseUrl: string;
 }
 
 const HealthStatus = Type.Object({
-  status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
-  checks: Type.Optional(Type.Record(Type.String(), Type.String())),
+  status: Type.Literal('ok'),
+  checks: Type.Optional(Type.Record(Type.String(), Type.Literal('ok'))),
 });
 const healthy = (examples: unknown[]) => ({ ...HealthStatus, examples });
 
 /** Liveness (the process answers) and readiness (it should receive traffic). */
 export function registerHealthRoutes(app: FastifyInstance, options: HealthOptions): void {
+  /** 503 in the one error shape, with the failing dependency as the `checks` member. */
+  const notReady = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    detail: string,
+    checks: Record<string, string>,
+  ) => {
+    reply.header('retry-after', '5');
+    const problem = buildProblem(options.publicBaseUrl, request, 'service_unavailable', detail);
+    return sendProblem(reply, { ...problem, checks });
+  };
   const common = { schema: { tags: ['health'], security: [] } };
   app.get(
     '/livez',
@@ -25,7 +40,13 @@ export function registerHealthRoutes(app: FastifyInstance, options: HealthOption
         ...common.schema,
         operationId: 'getLiveness',
         summary: 'Liveness probe: the process answers',
-        response: { 200: healthy([{ status: 'ok' }]) },
+        description:
+          'For the orchestrator: 200 whenever the process can answer, even while shedding load or draining, so a busy instance is not restarted. No credentials, no rate limit.',
+        // Health probes are exempt from rate limits and load shedding: only a bug answers 5xx.
+        response: {
+          200: healthy([{ status: 'ok' }]),
+          500: problemResponse('internal_error', '/livez'),
+        },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -38,28 +59,32 @@ export function registerHealthRoutes(app: FastifyInstance, options: HealthOption
         ...common.schema,
         operationId: 'getReadiness',
         summary: 'Readiness probe: 503 while draining or when the database does not answer',
+        description:
+          'For the load balancer: 200 when this instance should receive traffic; 503 with `Retry-After` while it drains for shutdown or cannot reach its database. No credentials, no rate limit.',
         response: {
           200: healthy([{ status: 'ok', checks: { database: 'ok' } }]),
-          503: healthy([{ status: 'unavailable', checks: { database: 'unavailable' } }]),
+          500: problemResponse('internal_error', '/readyz'),
+          503: problemResponse('service_unavailable', '/readyz', {
+            detail: 'The database does not answer.',
+            checks: { database: 'unavailable' },
+          }),
         },
       },
     },
     async (request, reply) => {
       if (options.isDraining()) {
-        return reply
-          .code(503)
-          .header('retry-after', '5')
-          .send({ status: 'unavailable', checks: { shutdown: 'draining' } });
+        return notReady(request, reply, 'This instance is shutting down.', {
+          shutdown: 'draining',
+        });
       }
       try {
         await options.checkDependencies();
-        return { status: 'ok' as const, checks: { database: 'ok' } };
+        return { status: 'ok' as const, checks: { database: 'ok' as const } };
       } catch (error) {
-        request.log.warn({ err: error }, 'readiness check failed');
-        return reply
-          .code(503)
-          .header('retry-after', '5')
-          .send({ status: 'unavailable', checks: { database: 'unavailable' } });
+        request.log.warn({ err: error, event: 'readiness.failed' }, 'readiness check failed');
+        return notReady(request, reply, 'The database does not answer.', {
+          database: 'unavailable',
+        });
       }
     },
   );

@@ -139,13 +139,18 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
       method: request.method,
       path: request.url,
     });
+    const count = (name: string) => request.server.metrics.idempotency.inc({ outcome: name });
     switch (outcome.kind) {
       case 'mismatch':
+        count('key_reused');
         request.log.info({ event: 'idempotency.key_reused' }, 'idempotency key reused');
         throw keyReused();
       case 'in_progress':
+        count('in_progress');
+        request.log.info({ event: 'idempotency.in_progress' }, 'idempotency key in progress');
         throw inProgress();
       case 'replay':
+        count('replayed');
         request.log.info(
           { event: 'idempotency.replayed', idempotency_record: outcome.record.id },
           'idempotent replay',
@@ -153,7 +158,9 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
         return replay(reply, outcome.record);
       case 'execute': {
         const execution: Execution = { recordId: outcome.recordId, lockToken: outcome.lockToken };
-        if (outcome.recoveryPoint !== 'started' || outcome.resourceId !== null) {
+        const resumed = outcome.recoveryPoint !== 'started' || outcome.resourceId !== null;
+        count(resumed ? 'resumed' : 'executed');
+        if (resumed) {
           request.log.info(
             {
               event: 'idempotency.resumed',

@@ -16,12 +16,21 @@ function compiled(pattern: string): RegExp {
   return regex;
 }
 
-/** Returns the id a cursor points after, or throws invalid_cursor when it is not one of ours. */
-export function decodeCursor(cursor: string, idPattern: string): string {
+/**
+ * Returns the id a cursor points after, or throws invalid_cursor when it is not one of ours.
+ * `parameter` is the query parameter it came in, named in the error.
+ */
+export function decodeCursor(
+  cursor: string,
+  idPattern: string,
+  parameter = 'starting_after',
+): string {
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
   const [version, id] = decoded.split(':', 2);
   if (version !== CURSOR_VERSION || id === undefined || !compiled(idPattern).test(id)) {
-    throw new ApiError('invalid_cursor', 'The starting_after cursor is not valid for this list.');
+    // "The starting_after cursor …" (v1's words, kept), "The cursor …" where the parameter says it.
+    const subject = parameter === 'cursor' ? 'cursor' : `${parameter} cursor`;
+    throw new ApiError('invalid_cursor', `The ${subject} is not valid for this list.`);
   }
   return id;
 }

@@ -24,14 +24,25 @@ export const PageQuery = {
   ),
 };
 
+/** Cursors are base64url. */
+export const CURSOR_PATTERN = '^[A-Za-z0-9_-]+$';
+
+/** The cursor of the next page, null on the last one. Cursors are opaque and short (< 100 chars). */
+export const NextCursor = Type.Union(
+  [Type.String({ maxLength: 128, pattern: CURSOR_PATTERN }), Type.Null()],
+  {
+    description: 'Pass it as the cursor parameter to get the next page; null on the last page.',
+  },
+);
+
 /** The list envelope: `{ object: "list", data, has_more, next_cursor }`. */
 export function ListEnvelope<T extends TSchema>(item: T) {
   return Type.Object(
     {
       object: Type.Literal('list'),
-      data: Type.Array(item),
+      data: Type.Array(item, { maxItems: MAX_LIMIT }),
       has_more: Type.Boolean(),
-      next_cursor: Type.Union([Type.String(), Type.Null()]),
+      next_cursor: NextCursor,
     },
     { additionalProperties: false },
   );
@@ -47,6 +58,23 @@ export function pageFrom<T>(rows: T[], limit: number): Page<T> {
   return { items: rows.slice(0, limit), hasMore: rows.length > limit };
 }
 
+/** How a list travels: the query parameter that carries the cursor, and the envelope. */
+export interface PageFormat {
+  cursorParameter: string;
+  envelope: (data: unknown[], hasMore: boolean, nextCursor: string | null) => unknown;
+}
+
+/** `?starting_after=` and `{ object: "list", data, has_more, next_cursor }`. */
+export const FLAT_PAGE_FORMAT: PageFormat = {
+  cursorParameter: 'starting_after',
+  envelope: (data, hasMore, nextCursor) => ({
+    object: 'list' as const,
+    data,
+    has_more: hasMore,
+    next_cursor: nextCursor,
+  }),
+};
+
 /**
  * Builds the envelope and, when there is a next page, the RFC 8288 `Link: <…>; rel="next"` header
  * with the same filters, so a client can walk the list without assembling URLs.
@@ -57,6 +85,7 @@ export function sendPage<T extends { id: string }, R>(
   publicBaseUrl: string,
   page: Page<T>,
   present: (item: T) => R,
+  format: PageFormat = FLAT_PAGE_FORMAT,
 ) {
   const last = page.items.at(-1);
   const nextCursor = page.hasMore && last ? encodeCursor(last.id) : null;
@@ -64,14 +93,9 @@ export function sendPage<T extends { id: string }, R>(
     const url = new URL(request.url, publicBaseUrl + '/');
     const next = new URL(publicBaseUrl + url.pathname);
     for (const [name, value] of url.searchParams)
-      if (name !== 'starting_after') next.searchParams.append(name, value);
-    next.searchParams.set('starting_after', nextCursor);
+      if (name !== format.cursorParameter) next.searchParams.append(name, value);
+    next.searchParams.set(format.cursorParameter, nextCursor);
     reply.header('link', `<${next.toString()}>; rel="next"`);
   }
-  return {
-    object: 'list' as const,
-    data: page.items.map(present),
-    has_more: page.hasMore,
-    next_cursor: nextCursor,
-  };
+  return format.envelope(page.items.map(present), page.hasMore, nextCursor);
 }

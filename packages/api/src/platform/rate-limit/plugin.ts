@@ -44,6 +44,8 @@ export interface RateLimitOptions {
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** An outage would otherwise log one line per request; one per interval says the same. */
 const STORE_WARNING_INTERVAL_MS = 5_000;
+/** Share of rate-limit decisions logged; refusals are always logged (rate_limit.exceeded). */
+const DECISION_LOG_SAMPLE_RATE = 0.01;
 
 function policiesFrom(settings: RateLimitConfig) {
   const policy = (name: string, limits: { quota: number; windowSeconds: number }): Policy => ({
@@ -99,6 +101,7 @@ function setFields(reply: FastifyReply, policies: readonly Policy[], decisions?:
 function tooManyRequests(request: FastifyRequest, blocking: readonly Decision[]): ApiError {
   const seconds = retryAfterSeconds(blocking);
   const names = blocking.map((d) => d.policy.name);
+  for (const name of names) request.server.metrics.rateLimitRejections.inc({ policy: name });
   request.log.info({ event: 'rate_limit.exceeded', policies: names }, 'rate limit exceeded');
   return new ApiError(
     'rate_limited',
@@ -143,6 +146,21 @@ export function createRateLimits(options: RateLimitOptions) {
   /** tryDecide under RATE_LIMIT_ON_STORE_ERROR: `closed` turns a store failure into a 503. */
   async function decide(request: FastifyRequest, subject: string, checks: Check[]) {
     const decisions = await tryDecide(request, subject, checks);
+    if (decisions !== undefined && Math.random() < DECISION_LOG_SAMPLE_RATE) {
+      // A sample of ordinary decisions shows how close clients run to their limits.
+      request.log.info(
+        {
+          event: 'rate_limit.decision',
+          sample_rate: DECISION_LOG_SAMPLE_RATE,
+          decisions: decisions.map((d) => ({
+            policy: d.policy.name,
+            allowed: d.allowed,
+            remaining: d.remaining,
+          })),
+        },
+        'rate-limit decision (sampled)',
+      );
+    }
     if (decisions === undefined && options.settings.onStoreError === 'closed') {
       throw new ApiError(
         'service_unavailable',

@@ -7,7 +7,10 @@ export interface CorsOptions {
   allowedOrigins: string[];
 }
 
-/** Response headers a browser client may read: ids, caching, pagination, creation, rate limits, replays. */
+/**
+ * Response headers a browser client may read: ids, caching, pagination, creation, rate limits,
+ * replays, and the retirement of an API version.
+ */
 export const EXPOSED_HEADERS = [
   'X-Request-Id',
   'ETag',
@@ -17,6 +20,8 @@ export const EXPOSED_HEADERS = [
   'RateLimit-Policy',
   'Retry-After',
   'Idempotent-Replayed',
+  'Deprecation',
+  'Sunset',
 ];
 
 /** Request headers a browser client may send. */

@@ -1,5 +1,5 @@
-import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
+import helmet from 'helmet';
 import fp from 'fastify-plugin';
 
 /** One year, subdomains included: the value helmet sent before, now only where it counts. */
@@ -16,8 +16,9 @@ const HSTS = 'max-age=31536000; includeSubDomains';
  * X-Forwarded-Proto is ignored.
  */
 async function securityHeadersPlugin(app: FastifyInstance) {
-  await app.register(helmet, {
-    global: true,
+  // Built once: @fastify/helmet rebuilt this middleware (parsing the CSP) on every request, about
+  // 8% of the CPU of a cached GET in the issue-6 benchmark. The headers are the same.
+  const applyHeaders = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"] },
@@ -27,6 +28,9 @@ async function securityHeadersPlugin(app: FastifyInstance) {
     hsts: false,
     referrerPolicy: { policy: 'no-referrer' },
     frameguard: { action: 'deny' },
+  });
+  app.addHook('onRequest', (request, reply, done) => {
+    applyHeaders(request.raw, reply.raw, () => done());
   });
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.protocol === 'https') reply.header('strict-transport-security', HSTS);

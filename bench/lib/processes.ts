@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, readFileSync, closeSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** A server started for one or more benchmark runs. */
+export interface Server {
+  pid: number;
+  url: string;
+  metricsUrl?: string;
+  stop(): Promise<void>;
+}
+
+/** A PATH and HOME only: the server sees exactly the variables a scenario sets, nothing inherited. */
+function cleanEnv(env: Record<string, string>): Record<string, string> {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env };
+}
+
+async function waitReady(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode})`);
+    try {
+      const response = await fetch(`${url}/readyz`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`server at ${url} not ready within ${timeoutMs} ms`);
+}
+
+/**
+ * Starts `script` (a TypeScript entry, through tsx) with `env`; its stdout (the access log) and
+ * stderr go to `logFile`, as a log shipper would take them. Resolves once /readyz answers 200.
+ */
+export async function startServer(
+  script: string,
+  env: Record<string, string>,
+  options: { port: number; metricsPort?: number; logFile: string },
+): Promise<Server> {
+  const log = openSync(options.logFile, 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: cleanEnv(env),
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  const url = `http://127.0.0.1:${options.port}`;
+  await waitReady(url, child);
+  return {
+    pid: child.pid!,
+    url,
+    metricsUrl:
+      options.metricsPort === undefined
+        ? undefined
+        : `http://127.0.0.1:${options.metricsPort}/metrics`,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const killed = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(killed);
+    },
+  };
+}
+
+/** Resident set size of a process in MiB, from /proc (Linux). */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+  return Math.round((kb / 1024) * 10) / 10;
+}
+
+/** Hits and misses per cache from steadfast_cache_requests_total. */
+export async function cacheLookups(
+  metricsUrl: string,
+): Promise<Record<string, { hit: number; miss: number }>> {
+  const text = await (await fetch(metricsUrl)).text();
+  const counts: Record<string, { hit: number; miss: number }> = {};
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('steadfast_cache_requests_total{')) continue;
+    const cache = /cache="([^"]+)"/.exec(line)?.[1];
+    const result = /result="(hit|miss)"/.exec(line)?.[1] as 'hit' | 'miss' | undefined;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (!cache || !result) continue;
+    counts[cache] ??= { hit: 0, miss: 0 };
+    counts[cache][result] = value;
+  }
+  return counts;
+}

@@ -1,0 +1,393 @@
+/**
+ * `npm run bench [-- --quick] [-- --skip-1m]`: the load benchmarks of issue 6 (and the observability
+ * costs of issue 5), against the real server started as a child process, driven by wrk. Writes
+ * bench/results/<time>.json and .md; bench/RESULTS.md quotes a full run. See bench/README.md.
+ */
+import { execSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { prepareDataset, type Dataset } from './lib/datasets.js';
+import { startOtlpSink } from './lib/otlp-sink.js';
+import { cacheLookups, rssMiB, startServer, type Server } from './lib/processes.js';
+import { renderReport, type Run } from './lib/report.js';
+import { runWrk, type WrkOptions } from './lib/wrk.js';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean' },
+    'skip-1m': { type: 'boolean' },
+    seconds: { type: 'string' },
+    'soak-seconds': { type: 'string' },
+  },
+});
+const quick = values.quick === true;
+const SECONDS = Number(values.seconds ?? (quick ? 3 : 10));
+const WARMUP_SECONDS = quick ? 1 : 3;
+const SOAK_WARMUP_SECONDS = quick ? 3 : 30;
+const SOAK_SECONDS = Number(values['soak-seconds'] ?? (quick ? 20 : 300));
+const PG_SERVER = process.env.BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432';
+const REDIS_URL = process.env.BENCH_REDIS ?? 'redis://127.0.0.1:6379';
+const DIR = join(tmpdir(), 'steadfast-bench');
+const PORT = 3900;
+const METRICS_PORT = 9900;
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const runTag = `bench-${process.pid}`;
+const runs: Run[] = [];
+const notes: string[] = [];
+
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+/** Production configuration, with rate limits high enough that they decide but never refuse. */
+function appEnv(dataset: Dataset, extra: Record<string, string> = {}): Record<string, string> {
+  const postgres = dataset.databaseUrl.startsWith('postgres');
+  return {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(PORT),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${PORT}`,
+    DATABASE_URL: dataset.databaseUrl,
+    LOG_LEVEL: 'info',
+    METRICS_PORT: String(METRICS_PORT),
+    SHUTDOWN_DELAY_MS: '0',
+    SEED_DEMO_TENANT: 'false',
+    RATE_LIMIT_API_KEY_QUOTA: '1000000',
+    RATE_LIMIT_API_KEY_WINDOW_SECONDS: '1',
+    RATE_LIMIT_WRITE_QUOTA: '1000000',
+    RATE_LIMIT_WRITE_WINDOW_SECONDS: '1',
+    // The scale-out shape on PostgreSQL: rate limits and cache invalidation through Redis.
+    ...(postgres
+      ? {
+          REDIS_URL,
+          RATE_LIMIT_REDIS_PREFIX: `steadfast:${runTag}:`,
+          CACHE_INVALIDATION_CHANNEL: `steadfast:${runTag}`,
+        }
+      : {}),
+    ...extra,
+  };
+}
+
+async function withServer<T>(
+  label: string,
+  script: string,
+  env: Record<string, string>,
+  body: (server: Server) => Promise<T>,
+): Promise<T> {
+  log(`• ${label}`);
+  const server = await startServer(script, env, {
+    port: PORT,
+    metricsPort: env.METRICS_ENABLED === 'false' || !env.METRICS_PORT ? undefined : METRICS_PORT,
+    logFile: join(DIR, `server-${stamp}.log`),
+  });
+  try {
+    return await body(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+type Load = Omit<WrkOptions, 'url' | 'seconds' | 'connections'>;
+
+function load(dataset: Dataset, mode: WrkOptions['mode'], extra: Partial<Load> = {}): Load {
+  return {
+    mode,
+    key: dataset.key,
+    idsFile: mode === 'pay' ? dataset.payIds : dataset.getIds,
+    userId: dataset.userId,
+    ...extra,
+  };
+}
+
+/** Warms up, measures, and records one run against a started server. */
+async function measure(
+  server: Server,
+  meta: Pick<Run, 'group' | 'scenario' | 'db' | 'features'>,
+  options: Load,
+  connections = 50,
+): Promise<Run> {
+  await runWrk({ ...options, url: server.url, connections, seconds: WARMUP_SECONDS });
+  const result = await runWrk({ ...options, url: server.url, connections, seconds: SECONDS });
+  const run: Run = { ...meta, connections, ...result, rssMiB: rssMiB(server.pid) };
+  if (server.metricsUrl) run.cache = await cacheLookups(server.metricsUrl);
+  runs.push(run);
+  log(
+    `    ${meta.scenario} c=${connections}: ${result.rps} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, non-2xx ${result.non2xx}, 429 ${result.rateLimited}`,
+  );
+  return run;
+}
+
+const APP = 'bench/server.ts';
+const BARE = 'bench/bare.ts';
+
+async function main() {
+  mkdirSync(DIR, { recursive: true });
+  const machine = {
+    cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    postgres: execSync(`psql ${PG_SERVER}/postgres -Atc 'show server_version'`).toString().trim(),
+    redis: execSync('redis-server --version').toString().trim().split(' ')[2] ?? '?',
+    wrk: execSync('wrk -v 2>&1 || true').toString().split('\n')[0]?.trim() ?? '?',
+    loadAverageAtStart: loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
+    startedAt: new Date().toISOString(),
+  };
+  log(`machine: ${JSON.stringify(machine)}`);
+
+  log('datasets:');
+  const sqlite = await prepareDataset({
+    kind: 'sqlite',
+    orders: 10_000,
+    dir: DIR,
+    postgresServer: PG_SERVER,
+  });
+  const pg = await prepareDataset({
+    kind: 'postgres',
+    orders: 10_000,
+    dir: DIR,
+    postgresServer: PG_SERVER,
+  });
+  const pg1m = values['skip-1m']
+    ? undefined
+    : await prepareDataset({
+        kind: 'postgres',
+        orders: 1_000_000,
+        dir: DIR,
+        postgresServer: PG_SERVER,
+      });
+
+  // The bodies the ceiling server answers with: what the real API sends for the same requests.
+  const bodiesFile = join(DIR, 'bare-bodies.json');
+  await withServer('capture bodies (sqlite, all on)', APP, appEnv(sqlite), async (server) => {
+    const headers = { authorization: `Bearer ${sqlite.key}` };
+    const firstId = readFileSync(sqlite.getIds, 'utf8').split('\n')[0]!;
+    const order: unknown = await (
+      await fetch(`${server.url}/v1/orders/${firstId}`, { headers })
+    ).json();
+    const list: unknown = await (
+      await fetch(`${server.url}/v1/orders?limit=20`, { headers })
+    ).json();
+    writeFileSync(bodiesFile, JSON.stringify({ order, list }));
+  });
+
+  // 1. Ceiling: bare Fastify answering the same JSON from memory.
+  await withServer(
+    'bare Fastify',
+    BARE,
+    { PORT: String(PORT), BENCH_BARE_BODIES: bodiesFile },
+    async (s) => {
+      for (const c of [10, 50, 200]) {
+        await measure(
+          s,
+          {
+            group: 'ceiling',
+            scenario: 'GET /v1/orders/{id}',
+            db: 'memory',
+            features: 'bare Fastify',
+          },
+          load(sqlite, 'get_order'),
+          c,
+        );
+        await measure(
+          s,
+          {
+            group: 'ceiling',
+            scenario: 'GET /v1/orders?limit=20',
+            db: 'memory',
+            features: 'bare Fastify',
+          },
+          load(sqlite, 'list'),
+          c,
+        );
+      }
+    },
+  );
+
+  // 2. Every production feature on, each endpoint, on both databases; reads at 10/50/200.
+  for (const dataset of [sqlite, pg]) {
+    const db = dataset === sqlite ? 'SQLite 10k' : 'PostgreSQL 10k';
+    await withServer(`all features on (${db})`, APP, appEnv(dataset), async (s) => {
+      for (const c of [10, 50, 200]) {
+        await measure(
+          s,
+          { group: 'endpoints', scenario: 'GET /v1/orders/{id}', db, features: 'all on' },
+          load(dataset, 'get_order'),
+          c,
+        );
+        await measure(
+          s,
+          { group: 'endpoints', scenario: 'GET /v1/orders?limit=20', db, features: 'all on' },
+          load(dataset, 'list'),
+          c,
+        );
+      }
+      await measure(
+        s,
+        {
+          group: 'endpoints',
+          scenario: 'POST /v1/orders (Idempotency-Key)',
+          db,
+          features: 'all on',
+        },
+        load(dataset, 'create_order'),
+      );
+      await measure(
+        s,
+        { group: 'endpoints', scenario: 'POST /v1/payments (sandbox)', db, features: 'all on' },
+        load(dataset, 'pay'),
+      );
+    });
+  }
+
+  // 3. Table size: the same reads over 1M orders (PostgreSQL).
+  if (pg1m) {
+    await withServer('all features on (PostgreSQL 1M)', APP, appEnv(pg1m), async (s) => {
+      for (const c of [10, 50, 200]) {
+        await measure(
+          s,
+          {
+            group: 'size',
+            scenario: 'GET /v1/orders/{id}',
+            db: 'PostgreSQL 1M',
+            features: 'all on',
+          },
+          load(pg1m, 'get_order'),
+          c,
+        );
+        await measure(
+          s,
+          {
+            group: 'size',
+            scenario: 'GET /v1/orders?limit=20',
+            db: 'PostgreSQL 1M',
+            features: 'all on',
+          },
+          load(pg1m, 'list'),
+          c,
+        );
+      }
+    });
+  } else notes.push('1M-order dataset skipped (--skip-1m).');
+
+  // 4. Each production feature switched off in turn (SQLite, the single-node default), c=50.
+  const sink = await startOtlpSink();
+  const variants: [string, Record<string, string>, Partial<Load>?][] = [
+    ['all on (repeat, for noise)', {}],
+    ['logging off', { LOG_LEVEL: 'silent' }],
+    ['metrics off', { METRICS_ENABLED: 'false' }],
+    ['tracing ON (OTLP to local sink)', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url }],
+    ['auth off', { BENCH_OFF: 'auth', BENCH_ACT_AS: sqlite.accountId }, { key: '' }],
+    ['rate limits off', { BENCH_OFF: 'rate_limits' }],
+  ];
+  for (const [features, env, extra] of variants) {
+    await withServer(`GET with ${features}`, APP, appEnv(sqlite, env), async (s) => {
+      await measure(
+        s,
+        { group: 'features', scenario: 'GET /v1/orders/{id}', db: 'SQLite 10k', features },
+        load(sqlite, 'get_order', extra),
+      );
+      await measure(
+        s,
+        { group: 'features', scenario: 'GET /v1/orders?limit=20', db: 'SQLite 10k', features },
+        load(sqlite, 'list', extra),
+      );
+      if (features.startsWith('all on'))
+        await measure(
+          s,
+          {
+            group: 'features',
+            scenario: 'POST /v1/orders (Idempotency-Key)',
+            db: 'SQLite 10k',
+            features,
+          },
+          load(sqlite, 'create_order'),
+        );
+    });
+  }
+  await withServer(
+    'POST with idempotency off',
+    APP,
+    appEnv(sqlite, { BENCH_OFF: 'idempotency' }),
+    async (s) => {
+      await measure(
+        s,
+        {
+          group: 'features',
+          scenario: 'POST /v1/orders (Idempotency-Key)',
+          db: 'SQLite 10k',
+          features: 'idempotency off',
+        },
+        load(sqlite, 'create_order', { idempotency: false }),
+      );
+    },
+  );
+  notes.push(`OTLP sink received ${JSON.stringify(sink.stats())} during the tracing-on run.`);
+  await sink.close();
+
+  // 5. Soak: mixed traffic (70% GET one, 20% list, 10% create) on PostgreSQL + Redis, RSS sampled.
+  const soak = await withServer(
+    `soak ${SOAK_SECONDS}s (PostgreSQL 10k, all on)`,
+    APP,
+    appEnv(pg),
+    async (s) => {
+      // A longer warm-up: the soak measures steady state, not the heap growing to its working size.
+      await runWrk({
+        ...load(pg, 'mixed'),
+        url: s.url,
+        connections: 50,
+        seconds: SOAK_WARMUP_SECONDS,
+      });
+      const samples: { t: number; rssMiB: number }[] = [];
+      const started = Date.now();
+      const sample = () =>
+        samples.push({ t: Math.round((Date.now() - started) / 1000), rssMiB: rssMiB(s.pid) });
+      sample();
+      const timer = setInterval(sample, 5_000);
+      const result = await runWrk({
+        ...load(pg, 'mixed'),
+        url: s.url,
+        connections: 50,
+        seconds: SOAK_SECONDS,
+      });
+      clearInterval(timer);
+      sample();
+      const cache = s.metricsUrl ? await cacheLookups(s.metricsUrl) : undefined;
+      return { result, samples, cache };
+    },
+  );
+
+  const finished = {
+    ...machine,
+    loadAverageAtEnd: loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
+    finishedAt: new Date().toISOString(),
+  };
+  const report = {
+    machine: finished,
+    settings: {
+      seconds: SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
+      soakSeconds: SOAK_SECONDS,
+      soakWarmupSeconds: SOAK_WARMUP_SECONDS,
+      quick,
+    },
+    datasets: [sqlite, pg, pg1m]
+      .filter(Boolean)
+      .map((d) => ({ name: d!.name, orders: d!.orders, seedSeconds: d!.seedSeconds })),
+    runs,
+    soak,
+    notes,
+  };
+  const out = join(import.meta.dirname, 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, `${stamp}.json`), JSON.stringify(report, null, 2));
+  const markdown = renderReport(report);
+  writeFileSync(join(out, `${stamp}.md`), markdown);
+  process.stdout.write(markdown);
+  log(`\nwritten: bench/results/${stamp}.json and .md`);
+}
+
+await main();

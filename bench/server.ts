@@ -1,0 +1,60 @@
+/**
+ * The API as packages/api/src/main.ts runs it, plus the benchmark-only switches (AppOverrides.bench)
+ * that no configuration can reach: BENCH_OFF lists the features to switch off (`auth`,
+ * `rate_limits`, `idempotency`; auth off acts as the account in BENCH_ACT_AS). Everything else
+ * comes from the same environment variables as production. Started by bench/run.ts.
+ */
+import { buildApp, type BenchSwitches } from '../packages/api/src/app.js';
+import { loadConfig, type Config } from '../packages/api/src/config.js';
+import { migrateToLatest } from '../packages/api/src/db/migrate.js';
+import { SCOPES } from '../packages/api/src/platform/auth/scopes.js';
+import { startMetricsServer } from '../packages/api/src/platform/observability/metrics-server.js';
+import { startSandboxProcessor } from '../packages/api/src/processor/sandbox/server.js';
+
+const off = new Set((process.env.BENCH_OFF ?? '').split(',').filter(Boolean));
+
+function switches(): BenchSwitches {
+  const bench: BenchSwitches = {};
+  if (off.has('auth')) {
+    const accountId = process.env.BENCH_ACT_AS;
+    if (!accountId) throw new Error('BENCH_OFF=auth needs BENCH_ACT_AS=<account id>');
+    bench.actAs = {
+      kind: 'api_key',
+      accountId,
+      keyId: 'key_bench',
+      mode: 'test',
+      scopes: [...SCOPES],
+    };
+  }
+  if (off.has('rate_limits')) bench.rateLimits = false;
+  if (off.has('idempotency')) bench.idempotency = false;
+  return bench;
+}
+
+const loaded = loadConfig();
+const sandbox =
+  loaded.processor.url === undefined
+    ? await startSandboxProcessor({ host: '127.0.0.1' })
+    : undefined;
+const config: Config = sandbox
+  ? { ...loaded, processor: { ...loaded.processor, url: sandbox.url } }
+  : loaded;
+const app = await buildApp(config, { bench: switches() });
+if (config.migrateOnStart) await migrateToLatest(app.db);
+const metricsServer = config.observability.metrics.enabled
+  ? await startMetricsServer(app.metrics.registry, config.observability.metrics)
+  : undefined;
+
+process.once('SIGTERM', () => {
+  void (async () => {
+    await app.close();
+    await sandbox?.close();
+    await metricsServer?.close();
+    process.exit(0);
+  })();
+});
+
+await app.listen({ host: config.host, port: config.port });
+process.stderr.write(
+  `bench server listening on ${config.port} (off: ${[...off].join(',') || 'none'})\n`,
+);

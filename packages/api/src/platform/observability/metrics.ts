@@ -1,0 +1,170 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every metric the API exposes, on a registry of its own per app (tests build many apps in one
+ * process). Label values are always from small fixed sets: route patterns, methods, status
+ * classes, problem codes, policy names, outcomes. Never raw paths, ids or tenants.
+ */
+
+/** Request latency buckets (seconds): SLO thresholds 0.1/0.25/0.5 fall on bucket bounds. */
+const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** DB queries are mostly sub-millisecond on SQLite and a few ms on PostgreSQL. */
+const DB_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
+const PROCESSOR_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Sampled at scrape time by whoever owns the state (database, processor, lifecycle). */
+export interface MetricSources {
+  /** 1 when the app would answer /readyz with 200. */
+  ready?: () => Promise<boolean>;
+  /** Open payments and refunds parked for reconciliation. */
+  awaitingReconciliation?: () => Promise<{ payments: number; refunds: number }>;
+  /** 0 closed, 1 half-open, 2 open. */
+  breakerState?: () => 'closed' | 'half_open' | 'open';
+  /** Connection pool counts (PostgreSQL only). */
+  pool?: () => { total: number; idle: number; waiting: number } | undefined;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
+
+/** Creates the registry and every metric; `sources` may be attached later with `observe`. */
+export function createMetrics(options: { defaultMetrics: boolean }) {
+  const registry = new Registry();
+  if (options.defaultMetrics) {
+    // process_* and nodejs_* (event-loop lag, heap, GC, handles): the saturation signals.
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+  }
+  const sources: MetricSources = {};
+
+  const metrics = {
+    registry,
+    sources,
+    requestDuration: new Histogram({
+      name: 'http_server_request_duration_seconds',
+      help: 'Time from request received to response sent, by route pattern.',
+      labelNames: ['method', 'route', 'status_class'] as const,
+      buckets: HTTP_BUCKETS,
+      registers: [registry],
+    }),
+    requestsInFlight: new Gauge({
+      name: 'http_server_requests_in_flight',
+      help: 'Requests received and not yet answered.',
+      registers: [registry],
+    }),
+    problems: new Counter({
+      name: 'steadfast_problems_total',
+      help: 'Error responses (problem+json) by catalogue code and status.',
+      labelNames: ['code', 'status'] as const,
+      registers: [registry],
+    }),
+    rateLimitRejections: new Counter({
+      name: 'steadfast_rate_limit_rejections_total',
+      help: 'Requests refused with 429, by the policy that refused them.',
+      labelNames: ['policy'] as const,
+      registers: [registry],
+    }),
+    authFailures: new Counter({
+      name: 'steadfast_auth_failures_total',
+      help: 'Requests refused by authentication or authorisation, by reason.',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    idempotency: new Counter({
+      name: 'steadfast_idempotency_requests_total',
+      help: 'POSTs carrying an Idempotency-Key, by outcome (executed, resumed, replayed, key_reused, in_progress).',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    payments: new Counter({
+      name: 'steadfast_payments_total',
+      help: 'Payment state transitions, by the state entered.',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    refunds: new Counter({
+      name: 'steadfast_refunds_total',
+      help: 'Refund state transitions, by the state entered.',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    processorDuration: new Histogram({
+      name: 'steadfast_processor_request_duration_seconds',
+      help: 'Duration of each attempt to call the payment processor, by operation and outcome.',
+      labelNames: ['operation', 'outcome'] as const,
+      buckets: PROCESSOR_BUCKETS,
+      registers: [registry],
+    }),
+    processorRetries: new Counter({
+      name: 'steadfast_processor_retries_total',
+      help: 'Payment processor attempts retried after a timeout, 5xx or connection error.',
+      labelNames: ['operation'] as const,
+      registers: [registry],
+    }),
+    cacheRequests: new Counter({
+      name: 'steadfast_cache_requests_total',
+      help: 'Lookups in the in-process caches (api_key, order, user), by result (hit, miss).',
+      labelNames: ['cache', 'result'] as const,
+      registers: [registry],
+    }),
+    dbQueryDuration: new Histogram({
+      name: 'steadfast_db_query_duration_seconds',
+      help: 'Duration of each database query, by statement kind and outcome.',
+      labelNames: ['operation', 'outcome'] as const,
+      buckets: DB_BUCKETS,
+      registers: [registry],
+    }),
+  };
+
+  new Gauge({
+    name: 'steadfast_processor_breaker_state',
+    help: 'Payment processor circuit breaker: 0 closed, 1 half-open, 2 open.',
+    registers: [registry],
+    collect() {
+      const state = sources.breakerState?.();
+      if (state !== undefined) this.set(BREAKER_VALUE[state]);
+    },
+  });
+  new Gauge({
+    name: 'steadfast_ready',
+    help: '1 when this instance would answer /readyz with 200 (database reachable, not draining).',
+    registers: [registry],
+    async collect() {
+      if (sources.ready) this.set((await sources.ready()) ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'steadfast_awaiting_reconciliation',
+    help: 'Payments and refunds whose outcome at the processor is unknown (requires_reconciliation).',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    async collect() {
+      if (!sources.awaitingReconciliation) return;
+      // A failed count leaves the last value: the scrape must not fail with the database.
+      const counts = await sources.awaitingReconciliation().catch(() => undefined);
+      if (!counts) return;
+      this.set({ kind: 'payment' }, counts.payments);
+      this.set({ kind: 'refund' }, counts.refunds);
+    },
+  });
+  new Gauge({
+    name: 'steadfast_db_pool_connections',
+    help: 'PostgreSQL pool connections: total open, idle, and requests waiting for one.',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const pool = sources.pool?.();
+      if (!pool) return;
+      this.set({ state: 'total' }, pool.total);
+      this.set({ state: 'idle' }, pool.idle);
+      this.set({ state: 'waiting' }, pool.waiting);
+    },
+  });
+
+  return metrics;
+}
+
+/** "2xx"…"5xx": the class keeps the label set small; the problem counter has the codes. */
+export function statusClass(status: number): string {
+  return `${Math.floor(status / 100)}xx`;
+}

@@ -1,0 +1,118 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type TestApp } from '../support/app.js';
+import { API_DIR } from '../support/process.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(API_DIR, 'test', 'artifacts');
+
+/**
+ * The reference page as a person sees it, in headless Chromium (Debian's, installed by
+ * .ci/run): it loads with the network cut off at the machine's edge (every request that is not
+ * to the API itself is refused and recorded), shows v2 first, switches to v1, and a screenshot
+ * of each is saved under test/artifacts/.
+ */
+describe('the /docs reference page in a browser', () => {
+  let t: TestApp;
+  let baseUrl: string;
+  let context: BrowserContext;
+  let page: Page;
+  let profile: string;
+  const blocked: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+    t = await startApp('sqlite');
+    baseUrl = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    profile = mkdtempSync(join(tmpdir(), 'steadfast-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+      viewport: { width: 1280, height: 1600 },
+    });
+    await context.route('**/*', async (route) => {
+      const url = route.request().url();
+      if (url.startsWith(baseUrl)) return route.continue();
+      blocked.push(url);
+      return route.abort('blockedbyclient');
+    });
+    page = await context.newPage();
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await t?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  const screenshot = async (name: string) => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const path = join(ARTIFACTS, name);
+    await page.screenshot({ path, fullPage: false });
+    const png = readFileSync(path);
+    // A PNG (signature), and not a blank page: a rendered reference is tens of kilobytes.
+    expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    expect(png.length).toBeGreaterThan(20_000);
+    return path;
+  };
+
+  it('loads with no network, opening on v2 with every operation listed', async () => {
+    await page.goto(`${baseUrl}/docs/`, { waitUntil: 'load' });
+    const title = page.locator('.swagger-ui .information-container .title');
+    await expect.poll(() => title.textContent(), { timeout: 20_000 }).toContain('Steadfast API v2');
+    await page.locator('.opblock').first().waitFor();
+    expect(await page.locator('.opblock').count()).toBe(20); // 18 operations + 2 probes
+    const ordersPath = page.locator('.opblock-summary-path', { hasText: /^\/v2\/orders$/ });
+    expect(await ordersPath.count()).toBe(2);
+    expect(await page.locator('.opblock-deprecated').count()).toBe(0);
+    await screenshot('reference-page-v2.png');
+    expect(blocked).toEqual([]);
+  }, 60_000);
+
+  it('switches to v1, marked deprecated', async () => {
+    const select = page.locator('.topbar select');
+    const options = await select.locator('option').allTextContents();
+    expect(options).toEqual(['v2', 'v1']);
+    await select.selectOption('v1');
+    const title = page.locator('.swagger-ui .information-container .title');
+    await expect.poll(() => title.textContent(), { timeout: 20_000 }).toContain('v1 (deprecated)');
+    await page.locator('.opblock-deprecated').first().waitFor();
+    expect(await page.locator('.opblock-deprecated').count()).toBe(18);
+    await screenshot('reference-page-v1.png');
+    expect(blocked).toEqual([]);
+  }, 60_000);
+
+  it('opens on v1 from the rel="deprecation" link that v1 responses carry', async () => {
+    await page.goto(`${baseUrl}/docs/?urls.primaryName=v1`, { waitUntil: 'load' });
+    const title = page.locator('.swagger-ui .information-container .title');
+    await expect.poll(() => title.textContent(), { timeout: 20_000 }).toContain('v1 (deprecated)');
+    expect(blocked).toEqual([]);
+  }, 60_000);
+
+  it('opens one operation with its example, parameters and errors', async () => {
+    await page.goto(`${baseUrl}/docs/?urls.primaryName=v2#/payments/createPayment`, {
+      waitUntil: 'load',
+    });
+    const operation = page.locator('#operations-payments-createPayment');
+    await operation.waitFor({ timeout: 20_000 });
+    await expect.poll(() => operation.locator('.opblock-body').count()).toBe(1);
+    const text = await operation.textContent();
+    for (const expected of ['idempotency-key', 'amount_money', '422', '429', 'Retry-After'])
+      expect(text).toContain(expected);
+    await screenshot('reference-page-create-payment.png');
+    expect(blocked).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { configSummary } from '../../src/platform/observability/config-summary.js';
+
+describe('startup config summary', () => {
+  it('masks credentials in URLs, key material and secret-named fields, keeps the rest', () => {
+    const summary = configSummary({
+      databaseUrl: 'postgres://app:hunter2@db.internal:5432/steadfast?sslmode=require',
+      redis: { url: 'rediss://:s3cr3t@cache:6380/0', commandTimeoutMs: 250 },
+      tls: { cert: Buffer.from('CERT'), key: Buffer.from('PRIVATE') },
+      jwt: { jwksUrl: 'https://idp.example/jwks?access_token=abc123', audience: 'steadfast' },
+      webhook: { signingSecret: 'whsec_123', apiKey: 'k_123', tokens: ['a'] },
+      port: 3000,
+      corsAllowedOrigins: ['https://app.example'],
+    });
+    const text = JSON.stringify(summary);
+    for (const secret of ['hunter2', 's3cr3t', 'CERT', 'PRIVATE', 'abc123', 'whsec_123', 'k_123']) {
+      expect(text).not.toContain(secret);
+    }
+    expect(summary).toMatchObject({
+      databaseUrl: 'postgres://app:***@db.internal:5432/steadfast?sslmode=require',
+      redis: { commandTimeoutMs: 250 },
+      tls: { cert: '[masked]', key: '[masked]' },
+      jwt: { audience: 'steadfast' },
+      port: 3000,
+      corsAllowedOrigins: ['https://app.example'],
+    });
+  });
+
+  it('is safe for the real configuration', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://app:hunter2@127.0.0.1:5432/steadfast',
+      REDIS_URL: 'redis://default:redispass@127.0.0.1:6379',
+    });
+    const text = JSON.stringify(configSummary(config));
+    expect(text).not.toContain('hunter2');
+    expect(text).not.toContain('redispass');
+    expect(text).toContain('"metrics":{"enabled":true,"host":"127.0.0.1","port":9464}');
+  });
+});

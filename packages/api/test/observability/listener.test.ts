@@ -1,0 +1,69 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  freePort,
+  httpRequest,
+  runTs,
+  spawnServer,
+  tempDatabase,
+  type Server,
+} from '../support/process.js';
+
+describe('metrics listener (real process)', { timeout: 60_000 }, () => {
+  let server: Server | undefined;
+  let removeDb: (() => void) | undefined;
+  afterEach(async () => {
+    await server?.kill();
+    server = undefined;
+    removeDb?.();
+  });
+
+  it('serves /metrics on METRICS_PORT only, after traffic on the API port', async () => {
+    const db = tempDatabase();
+    removeDb = db.remove;
+    const metricsPort = await freePort();
+    server = await spawnServer({ DATABASE_URL: db.url, METRICS_PORT: String(metricsPort) });
+    expect((await httpRequest(`${server.baseUrl}/livez`)).status).toBe(200);
+    expect((await httpRequest(`${server.baseUrl}/v1/users`)).status).toBe(401);
+
+    const onApiPort = await httpRequest(`${server.baseUrl}/metrics`);
+    expect(onApiPort.status).toBe(404);
+    expect(onApiPort.headers['content-type']).toMatch(/^application\/problem\+json/);
+
+    const metrics = await httpRequest(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toMatch(
+      /http_server_request_duration_seconds_count\{method="GET",route="\/livez",status_class="2xx"\} 1/,
+    );
+    expect(metrics.body).toMatch(/steadfast_auth_failures_total\{reason="missing_credentials"\} 1/);
+    expect(metrics.body).toContain('steadfast_processor_breaker_state 0');
+
+    const startup = server
+      .stdout()
+      .split('\n')
+      .find((line) => line.includes('"event":"startup.config"'));
+    expect(startup).toBeDefined();
+    expect(startup).toContain(`"port":${metricsPort}`);
+  });
+
+  it('METRICS_ENABLED=false opens no metrics port', async () => {
+    const db = tempDatabase();
+    removeDb = db.remove;
+    const metricsPort = await freePort();
+    server = await spawnServer({
+      DATABASE_URL: db.url,
+      METRICS_PORT: String(metricsPort),
+      METRICS_ENABLED: 'false',
+    });
+    await expect(httpRequest(`http://127.0.0.1:${metricsPort}/metrics`)).rejects.toThrow();
+  });
+
+  it('refuses to serve metrics on the API port (exit 78, names the variable)', async () => {
+    const result = await runTs(['src/main.ts'], {
+      NODE_ENV: 'production',
+      PORT: '4321',
+      METRICS_PORT: '4321',
+    });
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain('METRICS_PORT');
+  });
+});

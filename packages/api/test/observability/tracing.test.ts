@@ -1,0 +1,187 @@
+import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startSandboxProcessor } from '../../src/processor/sandbox/server.js';
+import { ApiError } from '../../src/platform/errors/api-error.js';
+import { createTestTenant, startApp, stores, type Tenant, type TestApp } from '../support/app.js';
+import { call } from '../support/http.js';
+import { seedOrder, seedUser } from '../support/seed.js';
+import { FAST_PROCESSOR, newKey } from '../payments/support.js';
+import { startRecordingProxy } from './recording-proxy.js';
+
+const CLIENT_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+const CLIENT_SPAN = '00f067aa0ba902b7';
+const TRACEPARENT = `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01`;
+
+const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
+
+describe.each(stores)('tracing with an in-memory exporter (%s)', (store) => {
+  const exporter = new InMemorySpanExporter();
+  let sandbox: Awaited<ReturnType<typeof startSandboxProcessor>>;
+  let proxy: Awaited<ReturnType<typeof startRecordingProxy>>;
+  let t: TestApp;
+  let tenant: Tenant;
+
+  beforeAll(async () => {
+    sandbox = await startSandboxProcessor({});
+    proxy = await startRecordingProxy(sandbox.url);
+    t = await startApp(
+      store,
+      { PAYMENT_PROCESSOR_URL: proxy.url, ...FAST_PROCESSOR },
+      (app) => {
+        app.get('/v1/test-only/boom', { config: { scope: 'users:read' } }, () => {
+          throw new Error('kaboom');
+        });
+        app.get('/v1/test-only/unavailable', { config: { scope: 'users:read' } }, () => {
+          throw new ApiError('service_unavailable', 'down for the test');
+        });
+      },
+      { spanExporter: exporter },
+    );
+    tenant = await createTestTenant(t);
+  });
+  afterAll(async () => {
+    await t.close();
+    await proxy.close();
+    await sandbox.close();
+  });
+  beforeEach(() => exporter.reset());
+
+  it('one payment: HTTP server span → DB spans and a processor span, same trace at the processor', async () => {
+    const userId = await seedUser(t, tenant);
+    const order = await seedOrder(t, tenant, userId);
+    exporter.reset();
+    proxy.received.length = 0;
+
+    const response = await call(t.app, 'POST', '/v1/payments', {
+      tenant,
+      body: { order_id: order.id, payment_method: 'pm_card_visa' },
+      headers: { 'idempotency-key': newKey(), traceparent: TRACEPARENT, tracestate: 'vendor=1' },
+    });
+    expect(response.statusCode, response.body).toBe(201);
+
+    const spans = exporter.getFinishedSpans();
+    const server = spans.find((span) => span.name === 'POST /v1/payments');
+    expect(server, spans.map((s) => s.name).join(', ')).toBeDefined();
+    // The client's trace continues: same trace id, parented on the caller's span.
+    expect(server!.spanContext().traceId).toBe(CLIENT_TRACE);
+    expect(parentOf(server!)).toBe(CLIENT_SPAN);
+    expect(server!.kind).toBe(1); // SERVER
+    expect(server!.attributes).toMatchObject({
+      'http.request.method': 'POST',
+      'http.route': '/v1/payments',
+      'http.response.status_code': 201,
+    });
+
+    const serverId = server!.spanContext().spanId;
+    const children = spans.filter((span) => parentOf(span) === serverId);
+    const dbSpans = children.filter((span) => span.attributes['db.system.name'] !== undefined);
+    const processorSpans = children.filter((span) => span.name === 'processor charge');
+    // Authentication, idempotency, the payment row, settlement: all under the request.
+    expect(dbSpans.length).toBeGreaterThanOrEqual(4);
+    expect(dbSpans.map((span) => span.attributes['db.operation.name'])).toEqual(
+      expect.arrayContaining(['select', 'insert', 'update']),
+    );
+    for (const span of dbSpans) {
+      expect(span.attributes['db.query.text']).not.toContain(order.id);
+      expect(span.startTime[0] * 1e9 + span.startTime[1]).toBeGreaterThanOrEqual(
+        server!.startTime[0] * 1e9 + server!.startTime[1] - 1e6,
+      );
+    }
+    expect(processorSpans).toHaveLength(1);
+    expect(processorSpans[0]!.attributes['steadfast.processor.outcome']).toBe('success');
+    expect(spans.every((span) => span.spanContext().traceId === CLIENT_TRACE)).toBe(true);
+
+    // The processor was called with the processor span as parent, in the same trace.
+    const charge = proxy.received.find((r) => r.method === 'POST' && r.url === '/v1/charges');
+    expect(charge?.headers.traceparent).toBe(
+      `00-${CLIENT_TRACE}-${processorSpans[0]!.spanContext().spanId}-01`,
+    );
+    expect(charge?.headers.tracestate).toBe('vendor=1');
+  });
+
+  it('without a traceparent the request starts a new trace and every log line carries it', async () => {
+    const before = t.logs.length;
+    const response = await call(t.app, 'GET', '/v1/users?limit=1', { tenant });
+    expect(response.statusCode).toBe(200);
+    const server = exporter.getFinishedSpans().find((span) => span.name === 'GET /v1/users');
+    expect(server).toBeDefined();
+    expect(parentOf(server!)).toBeUndefined();
+    const traceId = server!.spanContext().traceId;
+    const lines = t.logs
+      .slice(before)
+      .filter((line) => line.request_id === response.headers['x-request-id']);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line.trace_id).toBe(traceId);
+  });
+
+  it('a 500 quotes the trace id in the problem body and marks the span as an error', async () => {
+    const response = await call(t.app, 'GET', '/v1/test-only/boom', {
+      tenant,
+      headers: { traceparent: TRACEPARENT },
+    });
+    expect(response.statusCode).toBe(500);
+    const body = response.json<Record<string, unknown>>();
+    expect(body.trace_id).toBe(CLIENT_TRACE);
+    expect(JSON.stringify(body)).not.toContain('kaboom');
+    const server = exporter.getFinishedSpans().find((s) => s.name === 'GET /v1/test-only/boom');
+    expect(server?.status.code).toBe(2); // ERROR
+
+    const unavailable = await call(t.app, 'GET', '/v1/test-only/unavailable', { tenant });
+    expect(unavailable.statusCode).toBe(503);
+    expect(unavailable.json<Record<string, unknown>>().trace_id).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('a 4xx carries no trace id and leaves the span status unset', async () => {
+    const response = await call(t.app, 'GET', '/v1/users/usr_01jdq3z7x8k2m4n6p8r0s2t4v6', {
+      tenant,
+    });
+    expect(response.statusCode).toBe(404);
+    expect(response.json<Record<string, unknown>>().trace_id).toBeUndefined();
+    const server = exporter.getFinishedSpans().find((s) => s.name === 'GET /v1/users/:id');
+    expect(server?.status.code).toBe(0);
+  });
+
+  it('a malformed traceparent is ignored, never an error', async () => {
+    const response = await call(t.app, 'GET', '/v1/users?limit=1', {
+      tenant,
+      headers: { traceparent: '00-not-a-trace-01' },
+    });
+    expect(response.statusCode).toBe(200);
+    const server = exporter.getFinishedSpans().find((span) => span.name === 'GET /v1/users');
+    expect(parentOf(server!)).toBeUndefined();
+  });
+});
+
+describe('tracing off (the default)', () => {
+  let t: TestApp;
+  let tenant: Tenant;
+  beforeAll(async () => {
+    t = await startApp('sqlite', {}, (app) => {
+      app.get('/v1/test-only/boom', { config: { scope: 'users:read' } }, () => {
+        throw new Error('kaboom');
+      });
+    });
+    tenant = await createTestTenant(t);
+  });
+  afterAll(() => t.close());
+
+  it("creates no tracer, yet tags logs and 5xx bodies with the caller's trace id", async () => {
+    expect(t.app.tracing).toBeUndefined();
+    const before = t.logs.length;
+    const response = await call(t.app, 'GET', '/v1/test-only/boom', {
+      tenant,
+      headers: { traceparent: TRACEPARENT },
+    });
+    expect(response.statusCode).toBe(500);
+    expect(response.json<Record<string, unknown>>().trace_id).toBe(CLIENT_TRACE);
+    const lines = t.logs.slice(before);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line.trace_id).toBe(CLIENT_TRACE);
+  });
+
+  it('without a traceparent a 5xx has no trace id', async () => {
+    const response = await call(t.app, 'GET', '/v1/test-only/boom', { tenant });
+    expect(response.statusCode).toBe(500);
+    expect(response.json<Record<string, unknown>>().trace_id).toBeUndefined();
+  });
+});

@@ -1,0 +1,101 @@
+import { writeFile } from 'node:fs/promises';
+import picocolors from 'picocolors';
+import { renderPlan } from '../report/text.js';
+import { render } from '../report/render.js';
+import { terminalProgress } from '../report/progress.js';
+import type { Report } from '../report/report.js';
+import { unknownSelectors } from '../probes/registry.js';
+import { WriteRefusal } from '../run/options.js';
+import { planCheck } from '../run/plan.js';
+import { runCheck, TargetUnreachable } from '../run/run-check.js';
+import { TOOL_NAME, VERSION } from '../version.js';
+import { parseCommand, UsageError } from './arguments.js';
+import { listProbes } from './list-probes.js';
+import { USAGE } from './usage.js';
+
+/** Exit codes, as --help documents them. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3, incomplete: 4 } as const;
+
+export interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The exit code a finished run earns. */
+export function exitCodeFor(report: Report, failUnder: number | undefined): number {
+  const belowThreshold =
+    failUnder === undefined ? report.counts.fail > 0 : (report.score ?? 0) < failUnder;
+  if (belowThreshold) return EXIT.failed;
+  return report.incomplete ? EXIT.incomplete : EXIT.ok;
+}
+
+/** The whole CLI: parse, run (or plan), print and write reports, and return the exit code. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  let command;
+  try {
+    command = parseCommand(argv, io.env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`${TOOL_NAME}: ${error.message}\nRun ${TOOL_NAME} --help for the options.\n`);
+    return EXIT.usage;
+  }
+  if (command.kind === 'help') {
+    io.stdout.write(USAGE);
+    return EXIT.ok;
+  }
+  if (command.kind === 'version') {
+    io.stdout.write(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  if (command.kind === 'list-probes') {
+    io.stdout.write(listProbes(command.format === 'json'));
+    return EXIT.ok;
+  }
+  const unknown = unknownSelectors([...command.options.only, ...command.options.skip]);
+  if (unknown.length > 0) {
+    io.stderr.write(`${TOOL_NAME}: no probe matches ${unknown.join(', ')} (see --list-probes)\n`);
+    return EXIT.usage;
+  }
+  // Colour only on a terminal (or when FORCE_COLOR asks): a redirected scorecard stays plain.
+  const color =
+    picocolors.isColorSupported && (io.stdout.isTTY === true || io.env.FORCE_COLOR !== undefined);
+  try {
+    if (command.dryRun) {
+      const plan = await planCheck(command.options);
+      io.stdout.write(
+        command.format === 'json'
+          ? `${JSON.stringify(plan, null, 2)}\n`
+          : renderPlan(plan, picocolors.createColors(color)),
+      );
+      return EXIT.ok;
+    }
+    const progress = terminalProgress(
+      command.quiet ? ({ isTTY: false } as NodeJS.WriteStream) : io.stderr,
+    );
+    let report: Report;
+    try {
+      report = await runCheck(command.options, progress.update);
+    } finally {
+      progress.stop();
+    }
+    for (const output of command.outputs) {
+      await writeFile(output.file, render(report, output.format, false));
+    }
+    io.stdout.write(render(report, command.format, color));
+    if (command.outputs.length > 0 && command.format === 'text') {
+      io.stdout.write(`reports written: ${command.outputs.map((o) => o.file).join(', ')}\n`);
+    }
+    return exitCodeFor(report, command.failUnder);
+  } catch (error) {
+    if (error instanceof WriteRefusal) {
+      io.stderr.write(`${TOOL_NAME}: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof TargetUnreachable) {
+      io.stderr.write(`${TOOL_NAME}: ${error.message}\n`);
+      return EXIT.unreachable;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,34 @@
+import type { Probe } from '../context.js';
+import { fail, pass, warn } from '../outcome.js';
+import { listed } from '../support/targets.js';
+
+export const openapiPublished: Probe = {
+  id: 'docs.openapi',
+  title: 'OpenAPI document published',
+  section: 'documented',
+  kind: 'live',
+  writes: false,
+  rationale:
+    'A machine-readable OpenAPI 3 document is what client generators, gateways, contract tests and this tool’s static probes read.',
+  fix: 'Generate OpenAPI 3.1 from the same schemas that validate requests and serve it (e.g. /openapi.json or /v1/openapi.json).',
+  plan: [
+    'the documents given with --openapi, else GET /v1…/v3/openapi.json, /openapi.json, /openapi.yaml, /swagger.json, /v3/api-docs, /api-docs, /docs/openapi.json, /docs/json',
+  ],
+  async run(ctx) {
+    const { discovery } = ctx;
+    const details = listed(discovery.attempts.map((a) => `${a.location}: ${a.result}`));
+    if (discovery.documents.length > 0) {
+      const sources = discovery.documents.map((d) => `${d.source} (OpenAPI ${d.openapi})`);
+      return pass(`${sources.join(', ')}`, details);
+    }
+    if (discovery.swagger2.length > 0) {
+      return warn(
+        `only Swagger 2.0 (${discovery.swagger2.join(', ')}): convert it to OpenAPI 3`,
+        details,
+      );
+    }
+    if (discovery.explicit)
+      return fail('the document given with --openapi could not be used', details);
+    return fail('no OpenAPI document was found at the usual locations', details);
+  },
+};

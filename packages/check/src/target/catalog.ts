@@ -1,0 +1,224 @@
+import {
+  isPublic,
+  jsonMedia,
+  operationsOf,
+  serverPrefix,
+  type ApiDocument,
+  type Operation,
+} from '../openapi/document.js';
+import { derefObject, isObject } from '../openapi/json.js';
+import { requestSample } from '../openapi/samples.js';
+
+/** A collection of the API (`/v1/users`) and the operations found on it and its items. */
+export interface Resource {
+  /** Request path of the collection, server prefix included ("/v1/users"). */
+  listPath: string;
+  /** Request path template of one item ("/v1/users/{id}"). */
+  itemPath: string | undefined;
+  list: Operation | undefined;
+  item: Operation | undefined;
+  create: Operation | undefined;
+  update: Operation | undefined;
+  remove: Operation | undefined;
+  deprecated: boolean;
+  /** Named with --resource and not found in a document: its item, create, update and delete
+   *  operations are assumed from REST conventions. */
+  guessed: boolean;
+}
+
+/**
+ * Collections whose records have effects beyond the API's own data (money, credentials,
+ * notifications). The run never creates records in them.
+ */
+const SENSITIVE =
+  /(api[_-]?keys?|tokens?|secrets?|credentials?|passwords?|payments?|refunds?|charges?|payouts?|transfers?|invoices?|webhooks?|sessions?|subscriptions?|emails?|messages?|notifications?|login|oauth)(\/|$)/i;
+
+const HEALTH = /(^|\/)(livez|readyz|healthz?|ready|live|ping|status)$/i;
+
+function hasPathParams(path: string): boolean {
+  return /\{[^}]+\}/.test(path);
+}
+
+/** True when the 200 response of a GET looks like a collection: an array, or an object holding one. */
+function returnsCollection(operation: Operation): boolean {
+  const ok = operation.responses['200'] ?? operation.responses['2XX'];
+  const [json] = jsonMedia(operation.document, ok);
+  const schema = json?.schema;
+  if (!schema) return !HEALTH.test(operation.path);
+  if (schema.type === 'array') return true;
+  const properties = isObject(schema.properties) ? schema.properties : {};
+  return Object.values(properties).some((property) => {
+    const resolved = derefObject(operation.document.raw, property);
+    return (
+      resolved?.type === 'array' ||
+      (Array.isArray(resolved?.type) && resolved.type.includes('array'))
+    );
+  });
+}
+
+/** The request path of an operation: the server's path prefix (unless the base URL has it) + path. */
+function requestPathFor(doc: ApiDocument, path: string, base: URL): string {
+  const prefix = serverPrefix(doc);
+  const basePath = base.pathname.replace(/\/+$/, '');
+  return prefix && !basePath.endsWith(prefix) ? `${prefix}${path}` : path;
+}
+
+/** The value the catalog ranks resources by for read probes: lower is better. */
+function readRank(resource: Resource): number[] {
+  return [
+    resource.deprecated ? 1 : 0,
+    resource.list && isPublic(resource.list) ? 1 : 0,
+    resource.itemPath ? 0 : 1,
+    resource.listPath.split('/').length,
+  ];
+}
+
+function requiredReferences(operation: Operation): number {
+  const [json] = jsonMedia(operation.document, operation.requestBody);
+  const required = Array.isArray(json?.schema?.required) ? json.schema.required : [];
+  return required.filter((name) => typeof name === 'string' && /(_id|Id)$/.test(name)).length;
+}
+
+function compareRanks(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i += 1) {
+    const diff = (a[i] ?? 0) - (b[i] ?? 0);
+    if (diff !== 0) return diff;
+  }
+  return 0;
+}
+
+/** What the probes know about the target's resources: from the documents, or from --resource. */
+export class Catalog {
+  readonly operations: Operation[];
+  readonly resources: Resource[];
+
+  constructor(
+    readonly documents: ApiDocument[],
+    private readonly base: URL,
+    resourceHints: string[],
+  ) {
+    this.operations = documents.flatMap(operationsOf);
+    const found = this.fromDocuments();
+    if (resourceHints.length === 0) {
+      this.resources = found;
+    } else {
+      // --resource narrows the choice to the named collections, documented or not.
+      this.resources = resourceHints.map((hint) => {
+        const path = `/${hint.replace(/^\/+|\/+$/g, '')}`;
+        return found.find((resource) => resource.listPath === path) ?? Catalog.guess(path);
+      });
+    }
+  }
+
+  private static guess(listPath: string): Resource {
+    return {
+      listPath,
+      itemPath: `${listPath}/{id}`,
+      list: undefined,
+      item: undefined,
+      create: undefined,
+      update: undefined,
+      remove: undefined,
+      deprecated: false,
+      guessed: true,
+    };
+  }
+
+  /** The request path of an operation. */
+  requestPath(operation: Operation): string {
+    return requestPathFor(operation.document, operation.path, this.base);
+  }
+
+  private fromDocuments(): Resource[] {
+    const resources: Resource[] = [];
+    for (const list of this.operations) {
+      if (list.method !== 'get' || hasPathParams(list.path) || !returnsCollection(list)) continue;
+      const itemPattern = new RegExp(
+        `^${list.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&')}/\\{[^}/]+\\}$`,
+      );
+      const on = (method: string, matcher: (path: string) => boolean) =>
+        this.operations.find(
+          (op) => op.document === list.document && op.method === method && matcher(op.path),
+        );
+      const item = on('get', (path) => itemPattern.test(path));
+      const itemTemplate = item?.path;
+      const sameItem = (path: string) =>
+        itemTemplate ? path === itemTemplate : itemPattern.test(path);
+      resources.push({
+        listPath: this.requestPath(list),
+        itemPath: itemTemplate ? requestPathFor(list.document, itemTemplate, this.base) : undefined,
+        list,
+        item,
+        create: on('post', (path) => path === list.path),
+        update: on('patch', sameItem) ?? on('put', sameItem),
+        remove: on('delete', sameItem),
+        deprecated: list.deprecated,
+        guessed: false,
+      });
+    }
+    return resources;
+  }
+
+  /** Collections best suited to read probes first: current, protected, with item reads. */
+  ranked(): Resource[] {
+    return [...this.resources].sort((a, b) => compareRanks(readRank(a), readRank(b)));
+  }
+
+  /** The collection read probes use. */
+  primary(): Resource | undefined {
+    return this.ranked()[0];
+  }
+
+  /** Collections whose records the run may create (and delete again), best first. */
+  writable(): Resource[] {
+    return this.resources
+      .filter((resource) => !SENSITIVE.test(resource.listPath))
+      .filter((resource) => resource.guessed || (resource.create && requestSample(resource.create)))
+      .sort((a, b) =>
+        compareRanks(
+          [
+            a.deprecated ? 1 : 0,
+            a.remove || a.guessed ? 0 : 1,
+            a.create ? requiredReferences(a.create) : 0,
+            ...readRank(a),
+          ],
+          [
+            b.deprecated ? 1 : 0,
+            b.remove || b.guessed ? 0 : 1,
+            b.create ? requiredReferences(b.create) : 0,
+            ...readRank(b),
+          ],
+        ),
+      );
+  }
+
+  /**
+   * An endpoint that takes a JSON body, for probes that send bodies a correct API must refuse
+   * (malformed, oversized, wrong media type). Prefers a current create operation.
+   */
+  bodyEndpoint(): { method: string; path: string } | undefined {
+    const resource = this.writable()[0] ?? this.primary();
+    if (resource?.create) return { method: 'POST', path: resource.listPath };
+    if (resource?.guessed) return { method: 'POST', path: resource.listPath };
+    const candidate = this.operations.find(
+      (op) =>
+        !op.deprecated &&
+        ['post', 'put', 'patch'].includes(op.method) &&
+        !hasPathParams(op.path) &&
+        jsonMedia(op.document, op.requestBody).length > 0,
+    );
+    return candidate
+      ? { method: candidate.method.toUpperCase(), path: this.requestPath(candidate) }
+      : undefined;
+  }
+
+  /** Operations marked deprecated in the documents. */
+  deprecatedOperations(): Operation[] {
+    return this.operations.filter((op) => op.deprecated);
+  }
+}
+
+/** The item path with its one parameter filled in. */
+export function itemUrl(template: string, id: string): string {
+  return template.replace(/\{[^}]+\}/, encodeURIComponent(id));
+}
