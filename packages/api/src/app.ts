@@ -274,6 +274,7 @@ export async function buildApp(
     await keys
       .flushLastUsed()
       .catch((error: unknown) => app.log.warn({ err: error }, 'last-used flush failed'));
+    keys.close();
     if (ownsDb) await db.close();
   });
   // While draining, every response closes its connection: a keep-alive socket whose request was

@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import {
@@ -100,6 +102,28 @@ describe.each(stores)('v1 and v2 side by side (%s)', (store) => {
     });
     expect(replay.headers['idempotent-replayed']).toBe('true');
     expect(replay.body).toBe(first.body);
+  });
+
+  it('a client path cannot smuggle links of its own into the successor link', async () => {
+    // Over a raw socket: inject would percent-encode the path before the app saw it.
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = t.app.server.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    socket.write(
+      `GET /v1/x>;rel="next",<https://evil.example/ HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+        `Authorization: Bearer ${tenant.key}\r\nConnection: close\r\n\r\n`,
+    );
+    let raw = '';
+    socket.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+    await once(socket, 'end');
+    const head = raw.slice(0, raw.indexOf('\r\n\r\n'));
+    expect(head).toMatch(/^HTTP\/1\.1 404/);
+    const link = head.split('\r\n').find((line) => line.toLowerCase().startsWith('link:'));
+    expect(link).toBeDefined();
+    expect(link).not.toContain('<https://evil.example');
+    expect(link).toContain(
+      '<http://127.0.0.1:3000/v2/x%3E;rel=%22next%22,%3Chttps://evil.example/>; rel="successor-version"',
+    );
   });
 
   it('v1 announces its retirement with the configured dates; v2 does not', async () => {

@@ -44,7 +44,7 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
   // Bumped by every invalidation: a row read before one arrived is not cached after it, or a
   // lookup racing a revocation would put the unrevoked row back until the TTL.
   let generation = 0;
-  invalidation.subscribe(API_KEY_INVALIDATION, {
+  const unsubscribe = invalidation.subscribe(API_KEY_INVALIDATION, {
     delete: (lookup) => {
       generation += 1;
       return cache.delete(lookup);
@@ -103,6 +103,12 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
      */
     invalidate(lookup: string): Promise<void> {
       return invalidation.publish({ kind: API_KEY_INVALIDATION, id: lookup });
+    },
+
+    /** Stops receiving invalidations (the bus may outlive the app). */
+    close(): void {
+      unsubscribe();
+      cache.clear();
     },
 
     /** Writes buffered last-used times; called on an interval and when the app closes. */

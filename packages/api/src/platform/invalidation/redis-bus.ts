@@ -70,6 +70,8 @@ export function createRedisBus(options: RedisBusOptions): InvalidationBus {
   const registry = createCacheRegistry();
   const warnPublisher = throttled(log);
   const warnSubscriber = throttled(log);
+  // Its own throttle: connection errors must not hide the first failed publish.
+  const warnPublish = throttled(log);
   const publisher = createRedisClient(
     { url: options.url, commandTimeoutMs: options.commandTimeoutMs },
     (error) => warnPublisher({ event: 'redis.error', err: error }, 'redis connection error'),
@@ -103,11 +105,14 @@ export function createRedisBus(options: RedisBusOptions): InvalidationBus {
         for (const resolve of waiting) resolve();
         waiting.clear();
       },
-      (error: unknown) =>
+      (error: unknown) => {
         warnSubscriber(
           { event: 'cache.invalidation_subscribe_failed', err: error },
           'could not subscribe to cache invalidations',
-        ),
+        );
+        // Reconnecting runs this 'ready' handler again, so the subscription is retried.
+        if (!closing) subscriber.disconnect(true);
+      },
     );
   });
   subscriber.on('close', () => {
@@ -136,7 +141,7 @@ export function createRedisBus(options: RedisBusOptions): InvalidationBus {
       try {
         await publisher.publish(channel, JSON.stringify(wire));
       } catch (error) {
-        log.warn(
+        warnPublish(
           { event: 'cache.invalidation_publish_failed', err: error, kind: message.kind },
           'could not tell other instances; their entry expires by TTL',
         );

@@ -78,7 +78,10 @@ function stamp(version: ApiVersion, schedule: RetirementSchedule, publicBaseUrl:
     const existing = reply.getHeader('link');
     if (existing !== undefined) links.push(...[existing].flat().map(String));
     if (successor !== undefined) {
-      const path = request.url.split('?')[0]!.replace(`/${version}`, `/${successor}`);
+      // Parsed, so `<`, `>`, `"` and spaces in a client's path are percent-encoded and cannot
+      // break out of the link-value into links of the client's choosing.
+      const { pathname } = new URL(request.url, 'http://localhost');
+      const path = pathname.replace(`/${version}`, `/${successor}`);
       links.push(`<${publicBaseUrl}${path}>; rel="successor-version"`);
     }
     links.push(docs);
