@@ -20,6 +20,8 @@ const { values } = parseArgs({
     'skip-1m': { type: 'boolean' },
     seconds: { type: 'string' },
     'soak-seconds': { type: 'string' },
+    /** `tracing`: only the tracing-cost runs (SQLite, c=50), printed and written as JSON. */
+    only: { type: 'string' },
   },
 });
 const quick = values.quick === true;
@@ -118,6 +120,46 @@ async function measure(
 }
 
 const APP = 'bench/server.ts';
+
+/** Tracing on, exporting to `sinkUrl`, with the standard ratio sampler (parent-based). */
+const tracedAt = (sinkUrl: string, ratio: number): Record<string, string> => ({
+  OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
+  OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+  OTEL_TRACES_SAMPLER_ARG: String(ratio),
+});
+
+/** `--only tracing`: the cost of tracing off, on at 100% and on at 10%, in one short run. */
+async function tracingCosts(sqlite: Dataset): Promise<void> {
+  const sink = await startOtlpSink();
+  const variants: [string, Record<string, string>][] = [
+    ['all on (tracing off)', {}],
+    ['tracing ON, 100% sampled', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url }],
+    ['tracing ON, 10% sampled', tracedAt(sink.url, 0.1)],
+    ['tracing ON, 1% sampled', tracedAt(sink.url, 0.01)],
+  ];
+  for (const [features, env] of variants) {
+    await withServer(`GET with ${features}`, APP, appEnv(sqlite, env), async (s) => {
+      for (const [scenario, mode] of [
+        ['GET /v1/orders/{id}', 'get_order'],
+        ['GET /v1/orders?limit=20', 'list'],
+      ] as const) {
+        await measure(
+          s,
+          { group: 'features', scenario, db: 'SQLite 10k', features },
+          load(sqlite, mode),
+        );
+      }
+    });
+  }
+  await sink.close();
+  const out = join(import.meta.dirname, 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(
+    join(out, `${stamp}-tracing.json`),
+    JSON.stringify({ loadAverage: loadavg(), runs, sink: sink.stats() }, null, 2),
+  );
+  log(`\nwritten: bench/results/${stamp}-tracing.json`);
+}
 const BARE = 'bench/bare.ts';
 
 async function main() {
@@ -143,6 +185,7 @@ async function main() {
     dir: DIR,
     postgresServer: PG_SERVER,
   });
+  if (values.only === 'tracing') return tracingCosts(sqlite);
   const pg = await prepareDataset({
     kind: 'postgres',
     orders: 10_000,
@@ -278,6 +321,7 @@ async function main() {
     ['logging off', { LOG_LEVEL: 'silent' }],
     ['metrics off', { METRICS_ENABLED: 'false' }],
     ['tracing ON (OTLP to local sink)', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url }],
+    ['tracing ON, 10% sampled', tracedAt(sink.url, 0.1)],
     ['auth off', { BENCH_OFF: 'auth', BENCH_ACT_AS: sqlite.accountId }, { key: '' }],
     ['rate limits off', { BENCH_OFF: 'rate_limits' }],
   ];
