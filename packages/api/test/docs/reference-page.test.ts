@@ -74,7 +74,7 @@ describe('the /docs reference page in a browser', () => {
     const title = page.locator('.swagger-ui .information-container .title');
     await expect.poll(() => title.textContent(), { timeout: 20_000 }).toContain('Steadfast API v2');
     await page.locator('.opblock').first().waitFor();
-    expect(await page.locator('.opblock').count()).toBe(20); // 18 operations + 2 probes
+    await expect.poll(() => page.locator('.opblock').count()).toBe(20); // 18 operations + 2 probes
     const ordersPath = page.locator('.opblock-summary-path', { hasText: /^\/v2\/orders$/ });
     expect(await ordersPath.count()).toBe(2);
     expect(await page.locator('.opblock-deprecated').count()).toBe(0);
@@ -90,7 +90,7 @@ describe('the /docs reference page in a browser', () => {
     const title = page.locator('.swagger-ui .information-container .title');
     await expect.poll(() => title.textContent(), { timeout: 20_000 }).toContain('v1 (deprecated)');
     await page.locator('.opblock-deprecated').first().waitFor();
-    expect(await page.locator('.opblock-deprecated').count()).toBe(18);
+    await expect.poll(() => page.locator('.opblock-deprecated').count()).toBe(18);
     await screenshot('reference-page-v1.png');
     expect(blocked).toEqual([]);
   }, 60_000);
@@ -109,9 +109,12 @@ describe('the /docs reference page in a browser', () => {
     const operation = page.locator('#operations-payments-createPayment');
     await operation.waitFor({ timeout: 20_000 });
     await expect.poll(() => operation.locator('.opblock-body').count()).toBe(1);
-    const text = await operation.textContent();
-    for (const expected of ['idempotency-key', 'amount_money', '422', '429', 'Retry-After'])
-      expect(text).toContain(expected);
+    // The body element appears before Swagger UI has rendered its parameters and responses.
+    for (const expected of ['idempotency-key', 'amount_money', '422', '429', 'Retry-After']) {
+      await expect
+        .poll(async () => (await operation.textContent()) ?? '', { timeout: 20_000 })
+        .toContain(expected);
+    }
     await screenshot('reference-page-create-payment.png');
     expect(blocked).toEqual([]);
   }, 60_000);
