@@ -14,7 +14,7 @@ import {
   startPrivatePostgres,
   type PrivatePostgres,
 } from './private-postgres.js';
-import { REPO_DIR, eventually, freePorts } from './support.js';
+import { REPO_DIR, consecutiveFreePorts, eventually, freePorts } from './support.js';
 
 const run = promisify(execFile);
 const POSTGRES_BIN = postgresBinaries();
@@ -28,17 +28,6 @@ const skipReason =
         : undefined;
 if (skipReason) {
   process.stdout.write(`\n[steadfast] npm run staging suite SKIPPED: ${skipReason}.\n\n`);
-}
-
-/** `count` consecutive free ports (STAGING_API_PORT and STAGING_METRICS_PORT count up from one). */
-async function consecutivePorts(count: number): Promise<number> {
-  for (;;) {
-    const [base] = await freePorts(1);
-    const taken = await Promise.all(
-      Array.from({ length: count }, (_, i) => listening('127.0.0.1', base! + i, 200)),
-    );
-    if (base! + count < 65535 && !taken.includes(true)) return base!;
-  }
 }
 
 async function npmRun(script: string, env: NodeJS.ProcessEnv) {
@@ -72,8 +61,8 @@ describe.skipIf(skipReason !== undefined)('npm run staging / npm run staging:dow
       HOME: process.env.HOME,
       STAGING_STATE_DIR: stateDir,
       STAGING_RUNTIME: 'tsx',
-      STAGING_API_PORT: String(await consecutivePorts(2)),
-      STAGING_METRICS_PORT: String(await consecutivePorts(2)),
+      STAGING_API_PORT: String(await consecutiveFreePorts(2)),
+      STAGING_METRICS_PORT: String(await consecutiveFreePorts(2)),
       STAGING_HTTPS_PORT: String(httpsPort),
       STAGING_SANDBOX_PORT: String(sandboxPort),
       STAGING_PROMETHEUS_PORT: String(prometheusPort),

@@ -13,21 +13,62 @@ import type { Actor } from './steady-load.js';
 /** The repository root, where deploy/ lives. */
 export const REPO_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
 
+/**
+ * Ports for the topology come from below the kernel's ephemeral range (32768+ on Linux): a port
+ * handed out by `listen(0)` is an ephemeral one, which an outbound connection (to PostgreSQL,
+ * Redis, nginx's upstreams) may take before the process that was meant to bind it starts.
+ */
+const RANGE = { from: 20_000, to: 32_000 };
+
+/** Binds 127.0.0.1:port, or returns undefined when it is taken. */
+async function hold(port: number): Promise<Server | undefined> {
+  const server = createServer();
+  server.listen(port, '127.0.0.1');
+  try {
+    await Promise.race([
+      once(server, 'listening'),
+      once(server, 'error').then(([error]) => Promise.reject(error as Error)),
+    ]);
+    return server;
+  } catch {
+    server.close();
+    return undefined;
+  }
+}
+
+async function release(servers: Server[]): Promise<void> {
+  await Promise.all(
+    servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+  );
+}
+
+/** `count` consecutive free loopback ports, returned as the first (bound to prove they are free). */
+export async function consecutiveFreePorts(count: number): Promise<number> {
+  for (;;) {
+    const base = RANGE.from + Math.floor(Math.random() * (RANGE.to - RANGE.from - count));
+    const held: Server[] = [];
+    for (let port = base; port < base + count; port++) {
+      const server = await hold(port);
+      if (!server) break;
+      held.push(server);
+    }
+    await release(held);
+    if (held.length === count) return base;
+  }
+}
+
 /** `count` distinct free loopback ports: all held open at once, so none is handed out twice. */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers: Server[] = [];
+  const held: Server[] = [];
   try {
-    for (let i = 0; i < count; i++) {
-      const server = createServer();
-      server.listen(0, '127.0.0.1');
-      await once(server, 'listening');
-      servers.push(server);
+    while (held.length < count) {
+      const port = RANGE.from + Math.floor(Math.random() * (RANGE.to - RANGE.from));
+      const server = await hold(port);
+      if (server) held.push(server);
     }
-    return servers.map((server) => (server.address() as AddressInfo).port);
+    return held.map((server) => (server.address() as AddressInfo).port);
   } finally {
-    await Promise.all(
-      servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
-    );
+    await release(held);
   }
 }
 
