@@ -9,6 +9,10 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    // Real processes, sockets, browsers and databases on a shared two-core machine: a test that
+    // fails once is run once more, and vitest reports the retry, so flakiness stays visible
+    // while a real regression (it fails both times) still fails the run.
+    retry: 1,
     reporters: ['default'],
   },
 });
