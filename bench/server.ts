@@ -5,11 +5,11 @@
  * comes from the same environment variables as production. Started by bench/run.ts.
  */
 import { buildApp, type BenchSwitches } from '../packages/api/src/app.js';
-import { loadConfig, type Config } from '../packages/api/src/config.js';
+import { loadConfig } from '../packages/api/src/config.js';
 import { migrateToLatest } from '../packages/api/src/db/migrate.js';
 import { SCOPES } from '../packages/api/src/platform/auth/scopes.js';
 import { startMetricsServer } from '../packages/api/src/platform/observability/metrics-server.js';
-import { startSandboxProcessor } from '../packages/api/src/processor/sandbox/server.js';
+import { sandboxWhenUnset } from '../packages/api/src/processor/sandbox/when-unset.js';
 
 const off = new Set((process.env.BENCH_OFF ?? '').split(',').filter(Boolean));
 
@@ -31,14 +31,7 @@ function switches(): BenchSwitches {
   return bench;
 }
 
-const loaded = loadConfig();
-const sandbox =
-  loaded.processor.url === undefined
-    ? await startSandboxProcessor({ host: '127.0.0.1' })
-    : undefined;
-const config: Config = sandbox
-  ? { ...loaded, processor: { ...loaded.processor, url: sandbox.url } }
-  : loaded;
+const { config, sandbox } = await sandboxWhenUnset(loadConfig());
 const app = await buildApp(config, { bench: switches() });
 if (config.migrateOnStart) await migrateToLatest(app.db);
 const metricsServer = config.observability.metrics.enabled

@@ -3,7 +3,7 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createTenant, hasNoTenants } from './platform/auth/tenants.js';
-import { startSandboxProcessor } from './processor/sandbox/server.js';
+import { sandboxWhenUnset } from './processor/sandbox/when-unset.js';
 import { startMetricsServer } from './platform/observability/metrics-server.js';
 import { configSummary } from './platform/observability/config-summary.js';
 
@@ -21,15 +21,7 @@ function configOrExit(): Config {
 
 /** Process entry: configure, migrate, seed (development), listen, and drain on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
-  const loaded = configOrExit();
-  // Without PAYMENT_PROCESSOR_URL the built-in sandbox processor runs in this process, on loopback.
-  const sandbox =
-    loaded.processor.url === undefined
-      ? await startSandboxProcessor({ host: '127.0.0.1' })
-      : undefined;
-  const config: Config = sandbox
-    ? { ...loaded, processor: { ...loaded.processor, url: sandbox.url } }
-    : loaded;
+  const { config, sandbox } = await sandboxWhenUnset(configOrExit());
   const app = await buildApp(config);
   if (sandbox) {
     // Production with a sandbox is almost certainly a missing PAYMENT_PROCESSOR_URL: say so loudly.
