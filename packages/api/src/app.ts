@@ -28,7 +28,7 @@ import { httpMetrics } from './platform/observability/http-metrics.js';
 import { createMetrics, type Metrics } from './platform/observability/metrics.js';
 import { requestTracing } from './platform/observability/request-tracing.js';
 import { createTracing, type Tracing } from './platform/observability/tracing.js';
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { countAwaitingReconciliation } from './modules/payments/backlog.js';
 import type { TransitionObserver } from './modules/payments/transitions.js';
 import { loggerOptions } from './platform/observability/logger.js';
@@ -285,7 +285,10 @@ export async function buildApp(
   });
 
   // First, so every later hook, log line, query and processor call runs inside the request span.
-  await app.register(requestTracing, { tracing });
+  await app.register(requestTracing, {
+    tracing,
+    trustInbound: config.observability.tracing.trustInbound,
+  });
   if (metricsOn) await app.register(httpMetrics, { metrics });
   await app.register(errorHandler, { publicBaseUrl: config.publicBaseUrl });
   await app.register(accessLog);

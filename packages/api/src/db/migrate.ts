@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import type { Db } from './database.js';
 import { initial } from './migrations/0001-initial.js';
 import { apiKeyScopes } from './migrations/0002-api-key-scopes.js';

@@ -7,7 +7,7 @@ const TRACE = '0af7651916cd43dd8448eb211c80319c';
 
 /** A real OTLP/HTTP receiver on loopback that keeps every export request it is sent. */
 async function startCollector() {
-  const exports: { path: string; contentType: string; body: string }[] = [];
+  const exports: { path: string; contentType: string; body: Buffer }[] = [];
   const server: HttpServer = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -15,7 +15,7 @@ async function startCollector() {
       exports.push({
         path: request.url ?? '',
         contentType: request.headers['content-type'] ?? '',
-        body: Buffer.concat(chunks).toString(),
+        body: Buffer.concat(chunks),
       });
       response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
@@ -38,7 +38,19 @@ describe('OTLP export configured by OTEL_* (real process)', { timeout: 60_000 },
     removeDb?.();
   });
 
-  it('sends the request span, continuing the caller trace, to OTEL_EXPORTER_OTLP_ENDPOINT', async () => {
+  /** Waits until the collector holds an export containing `needle`. */
+  async function exportContaining(needle: Buffer | string) {
+    const deadline = Date.now() + 10_000;
+    const has = () => collector!.exports.find((e) => e.body.includes(needle));
+    while (Date.now() < deadline && !has()) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const found = has();
+    expect(found, JSON.stringify(collector!.exports.map((e) => e.path))).toBeDefined();
+    return found!;
+  }
+
+  async function start(env: Record<string, string>) {
     collector = await startCollector();
     const db = tempDatabase();
     removeDb = db.remove;
@@ -46,21 +58,54 @@ describe('OTLP export configured by OTEL_* (real process)', { timeout: 60_000 },
       DATABASE_URL: db.url,
       OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
       OTEL_SERVICE_NAME: 'steadfast-under-test',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=ci,team=pay%20ments',
       OTEL_BSP_SCHEDULE_DELAY: '100',
+      ...env,
     });
     const response = await httpRequest(`${server.baseUrl}/readyz`, {
       headers: { traceparent: `00-${TRACE}-b7ad6b7169203331-01` },
     });
     expect(response.status).toBe(200);
+  }
 
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && !collector.exports.some((e) => e.body.includes(TRACE))) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+  it('exports http/protobuf by default: a new trace linked to the untrusted caller', async () => {
+    await start({});
+    // Protobuf carries ids as raw bytes and strings as UTF-8: the link holds the caller's id.
+    const exported = await exportContaining(Buffer.from(TRACE, 'hex'));
+    expect(exported.path).toBe('/v1/traces');
+    expect(exported.contentType).toBe('application/x-protobuf');
+    for (const text of [
+      'GET /readyz',
+      'steadfast-under-test',
+      'deployment.environment.name',
+      'pay ments',
+    ]) {
+      expect(exported.body.includes(text), text).toBe(true);
     }
-    const exported = collector.exports.find((e) => e.body.includes(TRACE));
-    expect(exported, JSON.stringify(collector.exports.map((e) => e.path))).toBeDefined();
-    expect(exported!.path).toBe('/v1/traces');
-    expect(exported!.body).toContain('GET /readyz');
-    expect(exported!.body).toContain('steadfast-under-test');
+  });
+
+  it('exports http/json when OTEL_EXPORTER_OTLP_TRACES_PROTOCOL says so, continuing a trusted trace', async () => {
+    await start({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json', TRACE_TRUST_INBOUND: 'true' });
+    const exported = await exportContaining(TRACE);
+    expect(exported.path).toBe('/v1/traces');
+    expect(exported.contentType).toMatch(/^application\/json/);
+    const body = JSON.parse(exported.body.toString()) as {
+      resourceSpans: {
+        resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+        scopeSpans: { spans: { name: string; traceId: string; parentSpanId?: string }[] }[];
+      }[];
+    };
+    const resource = Object.fromEntries(
+      body.resourceSpans[0]!.resource.attributes.map((a) => [a.key, a.value.stringValue]),
+    );
+    expect(resource).toMatchObject({
+      'service.name': 'steadfast-under-test',
+      'deployment.environment.name': 'ci',
+      team: 'pay ments',
+    });
+    const span = body.resourceSpans
+      .flatMap((r) => r.scopeSpans.flatMap((scope) => scope.spans))
+      .find((candidate) => candidate.name === 'GET /readyz');
+    expect(span).toMatchObject({ traceId: TRACE, parentSpanId: 'b7ad6b7169203331' });
   });
 });

@@ -1,4 +1,4 @@
-import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSandboxProcessor } from '../../src/processor/sandbox/server.js';
 import { ApiError } from '../../src/platform/errors/api-error.js';
@@ -55,16 +55,25 @@ describe.each(stores)('tracing with an in-memory exporter (%s)', (store) => {
     const response = await call(t.app, 'POST', '/v1/payments', {
       tenant,
       body: { order_id: order.id, payment_method: 'pm_card_visa' },
-      headers: { 'idempotency-key': newKey(), traceparent: TRACEPARENT, tracestate: 'vendor=1' },
+      headers: {
+        'idempotency-key': newKey(),
+        traceparent: TRACEPARENT,
+        tracestate: 'vendor=1',
+        baggage: 'user=mallory',
+      },
     });
     expect(response.statusCode, response.body).toBe(201);
 
     const spans = exporter.getFinishedSpans();
     const server = spans.find((span) => span.name === 'POST /v1/payments');
     expect(server, spans.map((s) => s.name).join(', ')).toBeDefined();
-    // The client's trace continues: same trace id, parented on the caller's span.
-    expect(server!.spanContext().traceId).toBe(CLIENT_TRACE);
-    expect(parentOf(server!)).toBe(CLIENT_SPAN);
+    // An untrusted caller's trace is not continued: a new trace, linked to the caller's span.
+    const traceId = server!.spanContext().traceId;
+    expect(traceId).not.toBe(CLIENT_TRACE);
+    expect(parentOf(server!)).toBeUndefined();
+    expect(server!.links.map((link) => link.context)).toEqual([
+      expect.objectContaining({ traceId: CLIENT_TRACE, spanId: CLIENT_SPAN }),
+    ]);
     expect(server!.kind).toBe(1); // SERVER
     expect(server!.attributes).toMatchObject({
       'http.request.method': 'POST',
@@ -89,14 +98,16 @@ describe.each(stores)('tracing with an in-memory exporter (%s)', (store) => {
     }
     expect(processorSpans).toHaveLength(1);
     expect(processorSpans[0]!.attributes['steadfast.processor.outcome']).toBe('success');
-    expect(spans.every((span) => span.spanContext().traceId === CLIENT_TRACE)).toBe(true);
+    expect(spans.every((span) => span.spanContext().traceId === traceId)).toBe(true);
 
-    // The processor was called with the processor span as parent, in the same trace.
+    // The processor was called with the processor span as parent, in our trace, and without
+    // the stranger's tracestate or baggage.
     const charge = proxy.received.find((r) => r.method === 'POST' && r.url === '/v1/charges');
     expect(charge?.headers.traceparent).toBe(
-      `00-${CLIENT_TRACE}-${processorSpans[0]!.spanContext().spanId}-01`,
+      `00-${traceId}-${processorSpans[0]!.spanContext().spanId}-01`,
     );
-    expect(charge?.headers.tracestate).toBe('vendor=1');
+    expect(charge?.headers.tracestate).toBeUndefined();
+    expect(charge?.headers.baggage).toBeUndefined();
   });
 
   it('without a traceparent the request starts a new trace and every log line carries it', async () => {
@@ -121,9 +132,10 @@ describe.each(stores)('tracing with an in-memory exporter (%s)', (store) => {
     });
     expect(response.statusCode).toBe(500);
     const body = response.json<Record<string, unknown>>();
-    expect(body.trace_id).toBe(CLIENT_TRACE);
-    expect(JSON.stringify(body)).not.toContain('kaboom');
     const server = exporter.getFinishedSpans().find((s) => s.name === 'GET /v1/test-only/boom');
+    expect(body.trace_id).toBe(server!.spanContext().traceId);
+    expect(body.trace_id).not.toBe(CLIENT_TRACE);
+    expect(JSON.stringify(body)).not.toContain('kaboom');
     expect(server?.status.code).toBe(2); // ERROR
 
     const unavailable = await call(t.app, 'GET', '/v1/test-only/unavailable', { tenant });
@@ -152,20 +164,114 @@ describe.each(stores)('tracing with an in-memory exporter (%s)', (store) => {
   });
 });
 
-describe('tracing off (the default)', () => {
+describe.each(stores)('trusted inbound trace context (%s)', (store) => {
+  const exporter = new InMemorySpanExporter();
+  let sandbox: Awaited<ReturnType<typeof startSandboxProcessor>>;
+  let proxy: Awaited<ReturnType<typeof startRecordingProxy>>;
+  let t: TestApp;
+  let tenant: Tenant;
+
+  beforeAll(async () => {
+    sandbox = await startSandboxProcessor({});
+    proxy = await startRecordingProxy(sandbox.url);
+    t = await startApp(
+      store,
+      { PAYMENT_PROCESSOR_URL: proxy.url, TRACE_TRUST_INBOUND: 'true', ...FAST_PROCESSOR },
+      undefined,
+      { spanExporter: exporter },
+    );
+    tenant = await createTestTenant(t);
+  });
+  afterAll(async () => {
+    await t.close();
+    await proxy.close();
+    await sandbox.close();
+  });
+
+  it("continues the caller's trace and forwards its tracestate and baggage to the processor", async () => {
+    const userId = await seedUser(t, tenant);
+    const order = await seedOrder(t, tenant, userId);
+    exporter.reset();
+    proxy.received.length = 0;
+    const response = await call(t.app, 'POST', '/v1/payments', {
+      tenant,
+      body: { order_id: order.id, payment_method: 'pm_card_visa' },
+      headers: {
+        'idempotency-key': newKey(),
+        traceparent: TRACEPARENT,
+        tracestate: 'vendor=1',
+        baggage: 'region=eu',
+      },
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    const spans = exporter.getFinishedSpans();
+    const server = spans.find((span) => span.name === 'POST /v1/payments')!;
+    expect(server.spanContext().traceId).toBe(CLIENT_TRACE);
+    expect(parentOf(server)).toBe(CLIENT_SPAN);
+    expect(server.links).toEqual([]);
+    const processorSpan = spans.find((span) => span.name === 'processor charge')!;
+    const charge = proxy.received.find((r) => r.method === 'POST' && r.url === '/v1/charges');
+    expect(charge?.headers.traceparent).toBe(
+      `00-${CLIENT_TRACE}-${processorSpan.spanContext().spanId}-01`,
+    );
+    expect(charge?.headers.tracestate).toBe('vendor=1');
+    expect(charge?.headers.baggage).toBe('region=eu');
+  });
+});
+
+describe('a trace that is not sampled', () => {
+  const exporter = new InMemorySpanExporter();
   let t: TestApp;
   let tenant: Tenant;
   beforeAll(async () => {
-    t = await startApp('sqlite', {}, (app) => {
-      app.get('/v1/test-only/boom', { config: { scope: 'users:read' } }, () => {
-        throw new Error('kaboom');
-      });
-    });
+    t = await startApp(
+      'sqlite',
+      { OTEL_TRACES_SAMPLER: 'always_off' },
+      (app) => {
+        app.get('/v1/test-only/boom', { config: { scope: 'users:read' } }, () => {
+          throw new Error('kaboom');
+        });
+      },
+      { spanExporter: exporter },
+    );
     tenant = await createTestTenant(t);
   });
   afterAll(() => t.close());
 
-  it("creates no tracer, yet tags logs and 5xx bodies with the caller's trace id", async () => {
+  it('exports nothing and quotes no trace id in a 5xx body, though the logs carry it', async () => {
+    const before = t.logs.length;
+    const response = await call(t.app, 'GET', '/v1/test-only/boom', { tenant });
+    expect(response.statusCode).toBe(500);
+    expect(response.json<Record<string, unknown>>().trace_id).toBeUndefined();
+    expect(exporter.getFinishedSpans()).toEqual([]);
+    const lines = t.logs.slice(before).filter((line) => line.request_id !== undefined);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line.trace_id).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe('tracing off (the default)', () => {
+  let t: TestApp;
+  let trusted: TestApp;
+  let tenant: Tenant;
+  let trustedTenant: Tenant;
+  const boom = (app: TestApp['app']) => {
+    app.get('/v1/test-only/boom', { config: { scope: 'users:read' } }, () => {
+      throw new Error('kaboom');
+    });
+  };
+  beforeAll(async () => {
+    t = await startApp('sqlite', {}, boom);
+    trusted = await startApp('sqlite', { TRACE_TRUST_INBOUND: 'true' }, boom);
+    tenant = await createTestTenant(t);
+    trustedTenant = await createTestTenant(trusted);
+  });
+  afterAll(async () => {
+    await t.close();
+    await trusted.close();
+  });
+
+  it("creates no tracer and logs a stranger's trace id apart from ours, never in a body", async () => {
     expect(t.app.tracing).toBeUndefined();
     const before = t.logs.length;
     const response = await call(t.app, 'GET', '/v1/test-only/boom', {
@@ -173,8 +279,24 @@ describe('tracing off (the default)', () => {
       headers: { traceparent: TRACEPARENT },
     });
     expect(response.statusCode).toBe(500);
-    expect(response.json<Record<string, unknown>>().trace_id).toBe(CLIENT_TRACE);
+    expect(response.json<Record<string, unknown>>().trace_id).toBeUndefined();
     const lines = t.logs.slice(before);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      expect(line.caller_trace_id).toBe(CLIENT_TRACE);
+      expect(line.trace_id).toBeUndefined();
+    }
+  });
+
+  it("tags the logs with a trusted caller's trace id; the body quotes none (nothing sampled)", async () => {
+    const before = trusted.logs.length;
+    const response = await call(trusted.app, 'GET', '/v1/test-only/boom', {
+      tenant: trustedTenant,
+      headers: { traceparent: TRACEPARENT },
+    });
+    expect(response.statusCode).toBe(500);
+    expect(response.json<Record<string, unknown>>().trace_id).toBeUndefined();
+    const lines = trusted.logs.slice(before);
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(line.trace_id).toBe(CLIENT_TRACE);
   });

@@ -32,9 +32,10 @@ function instanceOf(url: string): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
+/** A trace id that was not sampled leads nowhere in the trace backend, so it is not quoted. */
 function traceField(request: object): { trace_id?: string } {
-  const traceId = traceIdOf(request);
-  return traceId === undefined ? {} : { trace_id: traceId };
+  const trace = traceIdOf(request);
+  return trace?.sampled ? { trace_id: trace.traceId } : {};
 }
 
 export function buildProblem(

@@ -16,7 +16,7 @@ import {
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { inboundTraceId, setTraceId } from './trace-context.js';
-import type { Tracing } from './tracing.js';
+import { isSampled, type Tracing } from './tracing.js';
 
 interface RequestTrace {
   span: Span;
@@ -27,8 +27,9 @@ interface RequestTrace {
 const pathOf = (url: string) => url.split('?', 1)[0] ?? '/';
 
 /**
- * One SERVER span per request, named by route pattern and parented on an inbound `traceparent`.
- * The rest of the request runs inside the span's context (entered again after body parsing,
+ * One SERVER span per request, named by route pattern. An inbound `traceparent` is its parent
+ * only when TRACE_TRUST_INBOUND says so; otherwise the span starts a new trace and links to the
+ * caller's span, so a stranger cannot pick our trace ids or force sampling. The rest of the request runs inside the span's context (entered again after body parsing,
  * whose stream events run outside it), so database and processor spans become its children.
  * Written by hand rather than with @fastify/otel, which adds a span per hook and per handler.
  */
@@ -37,7 +38,7 @@ async function requestTracingPlugin(app: FastifyInstance, options: { tracing: Tr
   const traces = new WeakMap<FastifyRequest, RequestTrace>();
 
   app.addHook('onRequest', (request, _reply, done) => {
-    const parent = tracing.extract(request.headers);
+    const { parent, links } = tracing.inbound(request.headers);
     const route = request.routeOptions.url;
     const span = tracing.tracer.startSpan(
       `${request.method} ${route ?? 'not_found'}`,
@@ -50,13 +51,14 @@ async function requestTracingPlugin(app: FastifyInstance, options: { tracing: Tr
           ...(route ? { [ATTR_HTTP_ROUTE]: route } : {}),
           'steadfast.request_id': request.id,
         },
+        links,
       },
       parent,
     );
     const active = trace.setSpan(parent, span);
     traces.set(request, { span, context: active });
-    const { traceId, spanId } = span.spanContext();
-    setTraceId(request, traceId);
+    const { traceId, spanId, traceFlags } = span.spanContext();
+    setTraceId(request, { traceId, sampled: isSampled(traceFlags) });
     request.log = request.log.child({ trace_id: traceId, span_id: spanId });
     context.with(active, done);
   });
@@ -87,23 +89,29 @@ async function requestTracingPlugin(app: FastifyInstance, options: { tracing: Tr
 }
 
 /**
- * Without tracing, a valid inbound `traceparent` still tags the request's log lines with the
- * caller's trace id, at the cost of one regex on requests that carry the header.
+ * Without tracing, a valid inbound `traceparent` still tags the request's log lines, at the cost
+ * of one regex on requests that carry the header: as `trace_id` when the caller is trusted, else
+ * as `caller_trace_id`, so a stranger's id never poses as one of ours in a log search. Nothing is
+ * sampled here, so no problem body quotes it.
  */
-async function inboundTraceLoggingPlugin(app: FastifyInstance) {
+async function inboundTraceLoggingPlugin(app: FastifyInstance, options: { trustInbound: boolean }) {
+  const field = options.trustInbound ? 'trace_id' : 'caller_trace_id';
   app.addHook('onRequest', async (request) => {
     const traceId = inboundTraceId(request.headers.traceparent);
     if (traceId === undefined) return;
-    setTraceId(request, traceId);
-    request.log = request.log.child({ trace_id: traceId });
+    if (options.trustInbound) setTraceId(request, { traceId, sampled: false });
+    request.log = request.log.child({ [field]: traceId });
   });
 }
 
 /** Server spans when tracing is on; otherwise inbound trace ids in the logs only. */
 export const requestTracing = fp(
-  async (app: FastifyInstance, options: { tracing: Tracing | undefined }) => {
+  async (
+    app: FastifyInstance,
+    options: { tracing: Tracing | undefined; trustInbound: boolean },
+  ) => {
     if (options.tracing) await requestTracingPlugin(app, { tracing: options.tracing });
-    else await inboundTraceLoggingPlugin(app);
+    else await inboundTraceLoggingPlugin(app, { trustInbound: options.trustInbound });
   },
   { name: 'steadfast-request-tracing' },
 );

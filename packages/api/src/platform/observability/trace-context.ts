@@ -1,18 +1,23 @@
 import type { FastifyRequest } from 'fastify';
 
 /**
- * The trace id each request runs under: from its server span when tracing is on, else from a
- * valid inbound `traceparent`, so logs still join the caller's trace. Problem bodies of 5xx
- * quote it so a support ticket leads straight to the trace.
+ * The trace each request runs under: its server span's when tracing is on, else a trusted
+ * inbound `traceparent`'s, so logs still join the caller's trace. `sampled` says whether the
+ * trace is really recorded: a 5xx problem body quotes only a trace id that leads somewhere.
  */
-const traceIds = new WeakMap<object, string>();
+export interface RequestTraceId {
+  traceId: string;
+  sampled: boolean;
+}
 
-export function setTraceId(request: FastifyRequest, traceId: string): void {
+const traceIds = new WeakMap<object, RequestTraceId>();
+
+export function setTraceId(request: FastifyRequest, traceId: RequestTraceId): void {
   traceIds.set(request, traceId);
 }
 
-/** The request's trace id, if it has one. */
-export function traceIdOf(request: object): string | undefined {
+/** The request's trace id and whether it is sampled, if it has one. */
+export function traceIdOf(request: object): RequestTraceId | undefined {
   return traceIds.get(request);
 }
 

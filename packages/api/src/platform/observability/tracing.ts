@@ -4,22 +4,35 @@ import {
   defaultTextMapGetter,
   defaultTextMapSetter,
   trace,
+  TraceFlags,
   type Context,
+  type Link,
+  type TextMapPropagator,
   type Tracer,
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import {
+  CompositePropagator,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
+import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
-  BasicTracerProvider,
+  AlwaysOffSampler,
+  AlwaysOnSampler,
   BatchSpanProcessor,
   ConsoleSpanExporter,
+  ParentBasedSampler,
   SimpleSpanProcessor,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+  type Sampler,
   type SpanExporter,
-} from '@opentelemetry/sdk-trace-base';
+} from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import type { TracingConfig } from './tracing-config.js';
+import type { SamplerName, TraceExporterName, TracingConfig } from './tracing-config.js';
 
 /**
  * OpenTelemetry tracing, off unless OTEL_* asks for it. The provider is not registered globally:
@@ -28,15 +41,20 @@ import type { TracingConfig } from './tracing-config.js';
  */
 export interface Tracing {
   tracer: Tracer;
-  /** Reads `traceparent`/`tracestate` from inbound headers into a context. */
-  extract(headers: Record<string, string | string[] | undefined>): Context;
+  /**
+   * The parent context and span links for an inbound request: its `traceparent` becomes the
+   * parent only when trusted; otherwise a new trace starts with a link to the caller's span.
+   */
+  inbound(headers: Record<string, string | string[] | undefined>): {
+    parent: Context;
+    links: Link[];
+  };
   /** Writes the active trace context into outbound headers (the processor call). */
   inject(headers: Record<string, string>): void;
   /** Flushes spans still buffered and stops the exporter. */
   shutdown(): Promise<void>;
 }
 
-const propagator = new W3CTraceContextPropagator();
 let contextManagerInstalled = false;
 
 function installContextManager() {
@@ -46,10 +64,39 @@ function installContextManager() {
   );
 }
 
-function exporterFor(config: TracingConfig): SpanExporter {
-  // The OTLP exporter reads OTEL_EXPORTER_OTLP_{,TRACES_}{ENDPOINT,HEADERS,TIMEOUT} itself.
-  return config.exporter === 'console' ? new ConsoleSpanExporter() : new OTLPTraceExporter();
+function exporterFor(name: TraceExporterName, config: TracingConfig): SpanExporter {
+  if (name === 'console') return new ConsoleSpanExporter();
+  // Both OTLP exporters read OTEL_EXPORTER_OTLP_{,TRACES_}{ENDPOINT,HEADERS,TIMEOUT,COMPRESSION}.
+  return config.protocol === 'http/json' ? new OtlpJsonExporter() : new OtlpProtoExporter();
 }
+
+function samplerFor(name: SamplerName, ratio: number): Sampler {
+  switch (name) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return new TraceIdRatioBasedSampler(ratio);
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+  }
+}
+
+function propagatorFor(config: TracingConfig): TextMapPropagator {
+  return new CompositePropagator({
+    propagators: config.propagators.map((name) =>
+      name === 'baggage' ? new W3CBaggagePropagator() : new W3CTraceContextPropagator(),
+    ),
+  });
+}
+
+/** Reads only `traceparent`, for the span link of an untrusted caller. */
+const traceContextOnly = new W3CTraceContextPropagator();
 
 /**
  * Builds the tracer when tracing is enabled (or a test supplies an exporter); undefined otherwise,
@@ -62,25 +109,41 @@ export function createTracing(
   if (!config.enabled && options.exporter === undefined) return undefined;
   installContextManager();
   // A test's in-memory exporter is flushed synchronously so assertions see every span.
-  const processor = options.exporter
-    ? new SimpleSpanProcessor(options.exporter)
-    : new BatchSpanProcessor(exporterFor(config));
-  const provider = new BasicTracerProvider({
+  const spanProcessors = options.exporter
+    ? [new SimpleSpanProcessor({ exporter: options.exporter })]
+    : config.exporters.map(
+        (name) => new BatchSpanProcessor({ exporter: exporterFor(name, config), ...config.batch }),
+      );
+  const provider = new TracerProvider({
     resource: resourceFromAttributes({
+      ...config.resourceAttributes,
       [ATTR_SERVICE_NAME]: config.serviceName,
       [ATTR_SERVICE_VERSION]: options.version,
     }),
-    spanProcessors: [processor],
+    sampler: samplerFor(config.sampler, config.samplerRatio),
+    spanProcessors,
   });
+  const propagator = propagatorFor(config);
   return {
     tracer: provider.getTracer('steadfast-api', options.version),
-    extract: (headers) => propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter),
+    inbound(headers) {
+      if (config.trustInbound) {
+        return {
+          parent: propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter),
+          links: [],
+        };
+      }
+      const caller = trace.getSpanContext(
+        traceContextOnly.extract(ROOT_CONTEXT, headers, defaultTextMapGetter),
+      );
+      return { parent: ROOT_CONTEXT, links: caller ? [{ context: caller }] : [] };
+    },
     inject: (headers) => propagator.inject(context.active(), headers, defaultTextMapSetter),
     shutdown: () => provider.shutdown(),
   };
 }
 
-/** The trace id of the active span, if any (log lines and problem bodies quote it). */
-export function activeTraceId(): string | undefined {
-  return trace.getSpan(context.active())?.spanContext().traceId;
+/** True when the span context's trace is being recorded and exported (the sampled flag). */
+export function isSampled(traceFlags: number): boolean {
+  return (traceFlags & TraceFlags.SAMPLED) !== 0;
 }
