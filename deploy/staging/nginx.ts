@@ -117,7 +117,7 @@ export function writeNginxConfig(
     execFileSync(binary, [...args, '-t', '-q'], { stdio: 'pipe' });
   } catch (error) {
     const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
-    throw new Error(`nginx -t rejected ${config}:\n${stderr}`);
+    throw new Error(`nginx -t rejected ${config}:\n${stderr}`, { cause: error });
   }
   return { binary, args };
 }

@@ -20,7 +20,7 @@ export interface Db {
   /** Adds a listener for every executed query (metrics, tracing); returns its removal. */
   observeQueries(listener: (event: LogEvent) => void): () => void;
   /** PostgreSQL pool counts; undefined on SQLite, which has one connection and no pool. */
-  poolStats(): { total: number; idle: number; waiting: number } | undefined;
+  poolStats(): { total: number; idle: number; waiting: number; max: number } | undefined;
   close(): Promise<void>;
 }
 
@@ -109,7 +109,12 @@ export function openDatabase(options: DbOptions): Db {
       return () => listeners.delete(listener);
     },
     poolStats: () =>
-      pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
+      pool && {
+        total: pool.totalCount,
+        idle: pool.idleCount,
+        waiting: pool.waitingCount,
+        max: options.poolMax,
+      },
     async close() {
       await kysely.destroy();
     },

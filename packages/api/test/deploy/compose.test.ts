@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -141,6 +142,34 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/readyz/m);
     expect(dockerfile).toMatch(/^CMD \["node", "dist\/main\.js"\]$/m);
+  });
+
+  it('runs the Node.js major that CI tests on, and labels the image', () => {
+    const major = read('.node-version').trim().split('.')[0];
+    expect(dockerfile).toMatch(new RegExp(`^ARG NODE_IMAGE=node:${major}-bookworm-slim$`, 'm'));
+    expect(dockerfile).toMatch(/org\.opencontainers\.image\.revision=/);
+  });
+
+  it('ships without pino-pretty: no production dependency of the API pulls it in', () => {
+    const api = JSON.parse(read('packages/api/package.json')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    expect(api.dependencies['pino-pretty']).toBeUndefined();
+    expect(api.devDependencies['pino-pretty']).toBeDefined();
+    // `npm ls` exits 1 when the package is nowhere in the tree, which is the answer we want.
+    const ls = spawnSync(
+      'npm',
+      ['ls', 'pino-pretty', '--omit=dev', '--all', '--json', '-w', '@steadfast/api'],
+      { cwd: REPO_DIR, encoding: 'utf8' },
+    );
+    expect(JSON.parse(ls.stdout)).toEqual({ name: 'steadfast' });
+    // The same command does find it among the development dependencies.
+    const dev = spawnSync('npm', ['ls', 'pino-pretty', '--all', '--json', '-w', '@steadfast/api'], {
+      cwd: REPO_DIR,
+      encoding: 'utf8',
+    });
+    expect(dev.stdout).toContain('pino-pretty');
   });
 
   it('copies every workspace manifest (npm ci checks the lockfile against all of them)', () => {

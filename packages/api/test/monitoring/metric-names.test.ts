@@ -114,6 +114,15 @@ describe('every metric monitoring reads is one the API exposes', () => {
       body: { email: 'a@example.com', nickname: 'x' },
     });
     expect(invalid.statusCode).toBe(400);
+    // The second create with one email is refused by the unique index: a failed query, so the
+    // database histogram carries its error_type label.
+    for (const expected of [201, 409]) {
+      const created = await call(app, 'POST', '/v1/users', {
+        tenant: world.tenant,
+        body: { email: 'twice@example.com' },
+      });
+      expect(created.statusCode, created.body).toBe(expected);
+    }
     const bad = { authorization: `Bearer sk_test_${'0'.repeat(60)}` };
     const refusals = [];
     for (let i = 0; i < 4; i += 1) {
@@ -171,8 +180,11 @@ describe('every metric monitoring reads is one the API exposes', () => {
     expect(checked).toBeGreaterThan(50);
     // Families with no sample after the traffic above cannot have their labels checked; keep
     // that list short and known rather than let it grow unnoticed.
-    // (The pool gauge is PostgreSQL-only; this app runs on SQLite.)
-    expect(unchecked).toEqual(['steadfast_db_pool_connections']);
+    // (The pool gauges are PostgreSQL-only; this app runs on SQLite.)
+    expect(unchecked).toEqual([
+      'db_client_connection_count',
+      'db_client_connection_pending_requests',
+    ]);
   });
 
   describe('fails when a name changes on one side only', () => {
@@ -212,10 +224,10 @@ describe('every metric monitoring reads is one the API exposes', () => {
 
     it('a label renamed in a matcher', () => {
       const queries = ruleQueries(readRuleTexts()).map((query) =>
-        query.replaceAll('status_class=', 'status_family='),
+        query.replaceAll('http_response_status_code=', 'http_status_code='),
       );
       expect(unknownLabels(queries, exposition).unknown).toEqual([
-        'http_server_request_duration_seconds_count: status_family',
+        'http_server_request_duration_seconds_count: http_status_code',
       ]);
     });
 

@@ -203,10 +203,13 @@ describe.skipIf(!PROMETHEUS)('a real Prometheus scraping the API', { timeout: 60
 
   it('reads back the request counts per route and status class', async () => {
     const samples = await prometheus!.query(
-      'sum by (method, route, status_class) (http_server_request_duration_seconds_count{job="steadfast"})',
+      'sum by (http_request_method, http_route, class) (label_replace(' +
+        'http_server_request_duration_seconds_count{job="steadfast"}, ' +
+        '"class", "${1}xx", "http_response_status_code", "(.).."))',
     );
-    expect(byLabels(samples, 'method', 'route', 'status_class')).toEqual({
-      'GET not_found 4xx': 4,
+    // An unmatched route has no http_route label, per the semantic conventions.
+    expect(byLabels(samples, 'http_request_method', 'http_route', 'class')).toEqual({
+      'GET  4xx': 4,
       'GET /v1/users 4xx': 2,
       'GET /v1/users 2xx': 2,
       'POST /v1/users 2xx': 3,
@@ -227,7 +230,7 @@ describe.skipIf(!PROMETHEUS)('a real Prometheus scraping the API', { timeout: 60
     expect(await one('steadfast_awaiting_reconciliation{kind="payment"}')).toEqual([1]);
     expect(await one('steadfast_awaiting_reconciliation{kind="refund"}')).toEqual([0]);
     expect(await one('steadfast_ready')).toEqual([1]);
-    expect(await one('http_server_requests_in_flight')).toEqual([0]);
+    expect(await one('sum(http_server_active_requests)')).toEqual([0]);
     const [lag] = await one('nodejs_eventloop_lag_p99_seconds');
     expect(lag).toBeGreaterThan(0);
   });

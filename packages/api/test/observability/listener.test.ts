@@ -31,9 +31,21 @@ describe('metrics listener (real process)', { timeout: 60_000 }, () => {
 
     const metrics = await httpRequest(`http://127.0.0.1:${metricsPort}/metrics`);
     expect(metrics.status).toBe(200);
-    expect(metrics.body).toMatch(
-      /http_server_request_duration_seconds_count\{method="GET",route="\/livez",status_class="2xx"\} 1/,
-    );
+    const livez = metrics.body
+      .split('\n')
+      .find(
+        (line) =>
+          line.startsWith('http_server_request_duration_seconds_count{') &&
+          line.includes('http_route="/livez"'),
+      );
+    for (const label of [
+      'http_request_method="GET"',
+      'http_response_status_code="200"',
+      'url_scheme="http"',
+    ]) {
+      expect(livez).toContain(label);
+    }
+    expect(livez).toMatch(/\} 1$/);
     expect(metrics.body).toMatch(/steadfast_auth_failures_total\{reason="missing_credentials"\} 1/);
     expect(metrics.body).toContain('steadfast_processor_breaker_state 0');
 

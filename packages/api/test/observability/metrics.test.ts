@@ -61,14 +61,20 @@ describe.each(stores)('metrics (%s)', (store) => {
     const text = await scrape();
     expect(
       sample(text, 'http_server_request_duration_seconds_count', {
-        method: 'GET',
-        route: '/v1/users/:id',
-        status_class: '2xx',
+        http_request_method: 'GET',
+        http_route: '/v1/users/:id',
+        http_response_status_code: '200',
+        url_scheme: 'http',
       }),
     ).toBeGreaterThanOrEqual(1);
     expect(text).not.toContain(userId);
     expect(text).not.toContain(tenant.accountId);
-    expect(sample(text, 'http_server_requests_in_flight')).toBe(0);
+    expect(
+      sample(text, 'http_server_active_requests', {
+        http_request_method: 'GET',
+        url_scheme: 'http',
+      }),
+    ).toBe(0);
   });
 
   it('errors by problem code, auth failures by reason', async () => {
@@ -104,8 +110,9 @@ describe.each(stores)('metrics (%s)', (store) => {
     ).toBeGreaterThanOrEqual(1);
     expect(
       sample(text, 'http_server_request_duration_seconds_count', {
-        route: 'not_found',
-        status_class: '4xx',
+        http_request_method: 'GET',
+        http_response_status_code: '404',
+        url_scheme: 'http',
       }),
     ).toBeGreaterThanOrEqual(1);
   });
@@ -155,20 +162,30 @@ describe.each(stores)('metrics (%s)', (store) => {
     ).toBeGreaterThanOrEqual(0);
     expect(sample(text, 'steadfast_ready')).toBe(1);
     expect(
-      sample(text, 'steadfast_db_query_duration_seconds_count', {
-        operation: 'insert',
-        outcome: 'ok',
+      sample(text, 'db_client_operation_duration_seconds_count', {
+        db_system_name: store === 'postgres' ? 'postgresql' : 'sqlite',
+        db_operation_name: 'INSERT',
       }),
     ).toBeGreaterThanOrEqual(1);
     if (store === 'postgres') {
       expect(
-        sample(text, 'steadfast_db_pool_connections', { state: 'total' }),
+        (sample(text, 'db_client_connection_count', {
+          db_client_connection_state: 'idle',
+          db_client_connection_pool_name: 'steadfast',
+        }) ?? 0) +
+          (sample(text, 'db_client_connection_count', {
+            db_client_connection_state: 'used',
+            db_client_connection_pool_name: 'steadfast',
+          }) ?? 0),
       ).toBeGreaterThanOrEqual(1);
       expect(
-        sample(text, 'steadfast_db_pool_connections', { state: 'idle' }),
+        sample(text, 'db_client_connection_pending_requests', {
+          db_client_connection_pool_name: 'steadfast',
+        }),
       ).toBeGreaterThanOrEqual(0);
+      expect(text).not.toMatch(/db_client_connection_count\{[^}]*state="total"/);
     } else {
-      expect(text).not.toContain('steadfast_db_pool_connections{');
+      expect(text).not.toContain('db_client_connection_count{');
     }
     // Default process metrics: the saturation signals alerts use.
     expect(text).toContain('nodejs_eventloop_lag_p99_seconds');

@@ -30,7 +30,7 @@ describe('OTEL_* environment variables', () => {
     expect(tracing({ OTEL_TRACES_EXPORTER: 'none' }).enabled).toBe(false);
     expect(tracing({ OTEL_PROPAGATORS: 'tracecontext' }).propagators).toEqual(['tracecontext']);
     expect(tracing({ OTEL_PROPAGATORS: 'none' }).propagators).toEqual([]);
-    for (const env of [
+    for (const env of <Record<string, string>[]>[
       { OTEL_TRACES_EXPORTER: 'zipkin' },
       { OTEL_TRACES_EXPORTER: 'otlp,none' },
       { OTEL_PROPAGATORS: 'b3' },

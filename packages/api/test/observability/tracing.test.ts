@@ -88,7 +88,7 @@ describe.each(stores)('tracing with an in-memory exporter (%s)', (store) => {
     // Authentication, idempotency, the payment row, settlement: all under the request.
     expect(dbSpans.length).toBeGreaterThanOrEqual(4);
     expect(dbSpans.map((span) => span.attributes['db.operation.name'])).toEqual(
-      expect.arrayContaining(['select', 'insert', 'update']),
+      expect.arrayContaining(['SELECT', 'INSERT', 'UPDATE']),
     );
     for (const span of dbSpans) {
       expect(span.attributes['db.query.text']).not.toContain(order.id);

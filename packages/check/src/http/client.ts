@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, request } from 'undici';
 import { BudgetExhausted, type RequestBudget } from './budget.js';
 import type { Credential } from './credentials.js';
 import { bodyExcerpt, redactHeaders, type Exchange, type Journal } from './exchange.js';
@@ -192,7 +192,7 @@ export class HttpClient {
     const started = performance.now();
     try {
       const response = await request(url, {
-        method: method as Dispatcher.HttpMethod,
+        method,
         headers,
         body: options.body,
         dispatcher: this.dispatcher,

@@ -8,12 +8,20 @@ import type { LogEvent } from 'kysely';
 import type { Metrics } from './metrics.js';
 import type { Tracing } from './tracing.js';
 
+/** db.operation.name: the SQL keyword, as the database semantic conventions name it. */
 const OPERATIONS: Record<string, string> = {
-  SelectQueryNode: 'select',
-  InsertQueryNode: 'insert',
-  UpdateQueryNode: 'update',
-  DeleteQueryNode: 'delete',
+  SelectQueryNode: 'SELECT',
+  InsertQueryNode: 'INSERT',
+  UpdateQueryNode: 'UPDATE',
+  DeleteQueryNode: 'DELETE',
 };
+
+/** error.type: the SQLSTATE (PostgreSQL) or SQLite result code, else the error's class. */
+function errorType(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code)) return code;
+  return error instanceof Error ? error.name : '_OTHER';
+}
 
 /**
  * Observes every query Kysely runs (its `log` hook fires after success and failure alike): the
@@ -28,9 +36,15 @@ export function createQueryObserver(options: {
   const { metrics, tracing } = options;
   const system = options.dialect === 'postgres' ? 'postgresql' : 'sqlite';
   return (event) => {
-    const operation = OPERATIONS[event.query.query.kind] ?? 'other';
-    const outcome = event.level === 'error' ? 'error' : 'ok';
-    metrics?.dbQueryDuration.observe({ operation, outcome }, event.queryDurationMillis / 1000);
+    const operation = OPERATIONS[event.query.query.kind] ?? 'OTHER';
+    metrics?.dbOperationDuration.observe(
+      {
+        db_system_name: system,
+        db_operation_name: operation,
+        ...(event.level === 'error' ? { error_type: errorType(event.error) } : {}),
+      },
+      event.queryDurationMillis / 1000,
+    );
     // Only inside a request's trace: background jobs and metric scrapes would each start a trace.
     if (!tracing || trace.getSpan(context.active()) === undefined) return;
     const end = Date.now();

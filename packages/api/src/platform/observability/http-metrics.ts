@@ -1,31 +1,44 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { problemCodeOf } from '../errors/problem.js';
-import { statusClass, type Metrics } from './metrics.js';
+import { methodLabel, type Metrics } from './metrics.js';
 
 /**
- * RED metrics per route pattern (never the raw path), requests in flight, and error responses
- * by problem code. A request aborted by its client leaves the in-flight gauge exactly once.
+ * RED metrics per route pattern (never the raw path), active requests, and error responses by
+ * problem code, named and labelled per the OpenTelemetry HTTP semantic conventions: no route
+ * label when nothing matched, `error_type` (the status code) only on 5xx. A request aborted by
+ * its client leaves the active gauge exactly once.
  */
 async function httpMetricsPlugin(app: FastifyInstance, options: { metrics: Metrics }) {
   const { metrics } = options;
-  const open = new WeakSet<FastifyRequest>();
+  const open = new WeakMap<FastifyRequest, { http_request_method: string; url_scheme: string }>();
   const leave = (request: FastifyRequest) => {
-    if (open.delete(request)) metrics.requestsInFlight.dec();
+    const labels = open.get(request);
+    if (labels === undefined) return;
+    open.delete(request);
+    metrics.activeRequests.dec(labels);
   };
 
   app.addHook('onRequest', async (request) => {
-    open.add(request);
-    metrics.requestsInFlight.inc();
+    const labels = {
+      http_request_method: methodLabel(request.method),
+      url_scheme: request.protocol,
+    };
+    open.set(request, labels);
+    metrics.activeRequests.inc(labels);
   });
   app.addHook('onResponse', async (request, reply) => {
+    const labels = open.get(request);
     leave(request);
     const status = reply.statusCode;
+    const route = request.routeOptions.url;
     metrics.requestDuration.observe(
       {
-        method: request.method,
-        route: request.routeOptions.url ?? 'not_found',
-        status_class: statusClass(status),
+        http_request_method: labels?.http_request_method ?? methodLabel(request.method),
+        url_scheme: labels?.url_scheme ?? request.protocol,
+        http_response_status_code: String(status),
+        ...(route === undefined ? {} : { http_route: route }),
+        ...(status >= 500 ? { error_type: String(status) } : {}),
       },
       reply.elapsedTime / 1000,
     );

@@ -27,9 +27,23 @@ export const REDACTED_PATHS = [
   '*.*.password',
 ];
 
+/**
+ * pino-pretty is a development dependency: a production install (and the image) does not
+ * contain it, so it is used only where it resolves, and never outside development.
+ */
+function prettyPrinterInstalled(): boolean {
+  try {
+    import.meta.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** pino options for the app: JSON lines, redaction, pretty only on a development TTY. */
 export function loggerOptions(config: Pick<Config, 'env' | 'logLevel'>): LoggerOptions {
-  const pretty = config.env === 'development' && process.stdout.isTTY;
+  const pretty =
+    config.env === 'development' && process.stdout.isTTY === true && prettyPrinterInstalled();
   return {
     level: config.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },

@@ -21,12 +21,14 @@ export interface MetricSources {
   /** 0 closed, 1 half-open, 2 open. */
   breakerState?: () => 'closed' | 'half_open' | 'open';
   /** Connection pool counts (PostgreSQL only). */
-  pool?: () => { total: number; idle: number; waiting: number } | undefined;
+  pool?: () => { total: number; idle: number; waiting: number; max: number } | undefined;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
 const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
+/** db.client.connection.pool.name: one pool per instance. */
+const POOL_NAME = 'steadfast';
 
 /** Creates the registry and every metric; `sources` may be attached later with `observe`. */
 export function createMetrics(options: { defaultMetrics: boolean }) {
@@ -40,16 +42,25 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
   const metrics = {
     registry,
     sources,
+    // Names and labels follow the OpenTelemetry HTTP semantic conventions (http.server.*),
+    // as an OTel SDK exporting to Prometheus would write them, so standard dashboards fit.
     requestDuration: new Histogram({
       name: 'http_server_request_duration_seconds',
-      help: 'Time from request received to response sent, by route pattern.',
-      labelNames: ['method', 'route', 'status_class'] as const,
+      help: 'Duration of HTTP server requests, by method, route pattern and status code.',
+      labelNames: [
+        'http_request_method',
+        'http_route',
+        'http_response_status_code',
+        'url_scheme',
+        'error_type',
+      ] as const,
       buckets: HTTP_BUCKETS,
       registers: [registry],
     }),
-    requestsInFlight: new Gauge({
-      name: 'http_server_requests_in_flight',
-      help: 'Requests received and not yet answered.',
+    activeRequests: new Gauge({
+      name: 'http_server_active_requests',
+      help: 'Number of active HTTP server requests (received, not yet answered).',
+      labelNames: ['http_request_method', 'url_scheme'] as const,
       registers: [registry],
     }),
     problems: new Counter({
@@ -107,10 +118,11 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
       labelNames: ['cache', 'result'] as const,
       registers: [registry],
     }),
-    dbQueryDuration: new Histogram({
-      name: 'steadfast_db_query_duration_seconds',
-      help: 'Duration of each database query, by statement kind and outcome.',
-      labelNames: ['operation', 'outcome'] as const,
+    // OpenTelemetry database semantic conventions (db.client.operation.duration).
+    dbOperationDuration: new Histogram({
+      name: 'db_client_operation_duration_seconds',
+      help: 'Duration of database client operations, by system, operation and error type.',
+      labelNames: ['db_system_name', 'db_operation_name', 'error_type'] as const,
       buckets: DB_BUCKETS,
       registers: [registry],
     }),
@@ -147,24 +159,59 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
       this.set({ kind: 'refund' }, counts.refunds);
     },
   });
+  // db.client.connection.* (semantic conventions): the parts, idle and used, and no "total"
+  // beside them, which sum() gives; pending requests and the maximum as their own series.
   new Gauge({
-    name: 'steadfast_db_pool_connections',
-    help: 'PostgreSQL pool connections: total open, idle, and requests waiting for one.',
-    labelNames: ['state'] as const,
+    name: 'db_client_connection_count',
+    help: 'PostgreSQL pool connections by state (idle, used).',
+    labelNames: ['db_client_connection_state', 'db_client_connection_pool_name'] as const,
     registers: [registry],
     collect() {
       const pool = sources.pool?.();
       if (!pool) return;
-      this.set({ state: 'total' }, pool.total);
-      this.set({ state: 'idle' }, pool.idle);
-      this.set({ state: 'waiting' }, pool.waiting);
+      const name = { db_client_connection_pool_name: POOL_NAME };
+      this.set({ ...name, db_client_connection_state: 'idle' }, pool.idle);
+      this.set({ ...name, db_client_connection_state: 'used' }, pool.total - pool.idle);
+    },
+  });
+  new Gauge({
+    name: 'db_client_connection_pending_requests',
+    help: 'Requests waiting for a PostgreSQL pool connection.',
+    labelNames: ['db_client_connection_pool_name'] as const,
+    registers: [registry],
+    collect() {
+      const pool = sources.pool?.();
+      if (pool) this.set({ db_client_connection_pool_name: POOL_NAME }, pool.waiting);
+    },
+  });
+  new Gauge({
+    name: 'db_client_connection_max',
+    help: 'The most connections the PostgreSQL pool may open (DB_POOL_MAX).',
+    labelNames: ['db_client_connection_pool_name'] as const,
+    registers: [registry],
+    collect() {
+      const pool = sources.pool?.();
+      if (pool) this.set({ db_client_connection_pool_name: POOL_NAME }, pool.max);
     },
   });
 
   return metrics;
 }
 
-/** "2xx"…"5xx": the class keeps the label set small; the problem counter has the codes. */
-export function statusClass(status: number): string {
-  return `${Math.floor(status / 100)}xx`;
+const KNOWN_METHODS = new Set([
+  'CONNECT',
+  'DELETE',
+  'GET',
+  'HEAD',
+  'OPTIONS',
+  'PATCH',
+  'POST',
+  'PUT',
+  'QUERY',
+  'TRACE',
+]);
+
+/** http.request.method: the known methods as sent, anything else `_OTHER` (bounded labels). */
+export function methodLabel(method: string): string {
+  return KNOWN_METHODS.has(method) ? method : '_OTHER';
 }
