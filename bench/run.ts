@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { prepareDataset, type Dataset } from './lib/datasets.js';
 import { startOtlpSink } from './lib/otlp-sink.js';
-import { cacheLookups, rssMiB, startServer, type Server } from './lib/processes.js';
+import { cacheLookups, cpuSeconds, rssMiB, startServer, type Server } from './lib/processes.js';
 import { renderReport, type Run } from './lib/report.js';
 import { runWrk, type WrkOptions } from './lib/wrk.js';
 
@@ -22,6 +22,8 @@ const { values } = parseArgs({
     'soak-seconds': { type: 'string' },
     /** `tracing`: only the tracing-cost runs (SQLite, c=50), printed and written as JSON. */
     only: { type: 'string' },
+    /** `--only tracing`: how many interleaved rounds (default 3). */
+    rounds: { type: 'string' },
   },
 });
 const quick = values.quick === true;
@@ -109,12 +111,15 @@ async function measure(
   connections = 50,
 ): Promise<Run> {
   await runWrk({ ...options, url: server.url, connections, seconds: WARMUP_SECONDS });
+  const cpuBefore = cpuSeconds(server.pid);
   const result = await runWrk({ ...options, url: server.url, connections, seconds: SECONDS });
-  const run: Run = { ...meta, connections, ...result, rssMiB: rssMiB(server.pid) };
+  const cpuUsPerRequest =
+    Math.round(((cpuSeconds(server.pid) - cpuBefore) / Math.max(result.requests, 1)) * 1e7) / 10;
+  const run: Run = { ...meta, connections, ...result, cpuUsPerRequest, rssMiB: rssMiB(server.pid) };
   if (server.metricsUrl) run.cache = await cacheLookups(server.metricsUrl);
   runs.push(run);
   log(
-    `    ${meta.scenario} c=${connections}: ${result.rps} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, non-2xx ${result.non2xx}, 429 ${result.rateLimited}`,
+    `    ${meta.scenario} c=${connections}: ${result.rps} req/s, ${cpuUsPerRequest} µs CPU/request, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, non-2xx ${result.non2xx}, 429 ${result.rateLimited}`,
   );
   return run;
 }
@@ -128,7 +133,11 @@ const tracedAt = (sinkUrl: string, ratio: number): Record<string, string> => ({
   OTEL_TRACES_SAMPLER_ARG: String(ratio),
 });
 
-/** `--only tracing`: the cost of tracing off, on at 100% and on at 10%, in one short run. */
+/**
+ * `--only tracing`: the cost of tracing off, on at 100%, 10% and 1%, interleaved. Each round
+ * measures every variant once, in turn, so a noisy neighbour slows all of them alike; the
+ * ratios are taken within a round and the median round is reported.
+ */
 async function tracingCosts(sqlite: Dataset): Promise<void> {
   const sink = await startOtlpSink();
   const variants: [string, Record<string, string>][] = [
@@ -137,19 +146,47 @@ async function tracingCosts(sqlite: Dataset): Promise<void> {
     ['tracing ON, 10% sampled', tracedAt(sink.url, 0.1)],
     ['tracing ON, 1% sampled', tracedAt(sink.url, 0.01)],
   ];
-  for (const [features, env] of variants) {
-    await withServer(`GET with ${features}`, APP, appEnv(sqlite, env), async (s) => {
-      for (const [scenario, mode] of [
-        ['GET /v1/orders/{id}', 'get_order'],
-        ['GET /v1/orders?limit=20', 'list'],
-      ] as const) {
-        await measure(
-          s,
-          { group: 'features', scenario, db: 'SQLite 10k', features },
-          load(sqlite, mode),
-        );
-      }
-    });
+  const scenarios = [
+    ['GET /v1/orders/{id}', 'get_order'],
+    ['GET /v1/orders?limit=20', 'list'],
+  ] as const;
+  const rounds = Number(values.rounds ?? 3);
+  const rps = new Map<string, number[][]>();
+  const cpu = new Map<string, number[]>();
+  for (let round = 0; round < rounds; round += 1) {
+    for (const [features, env] of variants) {
+      await withServer(`round ${round + 1}: ${features}`, APP, appEnv(sqlite, env), async (s) => {
+        for (const [scenario, mode] of scenarios) {
+          const run = await measure(
+            s,
+            { group: 'features', scenario, db: 'SQLite 10k', features },
+            load(sqlite, mode),
+          );
+          const key = `${scenario}|${features}`;
+          cpu.set(key, [...(cpu.get(key) ?? []), run.cpuUsPerRequest ?? NaN]);
+          const perRound = rps.get(key) ?? [];
+          (perRound[round] ??= []).push(run.rps);
+          rps.set(key, perRound);
+        }
+      });
+    }
+  }
+  log('\nratio to tracing off, per round (median in bold in RESULTS.md):');
+  for (const [scenario] of scenarios) {
+    const off = rps.get(`${scenario}|${variants[0]![0]}`)!;
+    for (const [features] of variants.slice(1)) {
+      const on = rps.get(`${scenario}|${features}`)!;
+      const ratios = on.map((r, i) => r[0]! / off[i]![0]!).sort((a, b) => a - b);
+      const median = ratios[Math.floor(ratios.length / 2)]!;
+      const cpuOff = cpu.get(`${scenario}|${variants[0]![0]}`)!;
+      const cpuOn = cpu.get(`${scenario}|${features}`)!;
+      const cpuRatios = cpuOn.map((c, i) => cpuOff[i]! / c).sort((a, b) => a - b);
+      const cpuMedian = cpuRatios[Math.floor(cpuRatios.length / 2)]!;
+      log(
+        `  ${scenario}, ${features}: throughput ${ratios.map((r) => r.toFixed(2)).join(' / ')} → median ${median.toFixed(2)} (cost ${((1 - median) * 100).toFixed(0)}%); ` +
+          `CPU/request ${cpuRatios.map((r) => r.toFixed(2)).join(' / ')} → median ${cpuMedian.toFixed(2)} (cost ${((1 - cpuMedian) * 100).toFixed(0)}%)`,
+      );
+    }
   }
   await sink.close();
   const out = join(import.meta.dirname, 'results');

@@ -72,6 +72,22 @@ export function rssMiB(pid: number): number {
   return Math.round((kb / 1024) * 10) / 10;
 }
 
+/**
+ * CPU seconds (user + system) the process has used so far, from /proc/PID/stat. CPU per request
+ * is steadier than throughput on a shared machine: a neighbour's load slows the server's clock
+ * time far more than it changes the work each request costs.
+ */
+export function cpuSeconds(pid: number): number {
+  // Fields after the command name (which may hold spaces) start at field 3; utime, stime are 14, 15.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+/** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 /** Hits and misses per cache from steadfast_cache_requests_total. */
 export async function cacheLookups(
   metricsUrl: string,

@@ -9,6 +9,8 @@ export interface Run extends WrkResult {
   connections: number;
   /** RSS of the server right after the run. */
   rssMiB: number;
+  /** Server CPU time (user + system) per completed request during the measured run, in µs. */
+  cpuUsPerRequest?: number;
   /** Cumulative cache lookups of that server so far. */
   cache?: Record<string, { hit: number; miss: number }>;
 }

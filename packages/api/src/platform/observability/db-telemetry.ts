@@ -45,8 +45,9 @@ export function createQueryObserver(options: {
       },
       event.queryDurationMillis / 1000,
     );
-    // Only inside a request's trace: background jobs and metric scrapes would each start a trace.
-    if (!tracing || trace.getSpan(context.active()) === undefined) return;
+    // Only inside a request's recorded trace: background jobs and metric scrapes would each
+    // start a trace, and a child of an unsampled span would be dropped anyway.
+    if (!tracing || trace.getSpan(context.active())?.isRecording() !== true) return;
     const end = Date.now();
     const span = tracing.tracer.startSpan(
       `${operation} ${system}`,

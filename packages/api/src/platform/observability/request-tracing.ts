@@ -65,26 +65,31 @@ async function requestTracingPlugin(app: FastifyInstance, options: { tracing: Tr
 
   app.addHook('preValidation', (request, _reply, done) => {
     const current = traces.get(request);
-    if (current) context.with(current.context, done);
+    // Only a parsed body leaves the context (GETs are still inside it): re-enter just then.
+    if (current && context.active() !== current.context) context.with(current.context, done);
     else done();
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  // Callback hooks, not async ones: every request walks them, and a promise each is measurable.
+  app.addHook('onResponse', (request, reply, done) => {
     const current = traces.get(request);
-    if (!current) return;
+    if (!current) return done();
     const { span } = current;
     span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, reply.statusCode);
     if (request.auth) span.setAttribute('steadfast.tenant', request.auth.accountId);
     // Per the HTTP semantic conventions a 4xx is the client's error, not the server span's.
     if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     span.end();
+    done();
   });
 
-  app.addHook('onRequestAbort', async (request) => {
+  app.addHook('onRequestAbort', (request, done) => {
     const current = traces.get(request);
-    if (!current) return;
-    current.span.setStatus({ code: SpanStatusCode.ERROR, message: 'client aborted the request' });
-    current.span.end();
+    if (current) {
+      current.span.setStatus({ code: SpanStatusCode.ERROR, message: 'client aborted the request' });
+      current.span.end();
+    }
+    done();
   });
 }
 
