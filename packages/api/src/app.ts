@@ -205,7 +205,17 @@ export async function buildApp(
     );
     app.addHook('onClose', async () => stopObserving());
   }
-  if (tracing) app.addHook('onClose', () => tracing.shutdown());
+  if (tracing) {
+    // The last flush may find the collector down: say so, but never fail the shutdown for it.
+    app.addHook('onClose', async () => {
+      await tracing.shutdown().catch((error: unknown) => {
+        app.log.warn(
+          { event: 'tracing.flush_failed', err: error },
+          'spans not exported at shutdown',
+        );
+      });
+    });
+  }
   const processorUrl = config.processor.url;
   app.decorate(
     'processor',

@@ -109,3 +109,43 @@ describe('OTLP export configured by OTEL_* (real process)', { timeout: 60_000 },
     expect(span).toMatchObject({ traceId: TRACE, parentSpanId: 'b7ad6b7169203331' });
   });
 });
+
+describe('a collector that is down (real process)', { timeout: 60_000 }, () => {
+  let server: Server | undefined;
+  let removeDb: (() => void) | undefined;
+  afterEach(async () => {
+    await server?.kill();
+    removeDb?.();
+  });
+
+  it.each(['http/protobuf', 'http/json'])(
+    'keeps serving when every %s export is refused',
+    async (protocol) => {
+      // A port nothing listens on: every export attempt gets ECONNREFUSED.
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise<void>((resolve) => closed.close(() => resolve()));
+      const db = tempDatabase();
+      removeDb = db.remove;
+      server = await spawnServer({
+        DATABASE_URL: db.url,
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+        OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+        OTEL_BSP_SCHEDULE_DELAY: '50',
+        SHUTDOWN_DELAY_MS: '0',
+      });
+      for (let round = 0; round < 5; round += 1) {
+        expect((await httpRequest(`${server.baseUrl}/livez`)).status).toBe(200);
+        // Long enough for the batch processor to attempt (and fail) an export.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      expect((await httpRequest(`${server.baseUrl}/readyz`)).status).toBe(200);
+      // The final flush at shutdown fails too: logged, and the process still exits cleanly.
+      server.process.kill('SIGTERM');
+      const exit = await server.waitForExit(20_000);
+      expect(exit.code, server.stderr()).toBe(0);
+      expect(server.stdout()).toContain('"event":"shutdown.completed"');
+    },
+  );
+});

@@ -1,5 +1,9 @@
 import type { LoggerOptions } from 'pino';
 import type { Config } from '../../config.js';
+import { logFieldsOf } from './trace-context.js';
+
+/** What the mixin returns for a logger with no trace: recognised, never merged into. */
+const NO_FIELDS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * Paths redacted in log objects: credential headers, and secret-named fields up to two levels
@@ -50,6 +54,11 @@ export function loggerOptions(config: Pick<Config, 'env' | 'logLevel'>): LoggerO
     base: { service: 'steadfast-api' },
     timestamp: () => `,"time":"${new Date().toISOString()}"`,
     formatters: { level: (label) => ({ level: label }) },
+    // A request's trace ids, without a child logger per request (trace-context.ts).
+    mixin: (_line, _level, logger) => logFieldsOf(logger) ?? NO_FIELDS,
+    // pino's default merge assigns the line into the mixin's object: never into a shared one.
+    mixinMergeStrategy: (line, fields) =>
+      fields === NO_FIELDS ? line : Object.assign({}, fields, line),
     ...(pretty
       ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } }
       : {}),

@@ -15,7 +15,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { inboundTraceId, setTraceId } from './trace-context.js';
+import { inboundTraceId, setTraceId, tagLogger } from './trace-context.js';
 import { isSampled, type Tracing } from './tracing.js';
 
 interface RequestTrace {
@@ -59,7 +59,7 @@ async function requestTracingPlugin(app: FastifyInstance, options: { tracing: Tr
     traces.set(request, { span, context: active });
     const { traceId, spanId, traceFlags } = span.spanContext();
     setTraceId(request, { traceId, sampled: isSampled(traceFlags) });
-    request.log = request.log.child({ trace_id: traceId, span_id: spanId });
+    tagLogger(request.log, { trace_id: traceId, span_id: spanId });
     context.with(active, done);
   });
 
@@ -105,7 +105,7 @@ async function inboundTraceLoggingPlugin(app: FastifyInstance, options: { trustI
     const traceId = inboundTraceId(request.headers.traceparent);
     if (traceId === undefined) return;
     if (options.trustInbound) setTraceId(request, { traceId, sampled: false });
-    request.log = request.log.child({ [field]: traceId });
+    tagLogger(request.log, { [field]: traceId });
   });
 }
 

@@ -33,3 +33,20 @@ export function inboundTraceId(header: string | string[] | undefined): string | 
   if (!match || match[1] === INVALID_TRACE_ID || match[2] === INVALID_SPAN_ID) return undefined;
   return match[1];
 }
+
+/**
+ * Trace fields for the log lines of one request's logger, added by the root logger's `mixin`
+ * (logger.ts). Binding them with `request.log.child()` instead cost about a tenth of a cached
+ * GET's CPU with tracing on: pino builds and serialises a whole child per request.
+ */
+const logFields = new WeakMap<object, Readonly<Record<string, string>>>();
+
+/** Adds `fields` to every line `logger` writes from now on. */
+export function tagLogger(logger: object, fields: Readonly<Record<string, string>>): void {
+  logFields.set(logger, fields);
+}
+
+/** The trace fields of a request's logger, if it has any. */
+export function logFieldsOf(logger: object): Readonly<Record<string, string>> | undefined {
+  return logFields.get(logger);
+}
