@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { AmbiguousCredential, parseCredential } from '../http/credentials.js';
 import { DEFAULTS, type CheckOptions } from '../run/options.js';
 
 /** Report formats. */
@@ -174,6 +175,18 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
     only: list(values.only),
     skip: list(values.skip),
   };
+  for (const [flag, raw, label] of [
+    ['--auth', options.auth, 'A'],
+    ['--auth-b', options.authB, 'B'],
+  ] as const) {
+    if (raw === undefined) continue;
+    try {
+      parseCredential(raw, label);
+    } catch (error) {
+      if (error instanceof AmbiguousCredential) throw new UsageError(`${flag}: ${error.message}`);
+      throw error;
+    }
+  }
   return {
     kind: 'run',
     options,

@@ -9,7 +9,8 @@ documented) and prints a scorecard. Read-only unless writes are allowed.
 
 Target
   --openapi <url|file>       OpenAPI 3 document (repeatable); default: discovered under the base URL
-  --auth <credential>        credential A: "Bearer <token>" or "Header-Name: value"
+  --auth <credential>        credential A: "Bearer <token>", "Basic user:pass", "Header-Name: value"
+                             or a bare token (sent as the Authorization value)
                              (or set STEADFAST_CHECK_AUTH, which keeps it out of the process list)
   --auth-b <credential>      credential B, of another tenant, for auth.tenant-isolation
                              (or STEADFAST_CHECK_AUTH_B)

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import type { HttpClient } from '../http/client.js';
+import type { HttpClient, Reply } from '../http/client.js';
+import { parseLinks } from '../http/headers.js';
 import type { ApiDocument } from './document.js';
 import { isObject } from './json.js';
 
@@ -26,6 +27,11 @@ const COMMON_LOCATIONS = [
 ];
 /** Versioned APIs often publish one document per version. */
 const VERSIONED_LOCATIONS = ['v1/openapi.json', 'v2/openapi.json', 'v3/openapi.json'];
+/** Most documents fetched while searching: discovery is bounded in requests. */
+const MAX_DISCOVERY_FETCHES = 24;
+/** A URL or path that names an API description. */
+const DESCRIPTION_LINK =
+  /(openapi|swagger|api-docs|api-spec|apispec)[\w./-]*(\.json|\.ya?ml|\/?)$/i;
 
 type Parsed =
   | { kind: 'openapi'; raw: Record<string, unknown>; version: string }
@@ -65,14 +71,96 @@ async function fetchDocument(client: HttpClient, url: URL) {
   return { status: reply.status, parsed: parseDocument(reply.text) };
 }
 
-function candidates(base: URL): URL[] {
+/** Where a search looks, in order, with why: links first, then the usual paths. */
+interface Candidate {
+  url: URL;
+  why: string;
+}
+
+/** Hrefs with rel="service-desc" (RFC 8631) in a Link header. */
+function serviceDescLinks(reply: Reply | undefined, base: URL): Candidate[] {
+  if (!reply) return [];
+  return parseLinks(reply.header('link'))
+    .filter((link) => link.rel.includes('service-desc'))
+    .flatMap((link) => {
+      try {
+        return [{ url: new URL(link.href, base), why: 'Link rel="service-desc"' }];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** Links to an API description in a root answer: JSON string values, or HTML hrefs. */
+function rootBodyLinks(reply: Reply | undefined, base: URL): Candidate[] {
+  if (!reply || reply.status >= 300) return [];
+  const hrefs: string[] = [];
+  const walk = (value: unknown, depth: number) => {
+    if (depth > 4) return;
+    if (typeof value === 'string') hrefs.push(value);
+    else if (Array.isArray(value)) for (const item of value.slice(0, 100)) walk(item, depth + 1);
+    else if (isObject(value))
+      for (const item of Object.values(value).slice(0, 100)) walk(item, depth + 1);
+  };
+  if (reply.json !== undefined) walk(reply.json, 0);
+  else if (reply.mediaType === 'text/html') {
+    for (const match of reply.text
+      .slice(0, 200_000)
+      .matchAll(/(?:href|src|url)\s*[=:]\s*["']([^"']+)["']/gi)) {
+      hrefs.push(match[1]!);
+    }
+  }
+  return hrefs
+    .filter((href) => href.length < 500 && DESCRIPTION_LINK.test(href.split(/[?#]/)[0]!))
+    .flatMap((href) => {
+      try {
+        const url = new URL(href, reply.exchange.request.url);
+        return url.origin === base.origin ? [{ url, why: 'linked from the root answer' }] : [];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** Service descriptions listed in an RFC 9727 API catalog (a linkset, RFC 9264). */
+function catalogLinks(reply: Reply): Candidate[] {
+  const found: Candidate[] = [];
+  const body = reply.json;
+  const sets = isObject(body) && Array.isArray(body.linkset) ? body.linkset : [];
+  for (const set of sets) {
+    if (!isObject(set)) continue;
+    const targets = set['service-desc'];
+    if (!Array.isArray(targets)) continue;
+    for (const target of targets) {
+      if (!isObject(target) || typeof target.href !== 'string') continue;
+      try {
+        found.push({
+          url: new URL(target.href, reply.exchange.request.url),
+          why: 'listed in /.well-known/api-catalog',
+        });
+      } catch {
+        // An unusable href is skipped, like a browser would.
+      }
+    }
+  }
+  return [...found, ...serviceDescLinks(reply, new URL(reply.exchange.request.url))];
+}
+
+/** The usual paths: per version, then single documents under the base, the version prefix and the root. */
+function usualCandidates(base: URL, versionPrefix: string | undefined): Candidate[] {
   const basePath = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
-  const under = (relative: string) => new URL(`${basePath}${relative}`, base.origin);
-  const versioned = /\/v\d+\/$/.test(basePath) ? [] : VERSIONED_LOCATIONS.map(under);
-  const common = COMMON_LOCATIONS.map(under);
-  const atRoot =
-    basePath === '/' ? [] : COMMON_LOCATIONS.map((path) => new URL(`/${path}`, base.origin));
-  return [...versioned, ...common, ...atRoot];
+  const under = (prefix: string, relative: string) =>
+    new URL(`${prefix.endsWith('/') ? prefix : `${prefix}/`}${relative}`, base.origin);
+  const versioned = /\/v\d+\/$/.test(basePath)
+    ? []
+    : VERSIONED_LOCATIONS.map((path) => ({ url: under(basePath, path), why: 'usual path' }));
+  const prefixes = [basePath, ...(versionPrefix ? [versionPrefix] : []), '/'];
+  return [
+    ...versioned,
+    ...prefixes.flatMap((prefix) =>
+      COMMON_LOCATIONS.map((path) => ({ url: under(prefix, path), why: 'usual path' })),
+    ),
+  ];
 }
 
 /**
@@ -83,6 +171,7 @@ function candidates(base: URL): URL[] {
 export async function discoverDocuments(
   client: HttpClient | undefined,
   explicit: string[],
+  hints: { root?: Reply; versionPrefix?: string } = {},
 ): Promise<Discovery> {
   const discovery: Discovery = {
     documents: [],
@@ -128,15 +217,58 @@ export async function discoverDocuments(
   }
   if (!client) return discovery;
 
+  const base = client.base;
+  const fetched = new Set<string>();
+  let fetches = 0;
   let foundVersioned = false;
-  for (const url of candidates(client.base)) {
-    const versioned = VERSIONED_LOCATIONS.some((path) => url.pathname.endsWith(`/${path}`));
+  const tryCandidate = async (candidate: Candidate): Promise<boolean> => {
+    const key = candidate.url.toString();
+    if (fetched.has(key) || fetches >= MAX_DISCOVERY_FETCHES) return false;
+    fetched.add(key);
+    fetches += 1;
+    const { status, parsed } = await fetchDocument(client, candidate.url);
+    const before = discovery.attempts.length;
+    const found = accept(key, parsed, status);
+    const attempt = discovery.attempts[before];
+    if (attempt) attempt.result = `${attempt.result} (${candidate.why})`;
+    return found;
+  };
+  // Links the API gives first (RFC 8631 Link, links in the root answer), then the API catalog.
+  for (const candidate of [
+    ...serviceDescLinks(hints.root, base),
+    ...rootBodyLinks(hints.root, base),
+  ]) {
+    if (await tryCandidate(candidate)) return discovery;
+  }
+  const catalogUrl = new URL('/.well-known/api-catalog', base.origin);
+  fetches += 1;
+  const catalog = await client.send('discovery', { url: catalogUrl, scan: false });
+  const listed = catalog.status === 200 ? catalogLinks(catalog) : [];
+  discovery.attempts.push({
+    location: catalogUrl.toString(),
+    result:
+      catalog.status !== 200
+        ? `HTTP ${catalog.status} (RFC 9727 API catalog)`
+        : `${listed.length} service description(s) listed (RFC 9727 API catalog)`,
+  });
+  for (const candidate of listed) {
+    if (await tryCandidate(candidate)) return discovery;
+  }
+  for (const candidate of usualCandidates(base, hints.versionPrefix)) {
+    const versioned = VERSIONED_LOCATIONS.some((path) =>
+      candidate.url.pathname.endsWith(`/${path}`),
+    );
     // Once per-version documents are found, the single-document locations are not needed.
     if (!versioned && foundVersioned) break;
-    const { status, parsed } = await fetchDocument(client, url);
-    const found = accept(url.toString(), parsed, status);
+    const found = await tryCandidate(candidate);
     if (found && versioned) foundVersioned = true;
     if (found && !versioned) break;
+  }
+  if (fetches >= MAX_DISCOVERY_FETCHES) {
+    discovery.attempts.push({
+      location: '(search)',
+      result: `stopped after ${MAX_DISCOVERY_FETCHES} requests; name the document with --openapi`,
+    });
   }
   return discovery;
 }

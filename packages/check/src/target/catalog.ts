@@ -24,7 +24,17 @@ export interface Resource {
   /** Named with --resource and not found in a document: its item, create, update and delete
    *  operations are assumed from REST conventions. */
   guessed: boolean;
+  /** What a live GET of the collection showed, once confirmed: a list, a refusal for want of
+   *  credentials, or no list (404, an error, not a list). Unset until `confirmLive`. */
+  live?: 'list' | 'refused' | 'missing';
 }
+
+/** Paths of routes that are not plain collections of records: auth, admin, search, utilities. */
+const NOT_CRUD =
+  /(^|\/)(auth|oauth2?|login|logout|token|tokens|sessions?|admin|search|query|find|lookup|autocomplete|suggest|health|healthz|status|metrics|version|info|config|settings|me|whoami|utils?|tools?|debug|export|import|stats|statistics|reports?|batch|bulk|graphql|webhooks?)(\/|$)/i;
+
+/** Most collections a run GETs to confirm which ones answer live. */
+const MAX_CONFIRM = 6;
 
 /**
  * Collections whose records have effects beyond the API's own data (money, credentials,
@@ -65,8 +75,11 @@ function requestPathFor(doc: ApiDocument, path: string, base: URL): string {
 
 /** The value the catalog ranks resources by for read probes: lower is better. */
 function readRank(resource: Resource): number[] {
+  const live = { list: 0, refused: 1, missing: 3 } as const;
   return [
+    resource.live ? live[resource.live] : 2,
     resource.deprecated ? 1 : 0,
+    NOT_CRUD.test(resource.listPath) ? 1 : 0,
     resource.list && isPublic(resource.list) ? 1 : 0,
     resource.itemPath ? 0 : 1,
     resource.listPath.split('/').length,
@@ -157,6 +170,44 @@ export class Catalog {
       });
     }
     return resources;
+  }
+
+  /** Which collection was chosen and why, for the report's notes. */
+  readonly notes: string[] = [];
+
+  /**
+   * Confirms live which collections answer: GETs the best-ranked ones (at most MAX_CONFIRM) until
+   * one answers 2xx with a list. A documented path that answers 404 on this deployment is ranked
+   * last, so no probe runs against it.
+   */
+  async confirmLive(
+    send: (path: string) => Promise<{ status: number; isList: boolean }>,
+  ): Promise<void> {
+    const tried: string[] = [];
+    for (const resource of this.ranked().slice(0, MAX_CONFIRM)) {
+      const { status, isList } = await send(resource.listPath);
+      resource.live =
+        status >= 200 && status < 300 && isList
+          ? 'list'
+          : status === 401 || status === 403
+            ? 'refused'
+            : 'missing';
+      tried.push(
+        `${resource.listPath} → ${status}${status < 300 && !isList ? ' (not a list)' : ''}`,
+      );
+      if (resource.live === 'list') break;
+    }
+    const chosen = this.primary();
+    if (!chosen) return;
+    const why =
+      chosen.live === 'list'
+        ? 'answers 2xx with a list'
+        : chosen.live === 'refused'
+          ? 'answers, but refused these credentials'
+          : 'no collection answered with a list; probes may misjudge';
+    this.notes.push(
+      `collection used: ${chosen.listPath} (${why}; ${this.resources.length} known, plain CRUD collections ranked above auth, admin, search and utility routes; tried ${tried.join(', ')})`,
+    );
   }
 
   /** Collections best suited to read probes first: current, protected, with item reads. */
