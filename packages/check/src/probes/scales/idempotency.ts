@@ -59,6 +59,13 @@ export const idempotency: Probe = {
         `${described(first.reply)}: the example body is refused, so there is nothing to replay`,
       );
     }
+    // A 2xx that names no record (`[]`, `{"data":[]}`, no Location) created nothing the run can
+    // see: a replay of it proves nothing either way.
+    if (first.id === undefined) {
+      return na(
+        `${described(first.reply)}: the answer names no created record (no id in the body, no Location), so a replay cannot be judged`,
+      );
+    }
     const findings = new Findings();
     const replay = await ctx.records.create(ctx.http, resource, { body, headers });
     const replayId = replay.reply.status < 300 ? recordId(replay.reply) : undefined;

@@ -1,0 +1,235 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { listen, readBody, type Fixture } from './fixtures/listen.js';
+import { check } from './support/check.js';
+
+/*
+ * How the run learns about an API: where its document is, which collection answers live, and
+ * whether a create really created something. Each fixture reproduces a real API that was misjudged.
+ */
+const open: Fixture[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((f) => f.close()));
+});
+
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => unknown) {
+  const fixture = await listen(handler);
+  open.push(fixture);
+  return fixture;
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+const listOf = (schema: object = {}) => ({
+  '200': {
+    description: 'a list',
+    content: { 'application/json': { schema: { type: 'array', items: schema } } },
+  },
+});
+
+const ITEM = {
+  type: 'object',
+  required: ['name'],
+  properties: { id: { type: 'integer' }, name: { type: 'string' } },
+};
+
+function spec(paths: Record<string, unknown>) {
+  return { openapi: '3.0.3', info: { title: 'fixture', version: '1' }, paths };
+}
+
+describe('where the document is (RFC 8631, RFC 9727, root links)', () => {
+  const document = spec({ '/items': { get: { responses: listOf() } } });
+  const serveAt = (path: string, extra: (req: IncomingMessage, res: ServerResponse) => boolean) =>
+    serve((req, res) => {
+      if (req.url === path) return json(res, 200, document);
+      if (extra(req, res)) return;
+      if (req.url === '/items') return json(res, 200, [{ id: 1 }]);
+      json(res, 404, { title: 'Not Found' });
+    });
+
+  it('follows Link: rel="service-desc" on the base URL', async () => {
+    const api = await serveAt('/meta/description', (req, res) => {
+      if (req.url !== '/') return false;
+      json(res, 200, {}, { link: '</meta/description>; rel="service-desc"' });
+      return true;
+    });
+    const report = await check(api.url, { only: ['docs.openapi'] });
+    expect(report.documents).toEqual([`${api.url}/meta/description`]);
+    // Found first, so none of the usual paths was tried.
+    expect(api.received.filter((r) => r.path.endsWith('openapi.json'))).toEqual([]);
+  });
+
+  it('reads the service-desc links of /.well-known/api-catalog', async () => {
+    const api = await serveAt('/catalogued/desc.yaml', (req, res) => {
+      if (req.url !== '/.well-known/api-catalog') return false;
+      res.writeHead(200, { 'content-type': 'application/linkset+json' });
+      res.end(
+        JSON.stringify({
+          linkset: [{ anchor: '/', 'service-desc': [{ href: '/catalogued/desc.yaml' }] }],
+        }),
+      );
+      return true;
+    });
+    const report = await check(api.url, { only: ['docs.openapi'] });
+    expect(report.documents).toEqual([`${api.url}/catalogued/desc.yaml`]);
+  });
+
+  it('follows a link to the document in the root answer, and lists every path tried', async () => {
+    const api = await serveAt('/reference/openapi-v3.json', (req, res) => {
+      if (req.url !== '/') return false;
+      json(res, 200, { name: 'fixture', links: { docs: '/reference/openapi-v3.json' } });
+      return true;
+    });
+    const report = await check(api.url, { only: ['docs.openapi'] });
+    expect(report.documents).toEqual([`${api.url}/reference/openapi-v3.json`]);
+    const details = report.probes.find((p) => p.id === 'docs.openapi')!.details.join('\n');
+    expect(details).toMatch(/linked from the root answer/);
+  });
+
+  it('bounds the search and lists what it tried when there is no document', async () => {
+    const api = await serve((req, res) => json(res, 404, { title: 'Not Found' }));
+    const report = await check(api.url, { only: ['docs.openapi'] });
+    expect(report.documents).toEqual([]);
+    const fetched = api.received.filter((r) => r.path !== '/').length;
+    expect(fetched).toBeLessThanOrEqual(25);
+    const details = report.probes.find((p) => p.id === 'docs.openapi')!.details.join('\n');
+    expect(details).toMatch(/api-catalog/);
+    expect(details).toMatch(/\/openapi\.json/);
+  });
+});
+
+describe('a documented collection that does not answer live', () => {
+  it('is confirmed and skipped; the collection used is named in the report', async () => {
+    const api = await serve((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === '/openapi.json') {
+        return json(
+          res,
+          200,
+          spec({
+            '/auth/sessions': { get: { responses: listOf() } },
+            '/widgets': { get: { responses: listOf() } },
+            '/items': { get: { responses: listOf() } },
+          }),
+        );
+      }
+      if (path === '/items') {
+        if (req.headers['if-none-match'] === '"v1"') {
+          res.writeHead(304, { etag: '"v1"' });
+          return res.end();
+        }
+        return json(res, 200, [{ id: 1 }], { etag: '"v1"' });
+      }
+      if (path === '/auth/sessions') return json(res, 200, []);
+      json(res, 404, { title: 'Not Found' });
+    });
+    const report = await check(api.url, { only: ['caching.etag'] });
+    expect(report.notes.join('\n')).toMatch(
+      /collection used: \/items \(answers 2xx with a list; .*tried \/widgets → 404, \/items → 200/,
+    );
+    const etag = report.probes.find((p) => p.id === 'caching.etag')!;
+    expect(etag.status, etag.summary).toBe('pass');
+  });
+});
+
+describe('idempotency.replay judged by records, not status codes', () => {
+  /** A create endpoint whose body is "one item or an array of items". */
+  const oneOrMany = spec({
+    '/items': {
+      get: { responses: listOf(ITEM) },
+      post: {
+        requestBody: {
+          content: {
+            'application/json': { schema: { oneOf: [{ type: 'array', items: ITEM }, ITEM] } },
+          },
+        },
+        responses: { '201': { description: 'created' } },
+      },
+    },
+    '/items/{id}': {
+      delete: {
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { '204': { description: 'gone' } },
+      },
+    },
+  });
+
+  /** Stores records; `replays` decides what a repeated Idempotency-Key does. */
+  async function itemsApi(replays: 'ignore' | 'same-id-but-copies') {
+    const records: { id: number; name: string }[] = [];
+    const byKey = new Map<string, string>();
+    return serve(async (req, res) => {
+      const path = (req.url ?? '/').split('?')[0]!;
+      if (path === '/openapi.json') return json(res, 200, oneOrMany);
+      if (req.method === 'DELETE') {
+        const id = Number(path.split('/').pop());
+        const at = records.findIndex((r) => r.id === id);
+        if (at >= 0) records.splice(at, 1);
+        res.writeHead(204);
+        return res.end();
+      }
+      if (req.method === 'POST' && path === '/items') {
+        const body = JSON.parse((await readBody(req)) ?? 'null') as unknown;
+        // An array creates one record per element: `[]` creates nothing.
+        if (Array.isArray(body)) return json(res, 200, { data: [] });
+        const { name } = body as { name: string };
+        const key = String(req.headers['idempotency-key'] ?? '');
+        const record = { id: records.length + 100, name };
+        records.push(record);
+        if (replays === 'same-id-but-copies' && byKey.has(key)) {
+          return res.writeHead(201, { 'content-type': 'application/json' }).end(byKey.get(key));
+        }
+        const answer = JSON.stringify(record);
+        byKey.set(key, answer);
+        return res.writeHead(201, { 'content-type': 'application/json' }).end(answer);
+      }
+      if (path === '/items') return json(res, 200, records);
+      json(res, 404, { title: 'Not Found' });
+    });
+  }
+
+  const run = async (api: Fixture) => {
+    const report = await check(api.url, {
+      only: ['idempotency.replay'],
+      allowWrites: true,
+      allowWritesOn: [new URL(api.url).host],
+    });
+    return report.probes.find((p) => p.id === 'idempotency.replay')!;
+  };
+
+  it('sends the object variant of oneOf, and fails an API that creates twice', async () => {
+    const api = await itemsApi('ignore');
+    const result = await run(api);
+    expect(result.status, result.summary).toBe('fail');
+    expect(result.details.join('\n')).toMatch(/the replay created a second record/);
+    const posts = api.received.filter((r) => r.method === 'POST');
+    expect(posts.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('fails a replay that answers the same id but stores a copy', async () => {
+    const api = await itemsApi('same-id-but-copies');
+    const result = await run(api);
+    expect(result.status, result.summary).toBe('fail');
+    expect(result.details.join('\n')).toMatch(/2 records in \/items carry this run's value/);
+  });
+
+  it('is n/a when the first create names no record', async () => {
+    const api = await serve(async (req, res) => {
+      const path = (req.url ?? '/').split('?')[0]!;
+      if (path === '/openapi.json') {
+        return json(res, 200, spec({ '/items': (oneOrMany.paths as Record<string, object>)['/items'] }));
+      }
+      if (req.method === 'POST') {
+        await readBody(req);
+        return json(res, 200, { data: [] });
+      }
+      json(res, 200, []);
+    });
+    const result = await run(api);
+    expect(result.status, `${result.summary}\n${result.details.join('\n')}`).toBe('na');
+    expect(result.summary).toMatch(/names no created record/);
+  });
+});
