@@ -101,6 +101,23 @@ describe('where the document is (RFC 8631, RFC 9727, root links)', () => {
   });
 });
 
+describe("a base URL that ends in the prefix the document's paths carry", () => {
+  it('sends /api/items, not /api/api/items, and says so', async () => {
+    const api = await serve((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === '/api/openapi.json') {
+        return json(res, 200, spec({ '/api/items': { get: { responses: listOf() } } }));
+      }
+      if (path === '/api/items') return json(res, 200, [{ id: 1 }]);
+      json(res, 404, { title: 'Not Found' });
+    });
+    const report = await check(`${api.url}/api`, { only: ['caching.etag', 'errors.no-leaks'] });
+    expect(api.received.filter((r) => r.path.startsWith('/api/api'))).toEqual([]);
+    expect(report.notes.join('\n')).toMatch(/already starts with the base URL's path \/api/);
+    expect(report.notes.join('\n')).toMatch(/collection used: \/items/);
+  });
+});
+
 describe('a documented collection that does not answer live', () => {
   it('is confirmed and skipped; the collection used is named in the report', async () => {
     const api = await serve((req, res) => {
@@ -220,7 +237,11 @@ describe('idempotency.replay judged by records, not status codes', () => {
     const api = await serve(async (req, res) => {
       const path = (req.url ?? '/').split('?')[0]!;
       if (path === '/openapi.json') {
-        return json(res, 200, spec({ '/items': (oneOrMany.paths as Record<string, object>)['/items'] }));
+        return json(
+          res,
+          200,
+          spec({ '/items': (oneOrMany.paths as Record<string, object>)['/items'] }),
+        );
       }
       if (req.method === 'POST') {
         await readBody(req);

@@ -190,8 +190,8 @@ export async function runCheck(
           isList: readPage(reply, http.resolve(path)).items !== undefined,
         };
       });
-      notes.push(...catalog.notes);
     }
+    notes.push(...catalog.notes);
     const records = new CreatedRecords(client);
     const settings: ProbeSettings = {
       writesAllowed: writes,

@@ -70,7 +70,18 @@ function returnsCollection(operation: Operation): boolean {
 function requestPathFor(doc: ApiDocument, path: string, base: URL): string {
   const prefix = serverPrefix(doc);
   const basePath = base.pathname.replace(/\/+$/, '');
-  return prefix && !basePath.endsWith(prefix) ? `${prefix}${path}` : path;
+  const full = prefix && !basePath.endsWith(prefix) ? `${prefix}${path}` : path;
+  // A base URL that ends in the prefix every path of the document already carries
+  // (base …/api, paths /api/items) would send /api/api/items: drop the repeat.
+  return basePath && repeatsBasePath(doc, basePath) ? full.slice(basePath.length) || '/' : full;
+}
+
+/** True when every path of the document, with its server prefix, starts with `basePath`. */
+function repeatsBasePath(doc: ApiDocument, basePath: string): boolean {
+  const paths = isObject(doc.raw.paths) ? Object.keys(doc.raw.paths) : [];
+  const prefix = serverPrefix(doc) ?? '';
+  if (paths.length === 0 || (prefix !== '' && basePath.endsWith(prefix))) return false;
+  return paths.every((p) => `${prefix}${p}`.startsWith(`${basePath}/`));
 }
 
 /** The value the catalog ranks resources by for read probes: lower is better. */
@@ -111,6 +122,14 @@ export class Catalog {
     resourceHints: string[],
   ) {
     this.operations = documents.flatMap(operationsOf);
+    const basePath = base.pathname.replace(/\/+$/, '');
+    for (const doc of documents) {
+      if (basePath && repeatsBasePath(doc, basePath)) {
+        this.notes.push(
+          `every path of ${doc.source} already starts with the base URL's path ${basePath}: requests go to ${basePath}/… once, not ${basePath}${basePath}/…`,
+        );
+      }
+    }
     const found = this.fromDocuments();
     if (resourceHints.length === 0) {
       this.resources = found;
