@@ -254,3 +254,86 @@ describe('idempotency.replay judged by records, not status codes', () => {
     expect(result.summary).toMatch(/names no created record/);
   });
 });
+
+describe('Swagger 2.0 and external $refs', () => {
+  const swagger = {
+    swagger: '2.0',
+    info: { title: 'fixture', version: '1' },
+    basePath: '/',
+    produces: ['application/json'],
+    paths: {
+      '/items': {
+        get: {
+          parameters: [{ name: 'limit', in: 'query', type: 'integer' }],
+          responses: {
+            '200': {
+              description: 'items',
+              schema: { type: 'array', items: { $ref: '#/definitions/Item' } },
+            },
+          },
+        },
+        post: {
+          parameters: [
+            { name: 'body', in: 'body', required: true, schema: { $ref: '#/definitions/Item' } },
+          ],
+          responses: { '201': { description: 'created' } },
+        },
+      },
+    },
+    definitions: ITEM_DEFINITIONS(),
+  };
+
+  it('reads a Swagger 2.0 document after converting it, and warns', async () => {
+    const api = await serve((req, res) => {
+      if (req.url === '/swagger.json') return json(res, 200, swagger);
+      if (req.url === '/items') return json(res, 200, [{ id: 1, name: 'a' }]);
+      json(res, 404, { title: 'Not Found' });
+    });
+    const report = await check(api.url, { only: ['docs.openapi', 'spec.examples'] });
+    expect(report.documents).toEqual([`${api.url}/swagger.json`]);
+    const byId = Object.fromEntries(report.probes.map((p) => [p.id, p]));
+    expect(byId['docs.openapi']!.status).toBe('warn');
+    expect(byId['docs.openapi']!.summary).toMatch(/read after conversion to OpenAPI 3\.0/);
+    // The static probes read the converted document: it has no examples.
+    expect(byId['spec.examples']!.status).toBe('fail');
+    expect(report.notes.join('\n')).toMatch(/collection used: \/items/);
+  });
+
+  it('bundles external $refs of a remote document, fetched through the run', async () => {
+    const api = await serve((req, res) => {
+      if (req.url === '/openapi.json') {
+        return json(
+          res,
+          200,
+          spec({
+            '/items': {
+              get: {
+                responses: {
+                  '200': {
+                    description: 'items',
+                    content: {
+                      'application/json': {
+                        schema: { type: 'array', items: { $ref: 'schemas/item.json#/Item' } },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          }),
+        );
+      }
+      if (req.url === '/schemas/item.json') return json(res, 200, { Item: ITEM });
+      if (req.url === '/items') return json(res, 200, [{ id: 1, name: 'a' }]);
+      json(res, 404, { title: 'Not Found' });
+    });
+    const report = await check(api.url, { only: ['docs.openapi', 'spec.naming'] });
+    expect(report.documents).toEqual([`${api.url}/openapi.json`]);
+    expect(api.received.some((r) => r.path === '/schemas/item.json')).toBe(true);
+    expect(report.notes.join('\n')).toMatch(/collection used: \/items/);
+  });
+});
+
+function ITEM_DEFINITIONS() {
+  return { Item: ITEM };
+}

@@ -1,4 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import $RefParser from '@apidevtools/json-schema-ref-parser';
+import { upgradeFromTwoToThree } from '@scalar/openapi-upgrader/2.0-to-3.0';
 import { parse as parseYaml } from 'yaml';
 import type { HttpClient, Reply } from '../http/client.js';
 import { parseLinks } from '../http/headers.js';
@@ -35,7 +39,7 @@ const DESCRIPTION_LINK =
 
 type Parsed =
   | { kind: 'openapi'; raw: Record<string, unknown>; version: string }
-  | { kind: 'swagger2' }
+  | { kind: 'swagger2'; raw: Record<string, unknown> }
   | { kind: 'invalid'; reason: string };
 
 /** Parses JSON or YAML text and says whether it is an OpenAPI 3.x document. */
@@ -53,7 +57,7 @@ export function parseDocument(text: string): Parsed {
   if (typeof value.openapi === 'string' && /^3\.\d+/.test(value.openapi)) {
     return { kind: 'openapi', raw: value, version: value.openapi };
   }
-  if (value.swagger === '2.0') return { kind: 'swagger2' };
+  if (value.swagger === '2.0') return { kind: 'swagger2', raw: value };
   return { kind: 'invalid', reason: 'no "openapi: 3.x" field' };
 }
 
@@ -69,6 +73,79 @@ async function fetchDocument(client: HttpClient, url: URL) {
     };
   }
   return { status: reply.status, parsed: parseDocument(reply.text) };
+}
+
+/** Reads referenced documents over HTTP through the run's client (counted, paced, recorded). */
+function httpReader(client: HttpClient): ReadRef {
+  return async (location) => {
+    if (!/^https?:/i.test(location))
+      throw new Error(`${location}: a remote document may only reference URLs`);
+    const url = new URL(location);
+    const as = url.origin === client.base.origin ? 'a' : 'none';
+    const reply = await client.send('discovery', { url, as, scan: false });
+    if (reply.status !== 200) throw new Error(`${location}: HTTP ${reply.status}`);
+    return reply.text;
+  };
+}
+
+/** Reads a referenced file: over HTTP through the run's client, or from disk for local documents. */
+type ReadRef = (location: string) => Promise<string>;
+
+/**
+ * The document made self-contained and OpenAPI 3: external `$ref`s (other files or URLs) bundled
+ * in with a maintained resolver, and Swagger 2.0 converted to OpenAPI 3.0.
+ */
+async function prepare(
+  parsed: Parsed | undefined,
+  source: string,
+  readRef: ReadRef,
+): Promise<Parsed | undefined> {
+  if (parsed?.kind !== 'openapi' && parsed?.kind !== 'swagger2') return parsed;
+  let raw = parsed.raw;
+  if (hasExternalRefs(raw)) {
+    try {
+      const options = {
+        resolve: {
+          external: true,
+          // Every referenced file goes through readRef: remote documents never read local files.
+          file: false,
+          http: false,
+          run: {
+            order: 1,
+            canRead: true,
+            read: (file: { url: string }) => readRef(file.url),
+          },
+        },
+      };
+      const bundled: unknown = await $RefParser.bundle(
+        source,
+        structuredClone(raw),
+        options as unknown as Parameters<typeof $RefParser.bundle>[2],
+      );
+      if (!isObject(bundled)) return { kind: 'invalid', reason: 'bundling produced no object' };
+      raw = bundled;
+    } catch (error) {
+      return {
+        kind: 'invalid',
+        reason: `external $ref not resolved (${(error as Error).message})`,
+      };
+    }
+  }
+  if (parsed.kind === 'swagger2') {
+    const converted = upgradeFromTwoToThree(structuredClone(raw)) as Record<string, unknown>;
+    const version = typeof converted.openapi === 'string' ? converted.openapi : '3.0.0';
+    return { kind: 'openapi', raw: converted, version: `${version} (converted from Swagger 2.0)` };
+  }
+  return { ...parsed, raw };
+}
+
+/** True when some `$ref` points outside the document. */
+function hasExternalRefs(value: unknown, depth = 0): boolean {
+  if (depth > 64) return false;
+  if (Array.isArray(value)) return value.some((item) => hasExternalRefs(item, depth + 1));
+  if (!isObject(value)) return false;
+  if (typeof value.$ref === 'string' && !value.$ref.startsWith('#')) return true;
+  return Object.values(value).some((item) => hasExternalRefs(item, depth + 1));
 }
 
 /** Where a search looks, in order, with why: links first, then the usual paths. */
@@ -181,17 +258,19 @@ export async function discoverDocuments(
   };
   const accept = (source: string, parsed: Parsed | undefined, status?: number) => {
     if (parsed?.kind === 'openapi') {
-      discovery.documents.push({ source, raw: parsed.raw, openapi: parsed.version });
+      const converted = parsed.version.includes('converted from Swagger 2.0');
+      if (converted) discovery.swagger2.push(source);
+      discovery.documents.push({
+        source,
+        raw: parsed.raw,
+        openapi: parsed.version.split(' ')[0]!,
+        ...(converted ? { convertedFrom: 'swagger 2.0' as const } : {}),
+      });
       discovery.attempts.push({ location: source, result: `OpenAPI ${parsed.version}` });
       return true;
     }
-    if (parsed?.kind === 'swagger2') discovery.swagger2.push(source);
     const result =
-      parsed?.kind === 'swagger2'
-        ? 'Swagger 2.0 (not supported: convert to OpenAPI 3)'
-        : parsed?.kind === 'invalid'
-          ? `not an OpenAPI document: ${parsed.reason}`
-          : `HTTP ${status}`;
+      parsed?.kind === 'invalid' ? `not an OpenAPI document: ${parsed.reason}` : `HTTP ${status}`;
     discovery.attempts.push({ location: source, result });
     return false;
   };
@@ -204,10 +283,18 @@ export async function discoverDocuments(
           continue;
         }
         const { status, parsed } = await fetchDocument(client, new URL(location));
-        accept(location, parsed, status);
+        accept(location, await prepare(parsed, location, httpReader(client)), status);
       } else {
         try {
-          accept(location, parseDocument(await readFile(location, 'utf8')));
+          const path = resolvePath(location);
+          accept(
+            location,
+            await prepare(parseDocument(await readFile(path, 'utf8')), path, (ref) =>
+              /^https?:/i.test(ref) && client
+                ? httpReader(client)(ref)
+                : readFile(ref.startsWith('file:') ? fileURLToPath(ref) : ref, 'utf8'),
+            ),
+          );
         } catch (error) {
           discovery.attempts.push({ location, result: `unreadable: ${(error as Error).message}` });
         }
@@ -228,7 +315,7 @@ export async function discoverDocuments(
     fetches += 1;
     const { status, parsed } = await fetchDocument(client, candidate.url);
     const before = discovery.attempts.length;
-    const found = accept(key, parsed, status);
+    const found = accept(key, await prepare(parsed, key, httpReader(client)), status);
     const attempt = discovery.attempts[before];
     if (attempt) attempt.result = `${attempt.result} (${candidate.why})`;
     return found;

@@ -16,16 +16,20 @@ export const openapiPublished: Probe = {
   ],
   async run(ctx) {
     const { discovery } = ctx;
-    const details = listed(discovery.attempts.map((a) => `${a.location}: ${a.result}`));
+    const details = listed(
+      discovery.attempts.map((a) => `${a.location}: ${a.result}`),
+      30,
+    );
+    const native = discovery.documents.filter((d) => !d.convertedFrom);
+    if (discovery.documents.length > 0 && native.length === 0) {
+      return warn(
+        `only Swagger 2.0 (${discovery.swagger2.join(', ')}), read after conversion to OpenAPI 3.0: publish OpenAPI 3`,
+        details,
+      );
+    }
     if (discovery.documents.length > 0) {
       const sources = discovery.documents.map((d) => `${d.source} (OpenAPI ${d.openapi})`);
       return pass(`${sources.join(', ')}`, details);
-    }
-    if (discovery.swagger2.length > 0) {
-      return warn(
-        `only Swagger 2.0 (${discovery.swagger2.join(', ')}): convert it to OpenAPI 3`,
-        details,
-      );
     }
     if (discovery.explicit)
       return fail('the document given with --openapi could not be used', details);
