@@ -337,3 +337,55 @@ describe('Swagger 2.0 and external $refs', () => {
 function ITEM_DEFINITIONS() {
   return { Item: ITEM };
 }
+
+describe('learning a collection without a document', () => {
+  /** A registry-like API under /v2: a list of names, `n` as the page size, Link rel="next". */
+  async function registry() {
+    const names = ['alpha', 'beta', 'gamma'];
+    return serve((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname !== '/v2/_catalog')
+        return json(res, 404, { errors: [{ code: 'NOT_FOUND' }] });
+      const n = Number(url.searchParams.get('n') ?? names.length);
+      const last = url.searchParams.get('last');
+      const from = last ? names.indexOf(last) + 1 : 0;
+      const page = names.slice(from, from + n);
+      const more = from + n < names.length;
+      json(
+        res,
+        200,
+        { repositories: page },
+        more ? { link: `</v2/_catalog?last=${page.at(-1)}&n=${n}>; rel="next"` } : {},
+      );
+    });
+  }
+
+  it('discovers the page-size parameter, follows Link rel="next" and reads a list of names', async () => {
+    const api = await registry();
+    const report = await check(`${api.url}/v2`, {
+      resources: ['/_catalog'],
+      only: ['pagination.limit', 'pagination.walk', 'versioning.version-present'],
+    });
+    const byId = Object.fromEntries(report.probes.map((p) => [p.id, p]));
+    expect(report.notes.join('\n')).toMatch(
+      /page size parameter: n \(discovered: GET \/_catalog\?n=1 returned 1 of 3 items\)/,
+    );
+    expect(byId['pagination.walk']!.status, byId['pagination.walk']!.summary).toBe('pass');
+    expect(byId['pagination.limit']!.details.join('\n')).toMatch(/n=1 → 200: 1 item/);
+    expect(byId['versioning.version-present']!.status).toBe('pass');
+    // Without a known collection, the version in the base URL still counts.
+    const bare = await check(`${api.url}/v2`, { only: ['versioning.version-present'] });
+    expect(bare.probes[0]!.summary).toMatch(/the base URL carries the version \(\/v2\)/);
+  });
+
+  it('takes the page-size parameter from --page-param', async () => {
+    const api = await registry();
+    const report = await check(`${api.url}/v2`, {
+      resources: ['/_catalog'],
+      pageParam: 'n',
+      only: ['pagination.limit'],
+    });
+    expect(report.notes.join('\n')).toMatch(/page size parameter: n \(given with --page-param\)/);
+    expect(api.received.filter((r) => /[?&](limit|per_page)=/.test(r.path))).toEqual([]);
+  });
+});

@@ -15,6 +15,8 @@ Target
   --auth-b <credential>      credential B, of another tenant, for auth.tenant-isolation
                              (or STEADFAST_CHECK_AUTH_B)
   --resource <path>          collection to probe, e.g. /v1/users (repeatable); needed without a document
+  --page-param <name>        the page-size query parameter (per_page, _limit, page[size]…) when no
+                             document names it and the run cannot discover it
   --ca <file>                PEM file of extra certificate authorities to trust
   --insecure                 accept any TLS certificate
 

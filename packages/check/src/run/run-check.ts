@@ -185,11 +185,9 @@ export async function runCheck(
       const http = forProbe(client, 'discovery');
       await catalog.confirmLive(async (path) => {
         const reply = await http.send({ path });
-        return {
-          status: reply.status,
-          isList: readPage(reply, http.resolve(path)).items !== undefined,
-        };
-      });
+        const items = readPage(reply, http.resolve(path)).items;
+        return { status: reply.status, isList: items !== undefined, items: items?.length };
+      }, options.pageParam);
     }
     notes.push(...catalog.notes);
     const records = new CreatedRecords(client);

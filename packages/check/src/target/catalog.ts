@@ -27,7 +27,26 @@ export interface Resource {
   /** What a live GET of the collection showed, once confirmed: a list, a refusal for want of
    *  credentials, or no list (404, an error, not a list). Unset until `confirmLive`. */
   live?: 'list' | 'refused' | 'missing';
+  /** The page-size parameter learnt without a document: given with --page-param, or found by
+   *  asking for one item with each usual name. */
+  pageParam?: { name: string; how: string };
 }
+
+/** Usual page-size parameter names, most common first; tried live when no document names one. */
+export const PAGE_SIZE_CANDIDATES = [
+  'limit',
+  'per_page',
+  'page_size',
+  'pageSize',
+  '_limit',
+  '_per_page',
+  'n',
+  'page[size]',
+  'max',
+  'size',
+  'count',
+  '$top',
+];
 
 /** Paths of routes that are not plain collections of records: auth, admin, search, utilities. */
 const NOT_CRUD =
@@ -200,11 +219,14 @@ export class Catalog {
    * last, so no probe runs against it.
    */
   async confirmLive(
-    send: (path: string) => Promise<{ status: number; isList: boolean }>,
+    send: (path: string) => Promise<{ status: number; isList: boolean; items?: number }>,
+    pageParam?: string,
   ): Promise<void> {
     const tried: string[] = [];
+    let chosenItems: number | undefined;
     for (const resource of this.ranked().slice(0, MAX_CONFIRM)) {
-      const { status, isList } = await send(resource.listPath);
+      const { status, isList, items } = await send(resource.listPath);
+      chosenItems = items;
       resource.live =
         status >= 200 && status < 300 && isList
           ? 'list'
@@ -226,6 +248,50 @@ export class Catalog {
           : 'no collection answered with a list; probes may misjudge';
     this.notes.push(
       `collection used: ${chosen.listPath} (${why}; ${this.resources.length} known, plain CRUD collections ranked above auth, admin, search and utility routes; tried ${tried.join(', ')})`,
+    );
+    await this.learnPageParam(chosen, chosenItems ?? 0, send, pageParam);
+  }
+
+  /**
+   * The page-size parameter of `resource` when no document names one: --page-param, else the
+   * first usual name for which `?name=1` returns exactly one item of a list that holds more.
+   */
+  private async learnPageParam(
+    resource: Resource,
+    visible: number,
+    send: (path: string) => Promise<{ status: number; isList: boolean; items?: number }>,
+    given: string | undefined,
+  ): Promise<void> {
+    const documented = resource.list?.parameters.some(
+      (p) => p.in === 'query' && PAGE_SIZE_CANDIDATES.includes(p.name),
+    );
+    if (given) {
+      for (const r of this.resources) r.pageParam = { name: given, how: 'given with --page-param' };
+      this.notes.push(`page size parameter: ${given} (given with --page-param)`);
+      return;
+    }
+    if (documented || resource.live !== 'list') return;
+    if (visible < 2) {
+      this.notes.push(
+        `page size parameter: not discovered (${resource.listPath} shows ${visible} item(s); ${PAGE_SIZE_CANDIDATES[0]} is assumed; name it with --page-param)`,
+      );
+      return;
+    }
+    const tried: string[] = [];
+    for (const name of PAGE_SIZE_CANDIDATES) {
+      const path = `${resource.listPath}?${encodeURIComponent(name).replace(/%5B/g, '[').replace(/%5D/g, ']')}=1`;
+      const { status, items } = await send(path);
+      tried.push(
+        `${name} → ${status === 200 && items !== undefined ? `${items} item(s)` : status}`,
+      );
+      if (status === 200 && items === 1) {
+        resource.pageParam = { name, how: `GET ${path} returned 1 of ${visible} items` };
+        this.notes.push(`page size parameter: ${name} (discovered: ${resource.pageParam.how})`);
+        return;
+      }
+    }
+    this.notes.push(
+      `page size parameter: not discovered (tried ${tried.join(', ')}); name it with --page-param`,
     );
   }
 
