@@ -26,6 +26,8 @@ export type Command =
       format: Format;
       outputs: { file: string; format: Format }[];
       failUnder: number | undefined;
+      /** Exit 1 on any probe at this severity or worse. */
+      failSeverity: 'fail' | 'warn' | undefined;
       quiet: boolean;
     };
 
@@ -47,17 +49,25 @@ const OPTIONS = {
   'max-body': { type: 'string' },
   'max-pages': { type: 'string' },
   'dry-run': { type: 'boolean' },
-  format: { type: 'string' },
-  output: { type: 'string', multiple: true },
+  format: { type: 'string', short: 'f' },
+  output: { type: 'string', multiple: true, short: 'o' },
   'fail-under': { type: 'string' },
+  'fail-severity': { type: 'string' },
   only: { type: 'string', multiple: true },
   skip: { type: 'string', multiple: true },
   'list-probes': { type: 'boolean' },
   quiet: { type: 'boolean' },
   'no-color': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
+  version: { type: 'boolean', short: 'V' },
 } as const;
+
+/** --fail-severity: fail or warn. */
+function failSeverity(raw: string | undefined): 'fail' | 'warn' | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === 'fail' || raw === 'warn') return raw;
+  throw new UsageError(`--fail-severity must be fail or warn, got "${raw}"`);
+}
 
 function number(
   raw: string | undefined,
@@ -196,6 +206,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
     format: format(values.format),
     outputs: (values.output ?? []).map((file) => ({ file, format: formatOfFile(file) })),
     failUnder,
+    failSeverity: failSeverity(values['fail-severity']),
     quiet: values.quiet === true,
   };
 }

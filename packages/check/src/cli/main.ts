@@ -22,11 +22,21 @@ export interface Io {
   env: NodeJS.ProcessEnv;
 }
 
-/** The exit code a finished run earns. */
-export function exitCodeFor(report: Report, failUnder: number | undefined): number {
-  const belowThreshold =
-    failUnder === undefined ? report.counts.fail > 0 : (report.score ?? 0) < failUnder;
-  if (belowThreshold) return EXIT.failed;
+/**
+ * The exit code a finished run earns: 1 when the score is below --fail-under, or a probe is at
+ * --fail-severity or worse; with neither given, when any probe fails.
+ */
+export function exitCodeFor(
+  report: Report,
+  failUnder: number | undefined,
+  failSeverity?: 'fail' | 'warn',
+): number {
+  const severity = failSeverity ?? (failUnder === undefined ? 'fail' : undefined);
+  const belowScore = failUnder !== undefined && (report.score ?? 0) < failUnder;
+  const tooSevere =
+    severity !== undefined &&
+    (report.counts.fail > 0 || (severity === 'warn' && report.counts.warn > 0));
+  if (belowScore || tooSevere) return EXIT.failed;
   return report.incomplete ? EXIT.incomplete : EXIT.ok;
 }
 
@@ -86,7 +96,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (command.outputs.length > 0 && command.format === 'text') {
       io.stdout.write(`reports written: ${command.outputs.map((o) => o.file).join(', ')}\n`);
     }
-    return exitCodeFor(report, command.failUnder);
+    return exitCodeFor(report, command.failUnder, command.failSeverity);
   } catch (error) {
     if (error instanceof WriteRefusal) {
       io.stderr.write(`${TOOL_NAME}: ${error.message}\n`);

@@ -34,18 +34,19 @@ Safety
   --dry-run                  list the probes and what they would send; send nothing
 
 Output
-  --format <format>          on stdout: text (default), json, junit, sarif or html
-  --output <file>            also write a report, format from the extension: .json, .xml (JUnit),
+  -f, --format <format>      on stdout: text (default), json, junit, sarif or html
+  -o, --output <file>        also write a report, format from the extension: .json, .xml (JUnit),
                              .sarif, .html, .txt (repeatable)
-  --fail-under <score>       exit 1 when the overall score (0-100) is below this; without it,
-                             exit 1 when any probe fails
+  --fail-under <score>       exit 1 when the overall score (0-100) is below this; without it
+                             (or --fail-severity), exit 1 when any probe fails
+  --fail-severity <level>    exit 1 when any probe is at this level or worse: fail, or warn
   --only <list>              run only these probes: ids, sections or prefixes ("spec.", "auth.*")
   --skip <list>              skip these probes
   --list-probes              list every probe with its section and rationale, and exit
   --quiet                    no progress indicator on stderr
   --no-color                 plain text (NO_COLOR is honoured too)
   -h, --help                 this help
-  --version                  the version
+  -V, --version              the version
 
 Exit codes
   0  all good (or the score is at least --fail-under)
