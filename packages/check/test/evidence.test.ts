@@ -213,6 +213,22 @@ describe('security.internal-endpoints', () => {
   });
 });
 
+describe('caching.etag', () => {
+  it('falls back to the collection when the item path guessed from the list does not exist', async () => {
+    const api = await serve((req, res) => {
+      if (req.url !== '/items') return json(res, 404, { title: 'Not Found' });
+      if (req.headers['if-none-match'] === '"v1"') {
+        res.writeHead(304, { etag: '"v1"' });
+        return res.end();
+      }
+      json(res, 200, ['alpha', 'beta'], { etag: '"v1"' });
+    });
+    const result = await probe(api.url, 'caching.etag');
+    expect(result.status, result.summary).toBe('pass');
+    expect(api.received.map((r) => r.path)).toContain('/items/alpha');
+  });
+});
+
 describe('observability.request-id', () => {
   it('does not call a 200 page an error', async () => {
     const api = await serve((req, res) => {

@@ -14,7 +14,7 @@ import { discoverDocuments } from '../openapi/load.js';
 import type { Probe, ProbeContext, ProbeSettings } from '../probes/context.js';
 import { fail, na, type Outcome } from '../probes/outcome.js';
 import { selectProbes } from '../probes/registry.js';
-import { readPage } from '../probes/support/list-page.js';
+import { hasContinuation, readPage } from '../probes/support/list-page.js';
 import { versionPrefix } from '../probes/support/targets.js';
 import { SECTIONS } from '../probes/sections.js';
 import type { ProbeResult, Report } from '../report/report.js';
@@ -185,8 +185,13 @@ export async function runCheck(
       const http = forProbe(client, 'discovery');
       await catalog.confirmLive(async (path) => {
         const reply = await http.send({ path });
-        const items = readPage(reply, http.resolve(path)).items;
-        return { status: reply.status, isList: items !== undefined, items: items?.length };
+        const page = readPage(reply, http.resolve(path));
+        return {
+          status: reply.status,
+          isList: page.items !== undefined,
+          items: page.items?.length,
+          continues: hasContinuation(page),
+        };
       }, options.pageParam);
     }
     notes.push(...catalog.notes);

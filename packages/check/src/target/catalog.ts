@@ -29,7 +29,7 @@ export interface Resource {
   live?: 'list' | 'refused' | 'missing';
   /** The page-size parameter learnt without a document: given with --page-param, or found by
    *  asking for one item with each usual name. */
-  pageParam?: { name: string; how: string };
+  pageParam?: { name: string; how: string; extra?: Record<string, string> };
 }
 
 /** Usual page-size parameter names, most common first; tried live when no document names one. */
@@ -51,6 +51,14 @@ export const PAGE_SIZE_CANDIDATES = [
 /** Paths of routes that are not plain collections of records: auth, admin, search, utilities. */
 const NOT_CRUD =
   /(^|\/)(auth|oauth2?|login|logout|token|tokens|sessions?|admin|search|query|find|lookup|autocomplete|suggest|health|healthz|status|metrics|version|info|config|settings|me|whoami|utils?|tools?|debug|export|import|stats|statistics|reports?|batch|bulk|graphql|webhooks?)(\/|$)/i;
+
+/** What a live GET of a list showed, for discovery. */
+type LiveSend = (
+  path: string,
+) => Promise<{ status: number; isList: boolean; items?: number; continues?: boolean }>;
+
+/** Usual page-number parameter names, tried when the page size alone gives no next page. */
+const PAGE_NUMBER_CANDIDATES = ['page', '_page', 'page[number]'];
 
 /** Most collections a run GETs to confirm which ones answer live. */
 const MAX_CONFIRM = 6;
@@ -219,7 +227,7 @@ export class Catalog {
    * last, so no probe runs against it.
    */
   async confirmLive(
-    send: (path: string) => Promise<{ status: number; isList: boolean; items?: number }>,
+    send: LiveSend,
     pageParam?: string,
   ): Promise<void> {
     const tried: string[] = [];
@@ -259,7 +267,7 @@ export class Catalog {
   private async learnPageParam(
     resource: Resource,
     visible: number,
-    send: (path: string) => Promise<{ status: number; isList: boolean; items?: number }>,
+    send: LiveSend,
     given: string | undefined,
   ): Promise<void> {
     const documented = resource.list?.parameters.some(
@@ -287,12 +295,34 @@ export class Catalog {
       if (status === 200 && items === 1) {
         resource.pageParam = { name, how: `GET ${path} returned 1 of ${visible} items` };
         this.notes.push(`page size parameter: ${name} (discovered: ${resource.pageParam.how})`);
+        if (!(await send(path)).continues) await this.learnPageNumber(resource, name, send);
         return;
       }
     }
     this.notes.push(
       `page size parameter: not discovered (tried ${tried.join(', ')}); name it with --page-param`,
     );
+  }
+
+  /**
+   * Page-number paging (`_page`, `page`): the size alone gives no way to the next page, but with
+   * a page number the answer links to it (json-server answers `_limit=1` alone with no Link).
+   */
+  private async learnPageNumber(resource: Resource, size: string, send: LiveSend): Promise<void> {
+    for (const name of PAGE_NUMBER_CANDIDATES) {
+      const path = `${resource.listPath}?${size}=1&${name}=1`;
+      const { status, items, continues } = await send(path);
+      if (status === 200 && items === 1 && continues) {
+        resource.pageParam = {
+          ...resource.pageParam!,
+          extra: { [name]: '1' },
+        };
+        this.notes.push(
+          `page number parameter: ${name} (discovered: GET ${path} links to a next page, ${size}=1 alone does not)`,
+        );
+        return;
+      }
+    }
   }
 
   /** Collections best suited to read probes first: current, protected, with item reads. */

@@ -72,6 +72,8 @@ export function pageSizeParam(resource: Resource): {
   name: string;
   documented: boolean;
   maximum: number | undefined;
+  /** Other query parameters a first page needs (a discovered page number, `_page=1`). */
+  extra: Record<string, string>;
 } {
   const params = resource.list?.parameters.filter((p) => p.in === 'query') ?? [];
   const param = PAGE_SIZE_NAMES.map((name) => params.find((p) => p.name === name)).find(Boolean);
@@ -80,6 +82,7 @@ export function pageSizeParam(resource: Resource): {
     name: param?.name ?? resource.pageParam?.name ?? 'limit',
     documented: param !== undefined,
     maximum,
+    extra: param ? {} : (resource.pageParam?.extra ?? {}),
   };
 }
 
