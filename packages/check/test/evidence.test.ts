@@ -213,6 +213,20 @@ describe('security.internal-endpoints', () => {
   });
 });
 
+describe('observability.health', () => {
+  it('does not take a catch-all page for a health endpoint', async () => {
+    const api = await serve((req, res) => {
+      if (req.url === '/health') return json(res, 200, { health: 'GOOD' });
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><div id="app"></div>');
+    });
+    const result = await probe(api.url, 'observability.health');
+    expect(result.status).toBe('pass');
+    expect(result.summary).toBe('/health answers 200 without credentials');
+    expect(result.details.join('\n')).toMatch(/\/livez → 200 \(the catch-all page/);
+  });
+});
+
 describe('caching.etag', () => {
   it('falls back to the collection when the item path guessed from the list does not exist', async () => {
     const api = await serve((req, res) => {

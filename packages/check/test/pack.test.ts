@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,13 +21,12 @@ let api: Fixture;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'steadfast-check-pack-'));
-  const packed = JSON.parse(
-    execFileSync(NPM, ['pack', '--json', '--pack-destination', dir], {
-      cwd: PACKAGE_DIR,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }),
-  ) as { filename: string; files: { path: string }[] }[];
+  const pack = spawnSync(NPM, ['pack', '--json', '--pack-destination', dir], {
+    cwd: PACKAGE_DIR,
+    encoding: 'utf8',
+  });
+  if (pack.status !== 0) throw new Error(`npm pack failed (${pack.status}):\n${pack.stderr}`);
+  const packed = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
   files = packed[0]!.files.map((f) => f.path);
   const project = join(dir, 'project');
   execFileSync('mkdir', ['-p', project]);

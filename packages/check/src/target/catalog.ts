@@ -48,9 +48,18 @@ export const PAGE_SIZE_CANDIDATES = [
   '$top',
 ];
 
-/** Paths of routes that are not plain collections of records: auth, admin, search, utilities. */
-const NOT_CRUD =
-  /(^|\/)(auth|oauth2?|login|logout|token|tokens|sessions?|admin|search|query|find|lookup|autocomplete|suggest|health|healthz|status|metrics|version|info|config|settings|me|whoami|utils?|tools?|debug|export|import|stats|statistics|reports?|batch|bulk|graphql|webhooks?)(\/|$)/i;
+/** Path segments of routes that are not plain collections of records, wherever they appear. */
+const NOT_CRUD_ANYWHERE =
+  /(^|\/)(auth|oauth2?|login|logout|search|query|find|lookup|autocomplete|suggest|health|healthz|status|metrics|debug|internal|utils?|tools?|graphql|batch|bulk)(\/|$)/i;
+/** Last segments that name a utility or an admin area rather than records. An `admin` prefix
+ *  (`/api/admin/projects`) is how some APIs group their whole management API: not penalised. */
+const NOT_CRUD_LAST =
+  /\/(admin|token|tokens|sessions?|version|info|config|settings|me|whoami|export|import|stats|statistics|reports?|count|csv|webhooks?|ui-config|maintenance)$/i;
+
+/** True for routes that are not plain collections: auth, admin, search, utilities. */
+function notCrud(path: string): boolean {
+  return NOT_CRUD_ANYWHERE.test(path) || NOT_CRUD_LAST.test(path);
+}
 
 /** What a live GET of a list showed, for discovery. */
 type LiveSend = (
@@ -117,7 +126,7 @@ function readRank(resource: Resource): number[] {
   return [
     resource.live ? live[resource.live] : 2,
     resource.deprecated ? 1 : 0,
-    NOT_CRUD.test(resource.listPath) ? 1 : 0,
+    notCrud(resource.listPath) ? 1 : 0,
     resource.list && isPublic(resource.list) ? 1 : 0,
     resource.itemPath ? 0 : 1,
     resource.listPath.split('/').length,
@@ -226,10 +235,7 @@ export class Catalog {
    * one answers 2xx with a list. A documented path that answers 404 on this deployment is ranked
    * last, so no probe runs against it.
    */
-  async confirmLive(
-    send: LiveSend,
-    pageParam?: string,
-  ): Promise<void> {
+  async confirmLive(send: LiveSend, pageParam?: string): Promise<void> {
     const tried: string[] = [];
     let chosenItems: number | undefined;
     for (const resource of this.ranked().slice(0, MAX_CONFIRM)) {

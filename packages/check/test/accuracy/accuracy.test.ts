@@ -4,7 +4,7 @@ import type { Status } from '../../src/probes/outcome.js';
 import { PROBES } from '../../src/probes/registry.js';
 import type { Report } from '../../src/report/report.js';
 import { check } from '../support/check.js';
-import { dockerRegistry, httpbin, jsonServer, type Started } from './targets.js';
+import { dockerRegistry, httpbin, jsonServer, unleash, type Started } from './targets.js';
 
 /*
  * The checker against real third-party servers nobody here wrote, in read-only mode with the flags
@@ -53,6 +53,7 @@ const TARGETS: [string, () => Promise<Started>][] = [
   ['json-server', jsonServer],
   ['httpbin', httpbin],
   ['docker-registry', dockerRegistry],
+  ['unleash', unleash],
 ];
 
 for (const [name, startTarget] of TARGETS) {

@@ -46,8 +46,8 @@ async function waitFor(url: string, child: ChildProcess, log: () => string): Pro
 function start(command: string, args: string[], cwd: string) {
   const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -208,6 +208,87 @@ export async function dockerRegistry(): Promise<Started> {
       options: { resources: ['/_catalog'] },
       state: async () => treeDigest(data),
       stop: server.stop,
+    },
+  };
+}
+
+/** The admin token the Unleash target is started with (a throwaway local database). */
+export const UNLEASH_TOKEN = '*:*.steadfastadmintoken0123456789abcdef';
+const PG = ['-h', '127.0.0.1', '-U', 'postgres'];
+
+/** Counts of what Unleash stores (its event log grows with every change). */
+function unleashState(database: string): string {
+  const tables = ['events', 'features', 'strategies', 'projects', 'segments', 'tags', 'tag_types'];
+  const sql = tables.map((t) => `SELECT '${t}', count(*) FROM ${t}`).join(' UNION ALL ');
+  const out = spawnSync('psql', [...PG, '-d', database, '-At', '-c', sql], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`psql: ${out.stderr}`);
+  return out.stdout.trim();
+}
+
+/**
+ * Unleash 8.2.0 (npm unleash-server), a feature-flag service with a large OpenAPI 3.0 document at
+ * a non-root path (/docs/openapi.json), token authentication, and a single-page admin UI that
+ * answers every unknown path. Needs PostgreSQL on 127.0.0.1:5432 (user postgres).
+ */
+export async function unleash(): Promise<Started> {
+  if (spawnSync('createdb', ['--version']).status !== 0) {
+    return { ok: false, reason: 'the PostgreSQL client tools (createdb, psql) are not installed' };
+  }
+  const dir = join(WORK, 'unleash');
+  mkdirSync(dir, { recursive: true });
+  const entry = join(dir, 'node_modules', 'unleash-server', 'package.json');
+  if (!existsSync(entry)) {
+    writeFileSync(join(dir, 'package.json'), '{"private":true}\n');
+    const install = spawnSync(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', 'unleash-server@8.2.0'],
+      { cwd: dir, encoding: 'utf8' },
+    );
+    if (install.status !== 0 || !existsSync(entry)) {
+      return { ok: false, reason: `npm install unleash-server@8.2.0 failed: ${install.stderr}` };
+    }
+  }
+  const database = `steadfast_accuracy_unleash_${process.pid}`;
+  spawnSync('dropdb', [...PG, '--if-exists', database]);
+  const created = spawnSync('createdb', [...PG, database], { encoding: 'utf8' });
+  if (created.status !== 0) {
+    return {
+      ok: false,
+      reason: `PostgreSQL at 127.0.0.1:5432 refused createdb: ${created.stderr}`,
+    };
+  }
+  const port = await freePort();
+  const script = join(dir, 'start.cjs');
+  writeFileSync(
+    script,
+    `require('unleash-server').start({
+  db: { user: 'postgres', password: '', host: '127.0.0.1', port: 5432, database: ${JSON.stringify(database)}, ssl: false },
+  server: { port: ${port}, host: '127.0.0.1' },
+  logLevel: 'error',
+  authentication: { initApiTokens: [{ environment: '*', project: '*', secret: ${JSON.stringify(UNLEASH_TOKEN)}, type: 'admin', tokenName: 'admin' }] },
+});\n`,
+  );
+  const server = start(process.execPath, [script], dir);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/health`, server.child, server.log);
+  // The admin token is inserted after the server answers: wait until it is accepted.
+  for (let i = 0; i < 50; i += 1) {
+    const reply = await fetch(`${url}/api/admin/strategies`, {
+      headers: { authorization: UNLEASH_TOKEN },
+    });
+    if (reply.status === 200) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    ok: true,
+    target: {
+      url,
+      options: { auth: `Authorization: ${UNLEASH_TOKEN}` },
+      state: async () => unleashState(database),
+      stop: async () => {
+        await server.stop();
+        spawnSync('dropdb', [...PG, '--if-exists', database]);
+      },
     },
   };
 }
