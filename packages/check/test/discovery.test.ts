@@ -389,3 +389,70 @@ describe('learning a collection without a document', () => {
     expect(api.received.filter((r) => /[?&](limit|per_page)=/.test(r.path))).toEqual([]);
   });
 });
+
+describe('a uniqueness constraint the document does not state', () => {
+  it('makes the fields a 409 names unique and creates again', async () => {
+    const refs = new Set(['x']);
+    const posted: string[] = [];
+    const api = await serve(async (req, res) => {
+      const path = (req.url ?? '/').split('?')[0]!;
+      if (path === '/openapi.json') {
+        return json(
+          res,
+          200,
+          spec({
+            '/items': {
+              get: { responses: listOf() },
+              post: {
+                requestBody: {
+                  content: {
+                    'application/json': {
+                      schema: { type: 'object', properties: { ref: { type: 'string' } } },
+                      example: { ref: 'x' },
+                    },
+                  },
+                },
+                responses: { '201': { description: 'created' } },
+              },
+            },
+            '/items/{id}': {
+              delete: {
+                parameters: [
+                  { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+                ],
+                responses: { '204': { description: 'gone' } },
+              },
+            },
+          }),
+        );
+      }
+      if (req.method === 'POST') {
+        const body = JSON.parse((await readBody(req)) ?? '{}') as Record<string, unknown>;
+        posted.push(String(body.ref));
+        if (refs.has(String(body.ref))) return json(res, 409, { detail: 'ref already exists' });
+        const unknown = Object.keys(body).filter((k) => k !== 'ref');
+        if (unknown.length > 0) return json(res, 400, { detail: `unknown ${unknown.join()}` });
+        refs.add(String(body.ref));
+        return json(res, 201, { id: refs.size, ref: body.ref });
+      }
+      if (req.method === 'DELETE') {
+        res.writeHead(204);
+        return res.end();
+      }
+      json(
+        res,
+        200,
+        [...refs].map((ref, i) => ({ id: i + 1, ref })),
+      );
+    });
+    const report = await check(api.url, {
+      only: ['input.unknown-field'],
+      allowWrites: true,
+      allowWritesOn: [new URL(api.url).host],
+    });
+    const result = report.probes[0]!;
+    expect(posted[0]).toBe('x');
+    expect(posted[1]).toMatch(/^x-[0-9a-f]{8}$/);
+    expect(result.status, result.summary).toBe('pass');
+  });
+});
