@@ -456,3 +456,42 @@ describe('a uniqueness constraint the document does not state', () => {
     expect(result.status, result.summary).toBe('pass');
   });
 });
+
+describe('a collection nested under a record', () => {
+  it('is used, its parameter filled from the parent list, when no plain collection answers', async () => {
+    const api = await serve((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === '/openapi.json') {
+        return json(
+          res,
+          200,
+          spec({
+            '/projects/{projectId}/features': {
+              get: {
+                parameters: [
+                  { name: 'projectId', in: 'path', required: true, schema: { type: 'string' } },
+                ],
+                responses: listOf(),
+              },
+            },
+          }),
+        );
+      }
+      if (path === '/projects') return json(res, 200, { projects: [{ id: 'default' }] });
+      if (path === '/projects/default/features') {
+        if (req.headers['if-none-match'] === '"f1"') {
+          res.writeHead(304, { etag: '"f1"' });
+          return res.end();
+        }
+        return json(res, 200, { features: [{ name: 'flag' }] }, { etag: '"f1"' });
+      }
+      json(res, 404, { title: 'Not Found' });
+    });
+    const report = await check(api.url, { only: ['caching.etag'] });
+    expect(report.notes.join('\n')).toMatch(
+      /\/projects\/\{projectId\}\/features filled with default, the first record of \/projects/,
+    );
+    expect(report.probes[0]!.status, report.probes[0]!.summary).toBe('pass');
+    expect(report.probes[0]!.summary).toMatch(/\/projects\/default\/features/);
+  });
+});

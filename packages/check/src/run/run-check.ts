@@ -181,7 +181,7 @@ export async function runCheck(
       versionPrefix: versionPrefix(client.base.pathname) ?? undefined,
     });
     const catalog = new Catalog(discovery.documents, client.base, options.resources);
-    if (catalog.resources.length > 0) {
+    if (catalog.resources.length > 0 || catalog.hasNested) {
       const http = forProbe(client, 'discovery');
       await catalog.confirmLive(async (path) => {
         const reply = await http.send({ path });
@@ -191,6 +191,7 @@ export async function runCheck(
           isList: page.items !== undefined,
           items: page.items?.length,
           continues: hasContinuation(page),
+          firstId: page.items && page.items.length > 0 ? page.ids[0] : undefined,
         };
       }, options.pageParam);
     }

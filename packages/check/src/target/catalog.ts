@@ -62,9 +62,14 @@ function notCrud(path: string): boolean {
 }
 
 /** What a live GET of a list showed, for discovery. */
-type LiveSend = (
-  path: string,
-) => Promise<{ status: number; isList: boolean; items?: number; continues?: boolean }>;
+type LiveSend = (path: string) => Promise<{
+  status: number;
+  isList: boolean;
+  items?: number;
+  continues?: boolean;
+  /** The id of the first item, when the answer is a list. */
+  firstId?: string;
+}>;
 
 /** Usual page-number parameter names, tried when the page size alone gives no next page. */
 const PAGE_NUMBER_CANDIDATES = ['page', '_page', 'page[number]'];
@@ -200,31 +205,83 @@ export class Catalog {
   private fromDocuments(): Resource[] {
     const resources: Resource[] = [];
     for (const list of this.operations) {
-      if (list.method !== 'get' || hasPathParams(list.path) || !returnsCollection(list)) continue;
-      const itemPattern = new RegExp(
-        `^${list.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&')}/\\{[^}/]+\\}$`,
-      );
-      const on = (method: string, matcher: (path: string) => boolean) =>
-        this.operations.find(
-          (op) => op.document === list.document && op.method === method && matcher(op.path),
-        );
-      const item = on('get', (path) => itemPattern.test(path));
-      const itemTemplate = item?.path;
-      const sameItem = (path: string) =>
-        itemTemplate ? path === itemTemplate : itemPattern.test(path);
-      resources.push({
-        listPath: this.requestPath(list),
-        itemPath: itemTemplate ? requestPathFor(list.document, itemTemplate, this.base) : undefined,
-        list,
-        item,
-        create: on('post', (path) => path === list.path),
-        update: on('patch', sameItem) ?? on('put', sameItem),
-        remove: on('delete', sameItem),
-        deprecated: list.deprecated,
-        guessed: false,
-      });
+      if (list.method !== 'get' || !returnsCollection(list)) continue;
+      if (hasPathParams(list.path)) {
+        // `/projects/{projectId}/features`: a collection inside a record of another one. Used
+        // only when no plain collection answers, with the parameter taken from a live list.
+        if (/^[^{}]+\/\{[^}/]+\}\/[^{}]+$/.test(list.path))
+          this.nested.push(this.resourceFor(list));
+        continue;
+      }
+      resources.push(this.resourceFor(list));
     }
     return resources;
+  }
+
+  /** A collection and the operations on it and its items, from its list operation. */
+  private resourceFor(list: Operation): Resource {
+    const itemPattern = new RegExp(
+      `^${list.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&')}/\\{[^}/]+\\}$`,
+    );
+    const on = (method: string, matcher: (path: string) => boolean) =>
+      this.operations.find(
+        (op) => op.document === list.document && op.method === method && matcher(op.path),
+      );
+    const item = on('get', (path) => itemPattern.test(path));
+    const itemTemplate = item?.path;
+    const sameItem = (path: string) =>
+      itemTemplate ? path === itemTemplate : itemPattern.test(path);
+    return {
+      listPath: this.requestPath(list),
+      itemPath: itemTemplate ? requestPathFor(list.document, itemTemplate, this.base) : undefined,
+      list,
+      item,
+      create: on('post', (path) => path === list.path),
+      update: on('patch', sameItem) ?? on('put', sameItem),
+      remove: on('delete', sameItem),
+      deprecated: list.deprecated,
+      guessed: false,
+    };
+  }
+
+  /** Documented collections nested under a record (`/projects/{id}/features`), not yet usable. */
+  private readonly nested: Resource[] = [];
+
+  /** Whether the documents hold collections nested under a record. */
+  get hasNested(): boolean {
+    return this.nested.length > 0;
+  }
+
+  /**
+   * When no plain collection answers with a list: a nested one, its parameter filled with the
+   * first id of the parent collection's live list (`/projects` → `default` →
+   * `/projects/default/features`).
+   */
+  private async fillNested(send: LiveSend, tried: string[]): Promise<Resource | undefined> {
+    for (const nested of this.nested.slice(0, 3)) {
+      const parent = nested.listPath.slice(0, nested.listPath.indexOf('/{'));
+      const listed = await send(parent);
+      tried.push(`${parent} → ${listed.status}`);
+      const id = listed.firstId;
+      if (!id) continue;
+      const fill = (path: string) => path.replace(/\{[^}]+\}/, encodeURIComponent(id));
+      const resource: Resource = {
+        ...nested,
+        listPath: fill(nested.listPath),
+        itemPath: nested.itemPath ? fill(nested.itemPath) : undefined,
+      };
+      const { status, isList } = await send(resource.listPath);
+      tried.push(`${resource.listPath} → ${status}`);
+      if (status >= 200 && status < 300 && isList) {
+        resource.live = 'list';
+        this.resources.push(resource);
+        this.notes.push(
+          `${nested.listPath} filled with ${id}, the first record of ${parent}: no collection without path parameters answered with a list`,
+        );
+        return resource;
+      }
+    }
+    return undefined;
   }
 
   /** Which collection was chosen and why, for the report's notes. */
@@ -251,6 +308,10 @@ export class Catalog {
         `${resource.listPath} → ${status}${status < 300 && !isList ? ' (not a list)' : ''}`,
       );
       if (resource.live === 'list') break;
+    }
+    if (!this.resources.some((r) => r.live === 'list') && this.nested.length > 0) {
+      const filled = await this.fillNested(send, tried);
+      if (filled) chosenItems = undefined;
     }
     const chosen = this.primary();
     if (!chosen) return;
