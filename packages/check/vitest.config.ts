@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Real third-party servers: run with `npm run test:accuracy` (vitest.accuracy.config.ts).
+    exclude: ['test/accuracy/**'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,

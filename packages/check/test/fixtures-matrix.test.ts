@@ -115,14 +115,20 @@ describe('against a target without an OpenAPI document', () => {
       expect(probe.summary).toMatch(/no OpenAPI 3 document/);
     }
     const live = report.probes.filter((p) => p.kind === 'live' && p.id !== 'docs.openapi');
-    // Live probes ran (they sent requests), apart from those that need what this run lacks.
+    // Live probes ran (they sent requests), apart from those that need what this run lacks:
+    // write access (every probe that sends a method other than GET/HEAD/OPTIONS), credential B,
+    // HTTPS, a document.
     const notRun = live.filter((p) => p.requests === 0).map((p) => p.id);
     expect(notRun.sort()).toEqual(
       [
         'auth.tenant-isolation',
         'concurrency.if-match',
+        'errors.malformed-json',
         'errors.problem-shape',
+        'errors.wrong-method',
         'idempotency.replay',
+        'input.body-limit',
+        'input.content-type',
         'input.unknown-field',
         'security.hsts',
         'versioning.deprecation',

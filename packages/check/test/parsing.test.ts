@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { exitCodeFor } from '../src/cli/main.js';
 import { BudgetExhausted, RequestBudget } from '../src/http/budget.js';
-import { invalidLike, parseCredential } from '../src/http/credentials.js';
+import { AmbiguousCredential, invalidLike, parseCredential } from '../src/http/credentials.js';
 import {
   advertisedRemaining,
   linkWithRel,
   parseLinks,
   retryAfterSeconds,
+  spentRemaining,
 } from '../src/http/headers.js';
 import type { Operation } from '../src/openapi/document.js';
 import { operationsOf } from '../src/openapi/document.js';
@@ -49,6 +50,20 @@ describe('header parsing', () => {
     expect(advertisedRemaining({})).toBeUndefined();
   });
 
+  it('tells which advertised policy a request spent', () => {
+    const at = (api: number, writes: number) => ({
+      ratelimit: `"api_key";r=${api};t=60, "api_key_writes";r=${writes};t=60`,
+    });
+    expect(spentRemaining(at(1199, 300), at(1198, 300))).toEqual({
+      remaining: 1198,
+      policies: ['api_key'],
+    });
+    expect(spentRemaining(at(1199, 300), at(1199, 300))).toBeUndefined();
+    expect(
+      spentRemaining({ 'x-ratelimit-remaining': '10' }, { 'x-ratelimit-remaining': '9' }),
+    ).toEqual({ remaining: 9, policies: ['the limit'] });
+  });
+
   it('tells an Authorization value from a "Header: value" credential', () => {
     expect(parseCredential('Bearer a:b', 'A')).toEqual({
       header: 'authorization',
@@ -60,9 +75,45 @@ describe('header parsing', () => {
       value: 'k1',
       label: 'B',
     });
-    expect(invalidLike(parseCredential('Token abc', 'A'), 'n').value).toBe(
-      'Token steadfast-check-invalid-n',
+    expect(invalidLike(parseCredential('Token abc', 'A'), 'n').value).toMatch(
+      /^Token [0-9a-f]{32}$/,
     );
+  });
+
+  it('reads --auth by its documented rules, and refuses what is ambiguous', () => {
+    const read = (raw: string) => {
+      const { header, value } = parseCredential(raw, 'A');
+      return `${header}: ${value}`;
+    };
+    expect(read('X-Api-Key: k1')).toBe('x-api-key: k1');
+    expect(read('X-Api-Key:k1')).toBe('x-api-key: k1');
+    expect(read('Authorization: default:development.abc')).toBe(
+      'authorization: default:development.abc',
+    );
+    expect(read('Bearer abc.def')).toBe('authorization: Bearer abc.def');
+    expect(read('Basic user:pa ss')).toBe(
+      `authorization: Basic ${Buffer.from('user:pa ss').toString('base64')}`,
+    );
+    expect(read('Basic dXNlcjpwYXNz')).toBe('authorization: Basic dXNlcjpwYXNz');
+    expect(read('sk_live_abc123')).toBe('authorization: sk_live_abc123');
+    // A token with a colon (Unleash's "default:development.abc") is not a header named "default".
+    expect(() => parseCredential('default:development.abc', 'A')).toThrow(
+      /cannot tell how to send the credential A.*"Authorization: <value>"/,
+    );
+    expect(() => parseCredential('Basic nocolon', 'A')).toThrow(/user:password/);
+    expect(() => parseCredential('two words', 'A')).toThrow(AmbiguousCredential);
+  });
+
+  it('makes well-formed invalid credentials of the same form', () => {
+    const basic = invalidLike(parseCredential('Basic user:pass', 'A'), 'n1');
+    expect(basic.value).toBe(`Basic ${Buffer.from('probe:wrong-n1').toString('base64')}`);
+    const token = invalidLike(parseCredential('Bearer sk_live_0123456789abcdefABCD', 'A'), 'n');
+    expect(token.value).toMatch(/^Bearer sk_live_[0-9]{10}[a-z]{6}[A-Z]{4}$/);
+    expect(token.value).not.toBe('Bearer sk_live_0123456789abcdefABCD');
+    const header = invalidLike(parseCredential('X-Api-Key: 0123456789abcdef0123', 'A'), 'n');
+    expect(header.header).toBe('x-api-key');
+    expect(header.value).toMatch(/^[0-9]{10}[a-z]{6}[0-9]{4}$/);
+    expect(invalidLike(undefined, 'n').value).toMatch(/^Bearer [0-9a-f]{32}$/);
   });
 });
 
@@ -207,6 +258,12 @@ describe('request bodies of write probes', () => {
       },
     })[0]!;
 
+  it('picks the object variant of "one item or an array of items"', () => {
+    const item = { type: 'object', required: ['name'], properties: { name: { type: 'string' } } };
+    const op = operation({ oneOf: [{ type: 'array', items: item }, item] });
+    expect(requestSample(op)?.body).toEqual({ name: 'steadfast-check' });
+  });
+
   it('uses the documented example, else builds one from the required fields of the schema', () => {
     expect(requestSample(operation({ type: 'object' }, { name: 'Ada' }))).toEqual({
       body: { name: 'Ada' },
@@ -239,11 +296,19 @@ describe('request bodies of write probes', () => {
     ).toBeUndefined();
   });
 
-  it('makes emails and usernames unique per run, and varies one free-text field', () => {
-    expect(uniquify({ email: 'ada@example.com', username: 'ada', name: 'Ada' }, 'n1')).toEqual({
+  it('makes emails and uniqueness-hinted strings unique per run, and varies one free-text field', () => {
+    expect(
+      uniquify(
+        { email: 'ada@example.com', username: 'ada', name: 'Ada', key: 'k', code: 'C', note: 'n' },
+        'n1',
+      ),
+    ).toEqual({
       email: 'ada+scn1@example.com',
       username: 'ada-n1',
-      name: 'Ada',
+      name: 'Ada-n1',
+      key: 'k-n1',
+      code: 'C-n1',
+      note: 'n',
     });
     const op = operation({
       type: 'object',

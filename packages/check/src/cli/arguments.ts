@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { AmbiguousCredential, parseCredential } from '../http/credentials.js';
 import { DEFAULTS, type CheckOptions } from '../run/options.js';
 
 /** Report formats. */
@@ -25,6 +26,8 @@ export type Command =
       format: Format;
       outputs: { file: string; format: Format }[];
       failUnder: number | undefined;
+      /** Exit 1 on any probe at this severity or worse. */
+      failSeverity: 'fail' | 'warn' | undefined;
       quiet: boolean;
     };
 
@@ -33,6 +36,7 @@ const OPTIONS = {
   auth: { type: 'string' },
   'auth-b': { type: 'string' },
   resource: { type: 'string', multiple: true },
+  'page-param': { type: 'string' },
   ca: { type: 'string' },
   insecure: { type: 'boolean' },
   'allow-writes': { type: 'boolean' },
@@ -45,17 +49,25 @@ const OPTIONS = {
   'max-body': { type: 'string' },
   'max-pages': { type: 'string' },
   'dry-run': { type: 'boolean' },
-  format: { type: 'string' },
-  output: { type: 'string', multiple: true },
+  format: { type: 'string', short: 'f' },
+  output: { type: 'string', multiple: true, short: 'o' },
   'fail-under': { type: 'string' },
+  'fail-severity': { type: 'string' },
   only: { type: 'string', multiple: true },
   skip: { type: 'string', multiple: true },
   'list-probes': { type: 'boolean' },
   quiet: { type: 'boolean' },
   'no-color': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
+  version: { type: 'boolean', short: 'V' },
 } as const;
+
+/** --fail-severity: fail or warn. */
+function failSeverity(raw: string | undefined): 'fail' | 'warn' | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === 'fail' || raw === 'warn') return raw;
+  throw new UsageError(`--fail-severity must be fail or warn, got "${raw}"`);
+}
 
 function number(
   raw: string | undefined,
@@ -147,6 +159,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
     auth: values.auth ?? (env.STEADFAST_CHECK_AUTH || undefined),
     authB: values['auth-b'] ?? (env.STEADFAST_CHECK_AUTH_B || undefined),
     resources: list(values.resource),
+    ...(values['page-param'] ? { pageParam: values['page-param'] } : {}),
     allowWrites: values['allow-writes'] === true,
     allowWritesOn: list(values['allow-writes-on']),
     maxRequests: number(values['max-requests'], 'max-requests', DEFAULTS.maxRequests, 1, 100_000),
@@ -174,6 +187,18 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
     only: list(values.only),
     skip: list(values.skip),
   };
+  for (const [flag, raw, label] of [
+    ['--auth', options.auth, 'A'],
+    ['--auth-b', options.authB, 'B'],
+  ] as const) {
+    if (raw === undefined) continue;
+    try {
+      parseCredential(raw, label);
+    } catch (error) {
+      if (error instanceof AmbiguousCredential) throw new UsageError(`${flag}: ${error.message}`);
+      throw error;
+    }
+  }
   return {
     kind: 'run',
     options,
@@ -181,6 +206,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
     format: format(values.format),
     outputs: (values.output ?? []).map((file) => ({ file, format: formatOfFile(file) })),
     failUnder,
+    failSeverity: failSeverity(values['fail-severity']),
     quiet: values.quiet === true,
   };
 }

@@ -9,11 +9,14 @@ documented) and prints a scorecard. Read-only unless writes are allowed.
 
 Target
   --openapi <url|file>       OpenAPI 3 document (repeatable); default: discovered under the base URL
-  --auth <credential>        credential A: "Bearer <token>" or "Header-Name: value"
+  --auth <credential>        credential A: "Bearer <token>", "Basic user:pass", "Header-Name: value"
+                             or a bare token (sent as the Authorization value)
                              (or set STEADFAST_CHECK_AUTH, which keeps it out of the process list)
   --auth-b <credential>      credential B, of another tenant, for auth.tenant-isolation
                              (or STEADFAST_CHECK_AUTH_B)
   --resource <path>          collection to probe, e.g. /v1/users (repeatable); needed without a document
+  --page-param <name>        the page-size query parameter (per_page, _limit, page[size]…) when no
+                             document names it and the run cannot discover it
   --ca <file>                PEM file of extra certificate authorities to trust
   --insecure                 accept any TLS certificate
 
@@ -31,18 +34,19 @@ Safety
   --dry-run                  list the probes and what they would send; send nothing
 
 Output
-  --format <format>          on stdout: text (default), json, junit, sarif or html
-  --output <file>            also write a report, format from the extension: .json, .xml (JUnit),
+  -f, --format <format>      on stdout: text (default), json, junit, sarif or html
+  -o, --output <file>        also write a report, format from the extension: .json, .xml (JUnit),
                              .sarif, .html, .txt (repeatable)
-  --fail-under <score>       exit 1 when the overall score (0-100) is below this; without it,
-                             exit 1 when any probe fails
+  --fail-under <score>       exit 1 when the overall score (0-100) is below this; without it
+                             (or --fail-severity), exit 1 when any probe fails
+  --fail-severity <level>    exit 1 when any probe is at this level or worse: fail, or warn
   --only <list>              run only these probes: ids, sections or prefixes ("spec.", "auth.*")
   --skip <list>              skip these probes
   --list-probes              list every probe with its section and rationale, and exit
   --quiet                    no progress indicator on stderr
   --no-color                 plain text (NO_COLOR is honoured too)
   -h, --help                 this help
-  --version                  the version
+  -V, --version              the version
 
 Exit codes
   0  all good (or the score is at least --fail-under)

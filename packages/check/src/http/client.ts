@@ -21,6 +21,20 @@ export class TransportError extends Error {
   }
 }
 
+/** Methods a read-only run may send: none of them can change state on a conforming server. */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Thrown before anything is sent when a read-only run is about to send another method. Probes
+ * that need one are write probes; this guard makes a slip a loud bug instead of a silent write.
+ */
+export class UnsafeMethodRefused extends Error {
+  constructor(method: string, url: string) {
+    super(`refused to send ${method} ${url}: the run is read-only (only GET, HEAD and OPTIONS)`);
+    this.name = 'UnsafeMethodRefused';
+  }
+}
+
 /** Which credential a request carries: A (--auth), B (--auth-b), none, or an explicit header. */
 export type As = 'a' | 'b' | 'none' | Credential;
 
@@ -68,6 +82,8 @@ export interface HttpClientOptions {
   /** Extra CA certificates (PEM) to trust. */
   ca?: string;
   userAgent: string;
+  /** Send only GET, HEAD and OPTIONS; anything else throws UnsafeMethodRefused unsent. */
+  readOnly: boolean;
 }
 
 /**
@@ -159,6 +175,9 @@ export class HttpClient {
   private async sendOnce(probe: string, options: SendOptions): Promise<Reply> {
     const method = (options.method ?? 'GET').toUpperCase();
     const url = options.url ? new URL(options.url) : this.resolve(options.path ?? '/');
+    if (this.options.readOnly && !SAFE_METHODS.has(method)) {
+      throw new UnsafeMethodRefused(method, url.toString());
+    }
     const headers: Record<string, string> = {
       'user-agent': this.options.userAgent,
       accept: 'application/json, application/problem+json;q=0.9, */*;q=0.5',

@@ -69,21 +69,52 @@ export function rateLimitFields(headers: Record<string, string>): string[] {
   );
 }
 
-/** Requests left as advertised by the rate-limit fields, when a number can be read. */
-export function advertisedRemaining(headers: Record<string, string>): number | undefined {
-  // Draft structured field: "policy";r=12;t=3 — the smallest r across the listed policies.
+/** Requests left per policy, as advertised by the rate-limit fields (name '' when unnamed). */
+export function advertisedPolicies(headers: Record<string, string>): Map<string, number> {
+  const policies = new Map<string, number>();
+  // Draft structured field: `"api_key";r=12;t=3, "api_key_writes";r=300;t=60`.
   const structured = headers['ratelimit'];
   if (structured) {
-    const values = [...structured.matchAll(/;\s*r=(\d+)/g)].map((m) => Number(m[1]));
-    if (values.length > 0) return Math.min(...values);
+    for (const item of structured.split(',')) {
+      const r = /;\s*r=(\d+)/.exec(item);
+      if (!r) continue;
+      const name = /^\s*"?([^";]*)"?/.exec(item)?.[1]?.trim() ?? '';
+      policies.set(name, Number(r[1]));
+    }
+    if (policies.size > 0) return policies;
     const legacy = /remaining=(\d+)/.exec(structured);
-    if (legacy) return Number(legacy[1]);
+    if (legacy) return new Map([['', Number(legacy[1])]]);
   }
   for (const name of ['ratelimit-remaining', 'x-ratelimit-remaining']) {
     const value = headers[name];
-    if (value && /^\d+/.test(value.trim())) return Number.parseInt(value, 10);
+    if (value && /^\d+/.test(value.trim())) return new Map([['', Number.parseInt(value, 10)]]);
   }
-  return undefined;
+  return policies;
+}
+
+/**
+ * Requests left in the policies a request spends, judged from two consecutive answers: the
+ * policies whose count went down between `before` and `after` (a writes-only policy does not move
+ * on a GET). Undefined when no count went down (nothing shows this request is counted).
+ */
+export function spentRemaining(
+  before: Record<string, string>,
+  after: Record<string, string>,
+): { remaining: number; policies: string[] } | undefined {
+  const was = advertisedPolicies(before);
+  const now = advertisedPolicies(after);
+  const spent = [...now].filter(([name, r]) => was.has(name) && r < was.get(name)!);
+  if (spent.length === 0) return undefined;
+  return {
+    remaining: Math.min(...spent.map(([, r]) => r)),
+    policies: spent.map(([name]) => name || 'the limit'),
+  };
+}
+
+/** Requests left as advertised by the rate-limit fields (the smallest over all policies). */
+export function advertisedRemaining(headers: Record<string, string>): number | undefined {
+  const policies = advertisedPolicies(headers);
+  return policies.size > 0 ? Math.min(...policies.values()) : undefined;
 }
 
 /** The W3C trace-context `traceparent` form (version 00). */

@@ -7,6 +7,8 @@ export interface ApiDocument {
   raw: JsonObject;
   /** The `openapi` field, e.g. "3.1.0". */
   openapi: string;
+  /** Set when the document was Swagger 2.0, read after conversion to OpenAPI 3.0. */
+  convertedFrom?: 'swagger 2.0';
 }
 
 export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];

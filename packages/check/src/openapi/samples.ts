@@ -82,9 +82,20 @@ function synthesize(doc: ApiDocument, node: unknown, depth: number): Synth {
     return synthesize(doc, { type: 'object', properties, required }, depth + 1);
   }
   for (const key of ['oneOf', 'anyOf'] as const) {
-    const branches = schema[key];
+    const branches: unknown = schema[key];
     if (Array.isArray(branches)) {
-      for (const branch of branches) {
+      const list = branches as unknown[];
+      // "One item or an array of items": the object variant yields a record, an empty array
+      // yields nothing. Objects first, then the rest in the document's order.
+      const isObjectBranch = (branch: unknown) => {
+        const resolved = deref(doc.raw, branch);
+        return isObject(resolved) && firstType(resolved) === 'object';
+      };
+      const ordered = [
+        ...list.filter(isObjectBranch),
+        ...list.filter((branch) => !isObjectBranch(branch)),
+      ];
+      for (const branch of ordered) {
         const value = synthesize(doc, branch, depth + 1);
         if (value !== UNSATISFIABLE) return value;
       }
@@ -143,12 +154,15 @@ export function requestSample(operation: Operation): Sample | undefined {
   return built === UNSATISFIABLE ? undefined : { body: built, source: 'schema' };
 }
 
-const UNIQUE_NAMES = /^(username|user_name|userName|login|handle|slug)$/;
+/** Property names that usually carry a uniqueness constraint (a second create with the same
+ *  value is refused with 409). */
+const UNIQUE_NAMES =
+  /^(username|user_name|userName|login|handle|slug|name|key|code|sku|identifier|external_?id|externalId|title|label|domain|subdomain|hostname|path)$/i;
 
 /**
  * The body with values that are usually unique per account made unique for this run, so that
  * creating twice (or again next week) is not refused as a duplicate: emails get a `+tag`, and
- * usernames and slugs a suffix.
+ * strings with a uniqueness hint in their name (name, key, code, slug, username…) a suffix.
  */
 export function uniquify(body: unknown, nonce: string): unknown {
   if (Array.isArray(body)) return body.map((item) => uniquify(item, nonce));

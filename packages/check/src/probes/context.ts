@@ -12,6 +12,8 @@ export interface ProbeSettings {
   writesAllowed: boolean;
   /** Most requests the rate-limit probe sends in its burst. */
   burst: number;
+  /** The run's pace: requests started per second at most. */
+  rps: number;
   /** Largest request body the API should accept; the body-limit probe sends one byte more. */
   maxBodyBytes: number;
   /** Most pages the pagination walk follows. */

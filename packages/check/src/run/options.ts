@@ -10,6 +10,8 @@ export interface CheckOptions {
   authB?: string;
   /** Collection paths to probe ("/v1/users"): narrows the choice, or names them without a document. */
   resources: string[];
+  /** The page-size query parameter, when no document names it and discovery cannot find it. */
+  pageParam?: string;
   /** Run write probes (requires the host to be named in allowWritesOn). */
   allowWrites: boolean;
   /** Hosts (host or host:port) write probes may run against. */

@@ -1,13 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { BudgetExhausted, RequestBudget } from '../http/budget.js';
-import { forProbe, HttpClient, TransportError } from '../http/client.js';
+import {
+  forProbe,
+  HttpClient,
+  type Reply,
+  TransportError,
+  UnsafeMethodRefused,
+} from '../http/client.js';
 import { parseCredential } from '../http/credentials.js';
 import { Journal } from '../http/exchange.js';
 import { discoverDocuments } from '../openapi/load.js';
 import type { Probe, ProbeContext, ProbeSettings } from '../probes/context.js';
 import { fail, na, type Outcome } from '../probes/outcome.js';
 import { selectProbes } from '../probes/registry.js';
+import { hasContinuation, readPage } from '../probes/support/list-page.js';
+import { versionPrefix } from '../probes/support/targets.js';
 import { SECTIONS } from '../probes/sections.js';
 import type { ProbeResult, Report } from '../report/report.js';
 import { countStatuses, scoreOf, sectionScores } from '../report/score.js';
@@ -48,6 +56,9 @@ async function runProbe(probe: Probe, ctx: ProbeContext, writes: boolean): Promi
       return { ...na(`not finished: ${error.message}`), incomplete: true };
     }
     if (error instanceof TransportError) return fail(`no HTTP answer: ${error.message}`);
+    if (error instanceof UnsafeMethodRefused) {
+      return na(`not run: ${error.message}; run with --allow-writes to include it`);
+    }
     // A bug of the tool is shown, not hidden as n/a: a gate must not pass on a probe that broke.
     const message = error instanceof Error ? error.message : String(error);
     return fail(`steadfast-check could not complete this probe (internal error: ${message})`);
@@ -84,7 +95,12 @@ function resultOf(
   };
 }
 
-async function clientFor(options: CheckOptions, budget: RequestBudget, journal: Journal) {
+async function clientFor(
+  options: CheckOptions,
+  budget: RequestBudget,
+  journal: Journal,
+  readOnly: boolean,
+) {
   return new HttpClient({
     base: new URL(options.baseUrl),
     credentials: {
@@ -97,6 +113,7 @@ async function clientFor(options: CheckOptions, budget: RequestBudget, journal: 
     insecure: options.insecure,
     ca: options.ca ? await readFile(options.ca, 'utf8') : undefined,
     userAgent: `${TOOL_NAME}/${VERSION}`,
+    readOnly,
   });
 }
 
@@ -104,7 +121,7 @@ async function clientFor(options: CheckOptions, budget: RequestBudget, journal: 
  * The first request: proves the target answers at all (else TargetUnreachable), and notes a
  * redirect to another origin, since no probe follows redirects.
  */
-async function preflight(client: HttpClient, notes: string[]): Promise<void> {
+async function preflight(client: HttpClient, notes: string[]): Promise<Reply> {
   let first;
   try {
     first = await client.send('discovery', { path: '/' });
@@ -123,6 +140,7 @@ async function preflight(client: HttpClient, notes: string[]): Promise<void> {
       );
     }
   }
+  return first;
 }
 
 /** Deletes what write probes created and says how that went. */
@@ -153,17 +171,36 @@ export async function runCheck(
     cleanupReserve: writes ? Math.min(CLEANUP_RESERVE, Math.floor(options.maxRequests / 5)) : 0,
   });
   const journal = new Journal();
-  const client = await clientFor(options, budget, journal);
+  const client = await clientFor(options, budget, journal, !writes);
   const notes: string[] = [];
   try {
     onProgress({ type: 'discovery' });
-    await preflight(client, notes);
-    const discovery = await discoverDocuments(client, options.openapi);
+    const root = await preflight(client, notes);
+    const discovery = await discoverDocuments(client, options.openapi, {
+      root,
+      versionPrefix: versionPrefix(client.base.pathname) ?? undefined,
+    });
     const catalog = new Catalog(discovery.documents, client.base, options.resources);
+    if (catalog.resources.length > 0 || catalog.hasNested) {
+      const http = forProbe(client, 'discovery');
+      await catalog.confirmLive(async (path) => {
+        const reply = await http.send({ path });
+        const page = readPage(reply, http.resolve(path));
+        return {
+          status: reply.status,
+          isList: page.items !== undefined,
+          items: page.items?.length,
+          continues: hasContinuation(page),
+          firstId: page.items && page.items.length > 0 ? page.ids[0] : undefined,
+        };
+      }, options.pageParam);
+    }
+    notes.push(...catalog.notes);
     const records = new CreatedRecords(client);
     const settings: ProbeSettings = {
       writesAllowed: writes,
       burst: options.burst,
+      rps: options.rps,
       maxBodyBytes: options.maxBodyBytes,
       maxPages: options.maxPages,
       maxRecoveryWaitS: MAX_RECOVERY_WAIT_S,

@@ -30,6 +30,20 @@ export function recordId(reply: Reply): string | undefined {
   }
 }
 
+/** String fields of a create body that a 409 answer names (by field name). */
+export function conflictingFields(body: unknown, answer: string): string[] {
+  if (!isObject(body)) return [];
+  const text = answer.slice(0, 4096);
+  return Object.entries(body)
+    .filter(
+      ([name, value]) =>
+        typeof value === 'string' &&
+        /^\w+$/.test(name) &&
+        new RegExp(`\\b${name}\\b`, 'i').test(text),
+    )
+    .map(([name]) => name);
+}
+
 /** The body a create on `resource` sends: the documented example, made unique for this run. */
 export function createBody(resource: Resource, nonce: string): unknown {
   const sample = resource.create ? requestSample(resource.create) : undefined;
@@ -51,9 +65,38 @@ export class CreatedRecords {
     resource: Resource,
     options: { as?: 'a' | 'b'; nonce?: string; body?: unknown; headers?: Record<string, string> },
   ): Promise<{ reply: Reply; id: string | undefined; body: unknown }> {
-    const body =
+    let body =
       options.body ?? createBody(resource, options.nonce ?? randomBytes(4).toString('hex'));
-    const reply = await http.send({
+    let reply = await this.post(http, resource, body, options);
+    // A 409 that names fields of the body (`"ref" already exists`): they carry a uniqueness
+    // constraint the document did not state. Make them unique and try once more, unless the
+    // caller set its own Idempotency-Key (a second body under one key is what it tests).
+    const conflicting = reply.status === 409 ? conflictingFields(body, reply.text) : [];
+    if (conflicting.length > 0 && !options.headers?.['idempotency-key']) {
+      const nonce = randomBytes(4).toString('hex');
+      body = {
+        ...(body as Record<string, unknown>),
+        ...Object.fromEntries(
+          conflicting.map((name) => [
+            name,
+            `${String((body as Record<string, unknown>)[name])}-${nonce}`,
+          ]),
+        ),
+      };
+      reply = await this.post(http, resource, body, options);
+    }
+    const id = reply.status >= 200 && reply.status < 300 ? recordId(reply) : undefined;
+    if (id) this.track(resource, id, options.as ?? 'a');
+    return { reply, id, body };
+  }
+
+  private post(
+    http: ProbeHttp,
+    resource: Resource,
+    body: unknown,
+    options: { as?: 'a' | 'b'; headers?: Record<string, string> },
+  ): Promise<Reply> {
+    return http.send({
       method: 'POST',
       path: resource.listPath,
       as: options.as ?? 'a',
@@ -66,9 +109,6 @@ export class CreatedRecords {
       },
       body: JSON.stringify(body),
     });
-    const id = reply.status >= 200 && reply.status < 300 ? recordId(reply) : undefined;
-    if (id) this.track(resource, id, options.as ?? 'a');
-    return { reply, id, body };
   }
 
   /** Remembers a record created outside `create` (e.g. a replayed POST). */

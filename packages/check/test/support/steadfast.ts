@@ -66,17 +66,17 @@ export interface Steadfast {
 
 /**
  * Starts the Steadfast API (`src/main.ts`) as a child process on a temporary SQLite file, over
- * HTTPS with the given certificate, with rate limits small enough for the burst probe to meet a
- * 429 within its request cap.
+ * HTTPS with the given certificate (plain HTTP without one), with rate limits small enough for
+ * the burst probe to meet a 429 within its request cap (unless `defaultRateLimits`).
  */
-export async function startSteadfast(tls: {
-  certFile: string;
-  keyFile: string;
-}): Promise<Steadfast> {
+export async function startSteadfast(
+  tls: { certFile: string; keyFile: string } | undefined,
+  options: { defaultRateLimits?: boolean } = {},
+): Promise<Steadfast> {
   const dir = mkdtempSync(join(tmpdir(), 'steadfast-check-api-'));
   const databaseUrl = join(dir, 'steadfast.db');
   const [port, metricsPort] = [await freePort(), await freePort()];
-  const url = `https://127.0.0.1:${port}`;
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const a = await createKey(databaseUrl, 'check-a');
   const server = run(['src/main.ts'], {
     NODE_ENV: 'production',
@@ -85,13 +85,13 @@ export async function startSteadfast(tls: {
     PUBLIC_BASE_URL: url,
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: 'info',
-    TLS_CERT_FILE: tls.certFile,
-    TLS_KEY_FILE: tls.keyFile,
+    ...(tls ? { TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile } : {}),
     METRICS_PORT: String(metricsPort),
     // 100 requests per 20 s per key: the ordinary probes (about 55 requests) stay under it, and
     // a burst goes over it even on a loaded machine (it must outpace a refill of 5 per second).
-    RATE_LIMIT_API_KEY_QUOTA: '100',
-    RATE_LIMIT_API_KEY_WINDOW_SECONDS: '20',
+    ...(options.defaultRateLimits
+      ? {}
+      : { RATE_LIMIT_API_KEY_QUOTA: '100', RATE_LIMIT_API_KEY_WINDOW_SECONDS: '20' }),
     // The test machine runs other suites (and Chromium) beside this one: its event-loop delay
     // says nothing about the API, so load shedding must not answer for it.
     LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '0',

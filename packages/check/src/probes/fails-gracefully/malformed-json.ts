@@ -7,7 +7,8 @@ export const malformedJson: Probe = {
   title: 'Malformed JSON → 400',
   section: 'fails-gracefully',
   kind: 'live',
-  writes: false,
+  // Sends a method other than GET/HEAD/OPTIONS: a lenient API could act on it, so only with writes.
+  writes: true,
   rationale:
     'A body that is not JSON is the client’s mistake: it must hear 400, not a 500 that pages the on-call engineer.',
   fix: 'Parse bodies before the handler runs and map parse errors to 400 problem+json.',

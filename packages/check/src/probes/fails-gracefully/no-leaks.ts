@@ -31,24 +31,28 @@ export const noLeaks: Probe = {
     }
     for (const provocation of provocations) await ctx.http.send({ path: provocation });
 
-    // Grouped by kind: "a stack trace in 4 responses" reads better than 4 lines of traces.
-    const found = new Map<string, { excerpt: string; where: string[] }>();
-    for (const e of ctx.journal.answered()) {
-      if (!e.scan) continue;
+    // Grouped by kind: "a stack trace in 4 responses" reads better than 4 lines of traces. Every
+    // number below is counted from this one list of exchanges, so summary and details agree.
+    const scannedExchanges = ctx.journal.answered().filter((e) => e.scan);
+    const found = new Map<string, { excerpt: string; seqs: Set<number>; where: string[] }>();
+    const leaking = new Set<number>();
+    for (const e of scannedExchanges) {
       for (const leak of findLeaks(e.response.headers, e.response.body)) {
         const where = `${e.request.method} ${new URL(e.request.url).pathname} → ${e.response.status}`;
-        const entry = found.get(leak.what) ?? { excerpt: leak.excerpt, where: [] };
-        if (!entry.where.includes(where)) entry.where.push(where);
+        const entry = found.get(leak.what) ?? { excerpt: leak.excerpt, seqs: new Set(), where: [] };
+        entry.seqs.add(e.seq);
+        entry.where.push(where);
         found.set(leak.what, entry);
+        leaking.add(e.seq);
       }
     }
-    const scanned = ctx.journal.answered().filter((e) => e.scan).length;
+    const scanned = scannedExchanges.length;
     if (found.size === 0) return pass(`nothing leaked in ${scanned} responses`);
     const details = [...found].map(
-      ([what, { excerpt, where }]) =>
-        `${what} in ${where.length} response(s), e.g. "${excerpt}": ${listed(where, 4).join(', ')}`,
+      ([what, { excerpt, seqs, where }]) =>
+        `${what} in ${seqs.size} of ${scanned} response(s), e.g. "${excerpt}": ${listed(where, 4).join(', ')}`,
     );
     const kinds = [...found.keys()].join(', ');
-    return fail(`${kinds} in ${scanned} responses`, details);
+    return fail(`${kinds}: in ${leaking.size} of the ${scanned} responses scanned`, details);
   },
 };

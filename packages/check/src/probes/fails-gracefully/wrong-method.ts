@@ -2,15 +2,17 @@ import type { Probe } from '../context.js';
 import { fail, na, pass, warn } from '../outcome.js';
 import { described, NO_RESOURCE, readPath } from '../support/targets.js';
 
-/** Methods to try, least risky first; DELETE only when writes are allowed. */
-const CANDIDATES = ['PUT', 'PATCH', 'DELETE'];
+/** Methods to try, least risky first. Never DELETE: on a lenient API it could empty the
+ *  collection, and the run only ever deletes records it created. */
+const CANDIDATES = ['PUT', 'PATCH'];
 
 export const wrongMethod: Probe = {
   id: 'errors.wrong-method',
   title: 'Wrong method → 405 with Allow',
   section: 'fails-gracefully',
   kind: 'live',
-  writes: false,
+  // Sends a method other than GET/HEAD/OPTIONS: a lenient API could act on it, so only with writes.
+  writes: true,
   rationale:
     'A method the path does not support is a 405 whose Allow header tells the client what it can do (RFC 9110 §15.5.6), not a 404 or a 500.',
   fix: 'Answer unsupported methods on known paths with 405 problem+json and an Allow header listing the supported ones.',
@@ -25,11 +27,9 @@ export const wrongMethod: Probe = {
         .filter((op) => ctx.catalog.requestPath(op) === path)
         .map((op) => op.method.toUpperCase()),
     );
-    const method = CANDIDATES.filter(
-      (candidate) => candidate !== 'DELETE' || ctx.settings.writesAllowed,
-    ).find((candidate) => !declared.has(candidate));
+    const method = CANDIDATES.find((candidate) => !declared.has(candidate));
     if (!method) {
-      return na(`${path} supports PUT and PATCH; DELETE is only tried with --allow-writes`);
+      return na(`${path} supports PUT and PATCH; DELETE on a collection is never tried`);
     }
     const reply = await ctx.http.send({ method, path });
     const seen = described(reply);

@@ -22,9 +22,20 @@ export const health: Probe = {
       .map((op) => ctx.http.resolve(ctx.catalog.requestPath(op)).toString());
     const common = COMMON.map((path) => new URL(path, ctx.http.base.origin).toString());
     const tried: string[] = [];
+    // A catch-all (a single-page app's index) answers 200 on every path: an answer identical to
+    // the one an unknown path gets is that page, not a health check.
+    const unknown = await ctx.http.send({
+      url: new URL(`/steadfast-check-${ctx.nonce()}`, ctx.http.base.origin),
+      as: 'none',
+    });
+    const catchAll = unknown.status >= 200 && unknown.status < 300 ? unknown.text : undefined;
     for (const url of [...new Set([...documented, ...common])]) {
       const reply = await ctx.http.send({ url, as: 'none' });
       const path = new URL(url).pathname;
+      if (catchAll !== undefined && reply.text === catchAll) {
+        tried.push(`${path} → ${reply.status} (the catch-all page an unknown path gets)`);
+        continue;
+      }
       tried.push(`${path} → ${reply.status}`);
       if (reply.status >= 200 && reply.status < 300) {
         return pass(`${path} answers ${reply.status} without credentials`, tried);

@@ -41,8 +41,9 @@ export const requestId: Probe = {
     }
     const error = await ctx.http.send({ path: `/steadfast-check-${ctx.nonce()}/missing` });
     const errorId = requestIdOf(error);
+    const what = error.status >= 400 ? 'the error answer' : 'the answer to an unknown path';
     if (errorId) findings.add('pass', `${described(error)}: ${errorId.name}: ${errorId.value}`);
-    else findings.add('fail', `${described(error)}: the error carries no request id`);
+    else findings.add('fail', `${described(error)}: ${what} carries no request id header`);
     return findings.outcome({ pass: 'the request id is echoed, on errors too' });
   },
 };

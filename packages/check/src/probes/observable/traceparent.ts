@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { TRACEPARENT } from '../../http/headers.js';
 import type { Probe } from '../context.js';
-import { Findings } from '../outcome.js';
+import { Findings, na } from '../outcome.js';
 import { described, readPath } from '../support/targets.js';
 
 export const traceparent: Probe = {
   id: 'observability.traceparent',
-  title: 'traceparent accepted',
+  title: 'traceparent continued',
   section: 'observable',
   kind: 'live',
   writes: false,
@@ -15,7 +15,7 @@ export const traceparent: Probe = {
   fix: 'Use OpenTelemetry (or equivalent) HTTP instrumentation: continue the inbound trace, ignore malformed traceparent values, and never fail a request over them.',
   plan: [
     'GET <collection> without traceparent (baseline)',
-    'GET <collection> with a valid traceparent; checks any traceresponse carries the same trace id',
+    'GET <collection> and GET <unknown path> with a valid traceparent; passes only when a traceresponse, another header or the body carries its trace id',
     'GET <collection> with a malformed traceparent, which must be ignored',
   ],
   async run(ctx) {
@@ -24,28 +24,47 @@ export const traceparent: Probe = {
     const baseline = await ctx.http.send({ path });
     const traceId = randomBytes(16).toString('hex');
     const parentId = randomBytes(8).toString('hex');
-    const traced = await ctx.http.send({
-      path,
-      headers: { traceparent: `00-${traceId}-${parentId}-01` },
-    });
+    const header = { traceparent: `00-${traceId}-${parentId}-01` };
+    const traced = await ctx.http.send({ path, headers: header });
     if (traced.status !== baseline.status && traced.status >= 400) {
       findings.add(
         'fail',
         `${described(traced)} with a valid traceparent, ${baseline.status} without one`,
       );
-    } else findings.add('pass', `${described(traced)} with a valid traceparent`);
-    for (const name of ['traceresponse', 'traceparent']) {
-      const value = traced.header(name);
-      if (value === undefined) continue;
-      const echoed = TRACEPARENT.exec(value.trim());
-      if (!echoed) findings.add('fail', `${name}: ${value} is not a W3C trace context value`);
-      else if (echoed[2] !== traceId) {
-        findings.add(
-          'fail',
-          `${name} carries trace id ${echoed[2]}, not the client's ${traceId}: the trace was not continued`,
-        );
-      } else findings.add('pass', `${name} continues the client's trace ${traceId}`);
     }
+    // An error answer is where APIs most often quote the trace id (for support tickets).
+    const error = await ctx.http.send({
+      path: `/steadfast-check-${ctx.nonce()}/missing`,
+      headers: header,
+    });
+    let continued: string | undefined;
+    for (const reply of [traced, error]) {
+      for (const name of ['traceresponse', 'traceparent']) {
+        const value = reply.header(name);
+        if (value === undefined) continue;
+        const echoed = TRACEPARENT.exec(value.trim());
+        if (!echoed)
+          findings.add(
+            'fail',
+            `${described(reply)}: ${name}: ${value} is not a W3C trace context value`,
+          );
+        else if (echoed[2] !== traceId) {
+          findings.add(
+            'fail',
+            `${described(reply)}: ${name} carries trace id ${echoed[2]}, not the client's ${traceId}: the trace was not continued`,
+          );
+        } else continued ??= `${described(reply)}: ${name} continues the client's trace ${traceId}`;
+      }
+      if (!continued) {
+        const where = Object.entries(reply.headers).find(([, v]) => v.includes(traceId))?.[0];
+        if (where)
+          continued = `${described(reply)}: the header ${where} quotes the client's trace id ${traceId}`;
+        else if (reply.text.includes(traceId)) {
+          continued = `${described(reply)}: the body quotes the client's trace id ${traceId}`;
+        }
+      }
+    }
+    if (continued) findings.add('pass', continued);
     const malformed = await ctx.http.send({
       path,
       headers: { traceparent: '00-not-a-trace-context-zz' },
@@ -55,7 +74,15 @@ export const traceparent: Probe = {
         'fail',
         `${described(malformed)} with a malformed traceparent (W3C: ignore it and start a new trace)`,
       );
-    } else findings.add('pass', `${described(malformed)} with a malformed traceparent (ignored)`);
-    return findings.outcome({ pass: 'valid and malformed traceparent values are handled' });
+    }
+    if (findings.status === 'fail' || continued) {
+      return findings.outcome({
+        pass: "the client's trace is continued; a malformed traceparent is ignored",
+      });
+    }
+    // No error is not evidence: the header may be ignored altogether. Say what was seen.
+    return na(
+      `${described(traced)} and ${described(error)} with a valid traceparent, ${described(malformed)} with a malformed one: accepted, but no answer shows the trace was continued (no traceresponse, the trace id ${traceId} in no header or body)`,
+    );
   },
 };

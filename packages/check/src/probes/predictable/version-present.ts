@@ -24,6 +24,9 @@ export const versionPresent: Probe = {
         `every collection is under a version segment (${listed(versioned, 3).join(', ')})`,
       );
     }
+    if (VERSIONED_PATH.test(basePath)) {
+      return pass(`the base URL carries the version (${basePath})`);
+    }
     const reply = await ctx.http.send({ path: readPath(ctx).path });
     const header = VERSION_HEADERS.find((name) => reply.header(name) !== undefined);
     const mediaVersion = /(?:vnd\.[\w.-]*\.v\d+|;\s*version=)/i.exec(

@@ -16,11 +16,20 @@ function judge(reply: Reply, what: string, findings: Findings): void {
       'fail',
       `${seen}: 403 means "known but not allowed"; a missing or bad credential is 401`,
     );
+  } else if (reply.status === 400 && what !== 'without credentials') {
+    // The credential was refused, as malformed: not served, so not an authentication failure.
+    findings.add('na', `${seen}: refused as a bad request, so this says nothing about 401`);
   } else if (reply.status >= 200 && reply.status < 300) {
     findings.add('fail', `${seen}: served ${what}`);
   } else {
     findings.add('fail', `${seen}: expected 401`);
   }
+}
+
+/** The scheme and length of a made-up credential, for the report (its value is meaningless). */
+function redactedShape(value: string): string {
+  const scheme = /^(\S+)\s+(\S+)$/.exec(value);
+  return scheme ? `${scheme[1]} <${scheme[2]!.length} characters>` : `<${value.length} characters>`;
 }
 
 export const authRequired: Probe = {
@@ -34,7 +43,7 @@ export const authRequired: Probe = {
   fix: 'Authenticate every non-public route before it runs; answer 401 problem+json with WWW-Authenticate: Bearer realm="…".',
   plan: [
     'GET <protected collection> without credentials',
-    'GET <protected collection> with a made-up credential',
+    'GET <protected collection> with a made-up, well-formed credential of the same form (Basic of probe:wrong-…, a token shaped like yours)',
   ],
   async run(ctx) {
     const resource = protectedResource(ctx);
@@ -54,7 +63,7 @@ export const authRequired: Probe = {
     const bogus = invalidLike(ctx.http.credential('a'), ctx.nonce());
     judge(
       await ctx.http.send({ path: resource.listPath, as: bogus }),
-      'with a made-up credential',
+      `with a made-up, well-formed credential (${bogus.header}: ${redactedShape(bogus.value)})`,
       findings,
     );
     return findings.outcome({ pass: 'refused with 401 and WWW-Authenticate' });

@@ -1,5 +1,5 @@
 import type { Probe } from '../context.js';
-import { fail, na, pass } from '../outcome.js';
+import { fail, na, pass, warn } from '../outcome.js';
 import { described, NO_RESOURCE } from '../support/targets.js';
 
 export const contentType: Probe = {
@@ -7,7 +7,8 @@ export const contentType: Probe = {
   title: 'Wrong content type → 415',
   section: 'protects-itself',
   kind: 'live',
-  writes: false,
+  // Sends a method other than GET/HEAD/OPTIONS: a lenient API could act on it, so only with writes.
+  writes: true,
   rationale:
     'An API that parses whatever arrives, whatever its declared type, invites content-confusion attacks and hides client bugs.',
   fix: 'Accept only application/json (and +json) request bodies; answer 415 problem+json to anything else.',
@@ -25,6 +26,13 @@ export const contentType: Probe = {
     if (reply.status === 415) return pass(seen);
     if (reply.status === 401 || reply.status === 403) {
       return na(`${seen}: refused before the body was read; give --auth with write access`);
+    }
+    if (reply.status >= 400 && reply.status < 500 && reply.status !== 404 && reply.status !== 405) {
+      // Refused (nothing was created), only with a less precise status.
+      return warn(`${seen}: the text/plain body was refused, but 415 is the status that says why`);
+    }
+    if (reply.status >= 200 && reply.status < 300) {
+      return fail(`${seen}: a text/plain body was accepted; expected 415`);
     }
     return fail(`${seen}: expected 415 for a text/plain body`);
   },

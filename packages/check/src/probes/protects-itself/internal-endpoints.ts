@@ -31,22 +31,45 @@ export const internalEndpoints: Probe = {
       urls.add(new URL(path, ctx.http.base.origin).toString());
       urls.add(ctx.http.resolve(path).toString());
     }
+    // A single-page app (or any catch-all) answers 200 with its index page on every path: an
+    // "endpoint" that answers exactly that page is the catch-all, not something exposed.
+    const catchAll = new Set<string>();
+    for (const url of new Set([
+      new URL(`/steadfast-check-${ctx.nonce()}`, ctx.http.base.origin).toString(),
+      ctx.http.resolve(`/steadfast-check-${ctx.nonce()}`).toString(),
+    ])) {
+      const reply = await ctx.http.send({ url, as: 'none' });
+      if (reply.status >= 200 && reply.status < 300) catchAll.add(reply.text);
+    }
     const exposed: string[] = [];
     const refused: string[] = [];
+    const spa: string[] = [];
     for (const url of urls) {
       const reply = await ctx.http.send({ url, as: 'none' });
       const where = `${new URL(url).pathname} → ${reply.status}`;
       if (reply.status >= 200 && reply.status < 300) {
+        if (catchAll.has(reply.text)) {
+          spa.push(where);
+          continue;
+        }
         const prometheus = /^# (HELP|TYPE) /m.test(reply.text) ? ' (Prometheus metrics)' : '';
         exposed.push(`${where}${prometheus}`);
       } else refused.push(where);
     }
+    const spaNote = spa.length
+      ? [
+          `${spa.length} answered 2xx with the same page as an unknown path (a catch-all, not counted): ${listed(spa, 4).join(', ')}`,
+        ]
+      : [];
     if (exposed.length > 0) {
-      return fail(
-        `${exposed.length} internal endpoint(s) answer anonymous requests`,
-        listed(exposed),
-      );
+      return fail(`${exposed.length} internal endpoint(s) answer anonymous requests`, [
+        ...listed(exposed),
+        ...spaNote,
+      ]);
     }
-    return pass(`none of ${urls.size} internal endpoints is public`, listed(refused, 6));
+    return pass(`none of ${urls.size} internal endpoints is public`, [
+      ...listed(refused, 6),
+      ...spaNote,
+    ]);
   },
 };

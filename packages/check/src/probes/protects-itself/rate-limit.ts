@@ -1,14 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BudgetExhausted } from '../../http/budget.js';
 import type { Reply } from '../../http/client.js';
-import { advertisedRemaining, rateLimitFields, retryAfterSeconds } from '../../http/headers.js';
+import {
+  advertisedPolicies,
+  rateLimitFields,
+  retryAfterSeconds,
+  spentRemaining,
+} from '../../http/headers.js';
 import type { Probe } from '../context.js';
-import { Findings, na, warn } from '../outcome.js';
+import { Findings, na } from '../outcome.js';
 import { described, readPath } from '../support/targets.js';
 
 /** Requests kept back from the burst for the recovery check and the probes after this one. */
 const HEADROOM = 5;
 const MIN_BURST = 10;
+/** Requests sent to see which advertised count goes down before the burst is planned. */
+const SAMPLE = 4;
 
 export const rateLimit: Probe = {
   id: 'ratelimit.burst',
@@ -35,21 +42,45 @@ export const rateLimit: Probe = {
         `${described(first)}: give --auth so the burst meets the API's rate limit, not its refusal`,
       );
     }
-    const advertised = advertisedRemaining(first.headers);
     const cap = Math.min(ctx.settings.burst, ctx.http.remaining - HEADROOM);
     // A burst of a handful proves nothing either way: report the run as cut short instead.
     if (cap < MIN_BURST) throw new BudgetExhausted('requests');
-    // The limit is known to be out of reach: say so rather than spend the budget proving it.
-    if (advertised !== undefined && advertised + 2 > cap) {
-      return warn(
-        `the limit is advertised (${rateLimitFields(first.headers).join(', ')}: ${advertised} left) but is larger than the ${cap} requests this run may spend on it; raise --burst and --max-requests to see the 429`,
-      );
-    }
-    let refused: Reply | undefined = first.status === 429 ? first : undefined;
     let sent = 1;
-    const fieldsSeen = new Set(rateLimitFields(first.headers));
+    let last = first;
+    if (first.status !== 429 && advertisedPolicies(first.headers).size > 0) {
+      // Which advertised policy does this GET spend? The one whose count goes down (a writes
+      // policy, or a per-address one of another route, does not).
+      // A few requests, not one: on a loaded machine two requests may be a refill apart.
+      let spent: ReturnType<typeof spentRemaining>;
+      while (sent < SAMPLE && !spent && last.status !== 429) {
+        last = await send();
+        sent += 1;
+        spent = spentRemaining(first.headers, last.headers);
+      }
+      const counts = `${[...advertisedPolicies(first.headers)].map(([n, r]) => `${n || 'limit'} ${r}`).join(', ')} → ${[...advertisedPolicies(last.headers)].map(([n, r]) => `${n || 'limit'} ${r}`).join(', ')}`;
+      const fields = rateLimitFields(last.headers).join(', ');
+      // The limit is known to be out of reach: say so rather than spend the budget proving it.
+      if (last.status !== 429 && spent && spent.remaining + 2 > cap - sent) {
+        return na(
+          `${described(last)}: the API counts these requests against ${spent.policies.join(', ')} (${fields}: ${counts}), but ${spent.remaining} are left, more than the ${cap - sent} this run may still spend: the 429 was not provoked; raise --burst and --max-requests to check it`,
+        );
+      }
+      // No advertised count went down: at this pace the API refills as fast as the run spends
+      // (or these requests are not counted), so a burst at --rps cannot meet the limit.
+      if (last.status !== 429 && !spent) {
+        return na(
+          `${described(last)}: a limit is advertised (${fields}: ${counts}) but no count went down over ${sent} requests at --rps ${ctx.settings.rps}: at this pace the burst cannot reach it; raise --rps (and --burst) to check the 429`,
+        );
+      }
+    }
+    let refused: Reply | undefined = last.status === 429 ? last : undefined;
+    const fieldsSeen = new Set([
+      ...rateLimitFields(first.headers),
+      ...rateLimitFields(last.headers),
+    ]);
     while (!refused && sent < cap) {
       const reply = await send();
+      last = reply;
       sent += 1;
       for (const field of rateLimitFields(reply.headers)) fieldsSeen.add(field);
       if (reply.status === 429) refused = reply;
@@ -59,7 +90,7 @@ export const rateLimit: Probe = {
         status: 'fail',
         summary: `no 429 after ${sent} requests to ${path} at up to the --rps pace`,
         details: [
-          `last answer: ${first.status}; rate-limit fields seen: ${[...fieldsSeen].join(', ') || 'none'}`,
+          `last answer: ${described(last)}; rate-limit fields seen: ${[...fieldsSeen].join(', ') || 'none'}`,
         ],
       };
     }

@@ -19,11 +19,19 @@ export const etag: Probe = {
     const resource = ctx.catalog.primary() ?? protectedResource(ctx);
     if (!resource) return na(NO_RESOURCE);
     const record = await someRecord(ctx, resource);
-    const path = record?.path ?? resource.listPath;
-    const first = await ctx.http.send({ path });
-    if (first.status !== 200) return na(`${described(first)}: nothing to revalidate`);
+    let path = record?.path ?? resource.listPath;
+    let first = await ctx.http.send({ path });
+    // An item path guessed from the list (`/_catalog/alpha`) may not exist: the collection itself
+    // is still something to revalidate.
+    const missedItem = first.status !== 200 && path !== resource.listPath ? described(first) : '';
+    if (missedItem) {
+      path = resource.listPath;
+      first = await ctx.http.send({ path });
+    }
+    const before = missedItem ? `${missedItem}, so the collection: ` : '';
+    if (first.status !== 200) return na(`${before}${described(first)}: nothing to revalidate`);
     const tag = first.header('etag');
-    if (!tag) return fail(`${described(first)} has no ETag`);
+    if (!tag) return fail(`${before}${described(first)} has no ETag`);
     const second = await ctx.http.send({ path, headers: { 'if-none-match': tag } });
     if (second.status !== 304) {
       return fail(`${described(second)} with If-None-Match: ${tag}; expected 304`);

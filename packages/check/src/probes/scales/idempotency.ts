@@ -1,10 +1,37 @@
 import { isDeepStrictEqual } from 'node:util';
 import { recordId } from '../../target/records.js';
-import type { Probe } from '../context.js';
+import type { Probe, ProbeContext } from '../context.js';
+import { isObject } from '../../openapi/json.js';
+import { readPage } from '../support/list-page.js';
 import { Findings, na } from '../outcome.js';
 import { described, NO_RESOURCE } from '../support/targets.js';
 import { createBody } from '../../target/records.js';
 import { variantOf } from '../support/variant.js';
+
+/** A string value this run made unique (it carries the nonce suffix), to find copies by. */
+function markerOf(body: unknown): string | undefined {
+  if (!isObject(body)) return undefined;
+  for (const value of Object.values(body)) {
+    if (typeof value === 'string' && /(\+sc|-)[0-9a-f]{12}(@|$)/.test(value)) return value;
+  }
+  return undefined;
+}
+
+/** How many items of the collection's first page carry `marker`; undefined when unreadable. */
+async function countCopies(
+  ctx: ProbeContext,
+  listPath: string,
+  marker: string,
+): Promise<number | undefined> {
+  const reply = await ctx.http.send({ path: listPath });
+  if (reply.status !== 200) return undefined;
+  const page = readPage(reply, ctx.http.resolve(listPath));
+  if (!page.items) return undefined;
+  const count = page.items.filter((item) =>
+    JSON.stringify(item).includes(JSON.stringify(marker)),
+  ).length;
+  return count === 0 ? undefined : count;
+}
 
 export const idempotency: Probe = {
   id: 'idempotency.replay',
@@ -32,30 +59,54 @@ export const idempotency: Probe = {
         `${described(first.reply)}: the example body is refused, so there is nothing to replay`,
       );
     }
+    // A 2xx that names no record (`[]`, `{"data":[]}`, no Location) created nothing the run can
+    // see: a replay of it proves nothing either way.
+    if (first.id === undefined) {
+      return na(
+        `${described(first.reply)}: the answer names no created record (no id in the body, no Location), so a replay cannot be judged`,
+      );
+    }
     const findings = new Findings();
     const replay = await ctx.records.create(ctx.http, resource, { body, headers });
     const replayId = replay.reply.status < 300 ? recordId(replay.reply) : undefined;
+    const marker = markerOf(body);
     if (replay.reply.status !== first.reply.status) {
       findings.add(
         'fail',
         `${described(replay.reply)} on replay, ${first.reply.status} the first time`,
       );
-    } else if (first.id !== undefined && replayId !== first.id) {
-      findings.add(
-        'fail',
-        `the replay created a second record (${replayId ?? '?'} besides ${first.id})`,
-      );
-    } else if (!isDeepStrictEqual(replay.reply.json, first.reply.json)) {
-      findings.add(
-        'warn',
-        `${described(replay.reply)}: same record, but the replayed body differs from the first`,
-      );
-    } else {
+    } else if (replayId !== first.id) {
       const flag = replay.reply.header('idempotent-replayed');
       findings.add(
-        'pass',
-        `${described(replay.reply)}: the first answer replayed${flag ? ` (Idempotent-Replayed: ${flag})` : ''}`,
+        'fail',
+        replayId === undefined
+          ? `${described(replay.reply)} on replay names no record${flag ? ` (Idempotent-Replayed: ${flag})` : ''}, where the first answer named ${first.id}`
+          : `the replay created a second record (${replayId} besides ${first.id})`,
       );
+    } else {
+      // Same id: now prove from the collection that only one record exists.
+      const copies = marker ? await countCopies(ctx, resource.listPath, marker) : undefined;
+      if (copies !== undefined && copies > 1) {
+        findings.add(
+          'fail',
+          `${copies} records in ${resource.listPath} carry this run's value ${marker}: the replay created a second record`,
+        );
+      } else if (!isDeepStrictEqual(replay.reply.json, first.reply.json)) {
+        findings.add(
+          'warn',
+          `${described(replay.reply)}: same record ${first.id}, but the replayed body differs from the first`,
+        );
+      } else {
+        const flag = replay.reply.header('idempotent-replayed');
+        const listed =
+          copies === 1
+            ? `; ${resource.listPath} holds one record with ${marker}`
+            : '; the list could not show whether a copy exists';
+        findings.add(
+          'pass',
+          `${described(replay.reply)}: the first answer replayed, same record ${first.id}${flag ? ` (Idempotent-Replayed: ${flag})` : ''}${listed}`,
+        );
+      }
     }
     const different = variantOf(body, resource.create);
     if (different === undefined) {

@@ -48,7 +48,9 @@ export const paginationLimit: Probe = {
     if (denied) return denied;
     const base = ctx.http.resolve(resource.listPath);
     const findings = new Findings();
-    const one = await ctx.http.send({ path: withQuery(resource.listPath, { [size.name]: '1' }) });
+    const one = await ctx.http.send({
+      path: withQuery(resource.listPath, { ...size.extra, [size.name]: '1' }),
+    });
     const onePage = readPage(one, base);
     if (one.status !== 200 || !onePage.items) {
       findings.add('fail', `${described(one)}: not a list page`);

@@ -30,9 +30,11 @@ export const paginationWalk: Probe = {
     const { visible, first } = await ensureRecords(ctx, resource, 2);
     const denied = refused(first);
     if (denied) return denied;
-    const size = pageSizeParam(resource).name;
+    const { name: size, extra } = pageSizeParam(resource);
     const base = ctx.http.resolve(resource.listPath);
-    let reply = await ctx.http.send({ path: withQuery(resource.listPath, { [size]: '1' }) });
+    let reply = await ctx.http.send({
+      path: withQuery(resource.listPath, { ...extra, [size]: '1' }),
+    });
     let page = readPage(reply, base);
     if (reply.status !== 200 || !page.items) return fail(`${described(reply)}: not a list page`);
     if (page.items.length === 0) return na(`${resource.listPath} is empty: nothing to walk`);

@@ -80,10 +80,9 @@ const BANNER_HEADERS: { name: string; test: (value: string) => boolean; what: st
   { name: 'x-runtime', test: (v) => !/^[\d.]+$/.test(v), what: 'X-Runtime names the runtime' },
   {
     name: 'server',
-    test: (v) =>
-      /\/\s*\d|\b(express|werkzeug|gunicorn|uvicorn|kestrel|jetty|tomcat|php|python|node)\b/i.test(
-        v,
-      ),
+    // The rule is name AND version ("nginx/1.25.3", "gunicorn/21.2", "Apache/2.4.57 (Debian)"):
+    // a bare product name ("gunicorn", "nginx") tells an attacker little they could not guess.
+    test: (v) => /[A-Za-z][\w.-]*\/\s*v?\d/.test(v),
     what: 'Server names the software and its version',
   },
 ];

@@ -35,8 +35,10 @@ function findIn(body: Record<string, unknown>, keys: string[]): unknown {
 
 /** The id of a list item, for duplicate detection. */
 export function itemId(item: unknown): string {
+  // A collection of names (`{"repositories": ["a", "b"]}`): each string is its own key.
+  if (typeof item === 'string' || typeof item === 'number') return String(item);
   if (isObject(item)) {
-    for (const key of ['id', 'uuid', '_id', 'key']) {
+    for (const key of ['id', 'uuid', '_id', 'key', 'name', 'slug']) {
       const value = item[key];
       if (typeof value === 'string' || typeof value === 'number') return String(value);
     }

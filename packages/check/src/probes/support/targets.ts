@@ -40,6 +40,10 @@ export function queryParams(operation: Operation | undefined): string[] {
 
 const PAGE_SIZE_NAMES = [
   'limit',
+  '_limit',
+  '_per_page',
+  'n',
+  'page[size]',
   'page_size',
   'pageSize',
   'per_page',
@@ -68,11 +72,18 @@ export function pageSizeParam(resource: Resource): {
   name: string;
   documented: boolean;
   maximum: number | undefined;
+  /** Other query parameters a first page needs (a discovered page number, `_page=1`). */
+  extra: Record<string, string>;
 } {
   const params = resource.list?.parameters.filter((p) => p.in === 'query') ?? [];
   const param = PAGE_SIZE_NAMES.map((name) => params.find((p) => p.name === name)).find(Boolean);
   const maximum = typeof param?.schema?.maximum === 'number' ? param.schema.maximum : undefined;
-  return { name: param?.name ?? 'limit', documented: param !== undefined, maximum };
+  return {
+    name: param?.name ?? resource.pageParam?.name ?? 'limit',
+    documented: param !== undefined,
+    maximum,
+    extra: param ? {} : (resource.pageParam?.extra ?? {}),
+  };
 }
 
 /** The cursor parameter of a list: documented, else `cursor`. */
