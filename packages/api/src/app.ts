@@ -13,6 +13,7 @@ import { actAsFixedPrincipal } from './platform/auth/fixed-principal.js';
 import type { Principal } from './platform/auth/principal.js';
 import { createResourceCache } from './platform/caching/resource-cache.js';
 import { createJwtVerifier } from './platform/auth/jwt-verifier.js';
+import { jwksDegradation, jwksFetchObserver } from './platform/auth/jwks-health.js';
 import { createKeyVerifier, type KeyVerifier } from './platform/auth/key-verifier.js';
 import { createMemoryBus, type InvalidationBus } from './platform/invalidation/bus.js';
 import { createRedisBus } from './platform/invalidation/redis-bus.js';
@@ -260,7 +261,13 @@ export async function buildApp(
     orderCache.close();
     userCache.close();
   });
-  const jwt = config.jwt ? createJwtVerifier({ db: db.kysely, ...config.jwt }) : undefined;
+  const jwt = config.jwt
+    ? createJwtVerifier({
+        db: db.kysely,
+        ...config.jwt,
+        onJwksFetch: jwksFetchObserver(logger.child({ component: 'jwks' }), metrics),
+      })
+    : undefined;
   const flushTimer = setInterval(() => {
     keys
       .flushLastUsed()
@@ -315,6 +322,7 @@ export async function buildApp(
   registerHealthRoutes(app, {
     checkDependencies: () => db.ping(),
     isDraining: () => app.lifecycle.draining,
+    degradations: jwt ? { jwks: () => jwksDegradation(jwt.jwksStatus()) } : {},
     publicBaseUrl: config.publicBaseUrl,
   });
   registerProblemPages(app);
@@ -342,6 +350,10 @@ export async function buildApp(
     awaitingReconciliation: () => countAwaitingReconciliation(db.kysely),
     breakerState: app.processor ? () => app.processor!.breakerState() : undefined,
     pool: () => db.poolStats(),
+    jwks:
+      jwt && config.jwt
+        ? () => ({ ...jwt.jwksStatus(), maxStaleSeconds: config.jwt!.jwksMaxStaleSeconds })
+        : undefined,
   });
 
   // Everything registered in this context requires an API key or access token, and a scope.

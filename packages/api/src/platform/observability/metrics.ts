@@ -22,6 +22,8 @@ export interface MetricSources {
   breakerState?: () => 'closed' | 'half_open' | 'open';
   /** Connection pool counts (PostgreSQL only). */
   pool?: () => { total: number; idle: number; waiting: number } | undefined;
+  /** The identity provider's key set (JWT on only). */
+  jwks?: () => { ageSeconds: number | undefined; stale: boolean; maxStaleSeconds: number };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
@@ -107,6 +109,12 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
       labelNames: ['cache', 'result'] as const,
       registers: [registry],
     }),
+    jwksFetches: new Counter({
+      name: 'steadfast_jwks_fetches_total',
+      help: 'Fetches of the identity provider JWKS, by outcome (success, failure).',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     dbQueryDuration: new Histogram({
       name: 'steadfast_db_query_duration_seconds',
       help: 'Duration of each database query, by statement kind and outcome.',
@@ -158,6 +166,34 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
       this.set({ state: 'total' }, pool.total);
       this.set({ state: 'idle' }, pool.idle);
       this.set({ state: 'waiting' }, pool.waiting);
+    },
+  });
+
+  new Gauge({
+    name: 'steadfast_jwks_key_set_age_seconds',
+    help: 'Seconds since the JWKS key set in use was fetched from the identity provider.',
+    registers: [registry],
+    collect() {
+      const age = sources.jwks?.().ageSeconds;
+      if (age !== undefined) this.set(age);
+    },
+  });
+  new Gauge({
+    name: 'steadfast_jwks_stale',
+    help: '1 while the identity provider fails and the last good JWKS key set is served (stale-if-error).',
+    registers: [registry],
+    collect() {
+      const jwks = sources.jwks?.();
+      if (jwks) this.set(jwks.stale ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'steadfast_jwks_max_stale_seconds',
+    help: 'JWT_JWKS_MAX_STALE_SECONDS: age past which a stale JWKS key set is dropped and JWTs get 503.',
+    registers: [registry],
+    collect() {
+      const jwks = sources.jwks?.();
+      if (jwks) this.set(jwks.maxStaleSeconds);
     },
   });
 
