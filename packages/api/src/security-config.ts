@@ -30,6 +30,13 @@ export interface SecurityConfig {
     /** MAX_QUERY_PARAMS: most query parameters per request; more answers 400 validation_failed. */
     maxQueryParams: number;
   };
+  /** Connection caps of the API listener (platform/security/connection-limits.ts). */
+  connections: {
+    /** MAX_CONNECTIONS: open client connections at most; 0 = derived from `ulimit -n`. */
+    maxConnections: number;
+    /** MAX_CONNECTIONS_PER_ADDRESS: per client address (IPv6: per /64); 0 = derived. */
+    maxConnectionsPerAddress: number;
+  };
   /** Load shedding (503 + Retry-After when saturated); each threshold 0 = off. */
   loadShedding: {
     /** LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: mean event-loop delay over one sample that sheds load. */
@@ -119,6 +126,10 @@ export function loadSecurityConfig(env: Env): SecurityConfig {
       maxHeaderBytes: integer(env, 'MAX_HEADER_BYTES', 16 * 1024, 1024, 1024 * 1024),
       jsonMaxDepth: integer(env, 'JSON_MAX_DEPTH', 20, 2, 1000),
       maxQueryParams: integer(env, 'MAX_QUERY_PARAMS', 30, 1, 1000),
+    },
+    connections: {
+      maxConnections: integer(env, 'MAX_CONNECTIONS', 0, 0, 10_000_000),
+      maxConnectionsPerAddress: integer(env, 'MAX_CONNECTIONS_PER_ADDRESS', 0, 0, 10_000_000),
     },
     loadShedding: {
       maxEventLoopDelayMs: integer(env, 'LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),

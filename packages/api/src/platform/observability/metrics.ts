@@ -22,6 +22,8 @@ export interface MetricSources {
   breakerState?: () => 'closed' | 'half_open' | 'open';
   /** Connection pool counts (PostgreSQL only). */
   pool?: () => { total: number; idle: number; waiting: number } | undefined;
+  /** Open client connections of the API listener and its cap. */
+  connections?: () => { open: number; max: number };
   /** The identity provider's key set (JWT on only). */
   jwks?: () => { ageSeconds: number | undefined; stale: boolean; maxStaleSeconds: number };
 }
@@ -109,6 +111,12 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
       labelNames: ['cache', 'result'] as const,
       registers: [registry],
     }),
+    connectionsRefused: new Counter({
+      name: 'steadfast_connections_refused_total',
+      help: 'Connections closed at once because a cap was reached, by cap (total, per_address).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     jwksFetches: new Counter({
       name: 'steadfast_jwks_fetches_total',
       help: 'Fetches of the identity provider JWKS, by outcome (success, failure).',
@@ -169,6 +177,18 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
     },
   });
 
+  new Gauge({
+    name: 'steadfast_connections',
+    help: 'Client connections of the API listener: open now, and the cap (MAX_CONNECTIONS or derived from ulimit -n).',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const connections = sources.connections?.();
+      if (!connections) return;
+      this.set({ state: 'open' }, connections.open);
+      this.set({ state: 'max' }, connections.max);
+    },
+  });
   new Gauge({
     name: 'steadfast_jwks_key_set_age_seconds',
     help: 'Seconds since the JWKS key set in use was fetched from the identity provider.',
