@@ -47,6 +47,12 @@ export interface SecurityConfig {
     maxRssBytes: number;
     /** LOAD_SHED_SAMPLE_INTERVAL_MS: how often the process measures itself. */
     sampleIntervalMs: number;
+    /** LOAD_SHED_MAX_QUEUE_MS: longest a request may wait behind others in one event-loop turn; 0 = off. */
+    maxQueueMs: number;
+    /** LOAD_SHED_CONCURRENCY_MIN: the adaptive in-flight limit never goes below this. */
+    concurrencyMin: number;
+    /** LOAD_SHED_CONCURRENCY_MAX: the adaptive in-flight limit never goes above this; 0 = off. */
+    concurrencyMax: number;
   };
 }
 
@@ -136,6 +142,9 @@ export function loadSecurityConfig(env: Env): SecurityConfig {
       maxHeapUsedBytes: integer(env, 'LOAD_SHED_MAX_HEAP_USED_BYTES', 0, 0, 2 ** 40),
       maxRssBytes: integer(env, 'LOAD_SHED_MAX_RSS_BYTES', 0, 0, 2 ** 40),
       sampleIntervalMs: integer(env, 'LOAD_SHED_SAMPLE_INTERVAL_MS', 1000, 10, 60_000),
+      maxQueueMs: integer(env, 'LOAD_SHED_MAX_QUEUE_MS', 100, 0, 60_000),
+      concurrencyMin: integer(env, 'LOAD_SHED_CONCURRENCY_MIN', 8, 1, 100_000),
+      concurrencyMax: integer(env, 'LOAD_SHED_CONCURRENCY_MAX', 1000, 0, 100_000),
     },
   };
 }

@@ -40,6 +40,9 @@ const CONFIG_VARIABLES = [
   'LOAD_SHED_MAX_HEAP_USED_BYTES',
   'LOAD_SHED_MAX_RSS_BYTES',
   'LOAD_SHED_SAMPLE_INTERVAL_MS',
+  'LOAD_SHED_MAX_QUEUE_MS',
+  'LOAD_SHED_CONCURRENCY_MIN',
+  'LOAD_SHED_CONCURRENCY_MAX',
   'MAX_CONNECTIONS',
   'MAX_CONNECTIONS_PER_ADDRESS',
   // CI exports REDIS_URL: children would otherwise share rate-limit buckets in the real Redis.
@@ -250,6 +253,8 @@ export async function spawnServer(
       // As in startApp: parallel suites on two cores stall event loops; only the load-shedding
       // suite sets a real threshold.
       LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '30000',
+      LOAD_SHED_CONCURRENCY_MAX: '0',
+      LOAD_SHED_MAX_QUEUE_MS: '0',
       LOG_LEVEL: 'info',
       NODE_ENV: 'production',
       ...env,

@@ -22,6 +22,8 @@ export interface MetricSources {
   breakerState?: () => 'closed' | 'half_open' | 'open';
   /** Connection pool counts (PostgreSQL only). */
   pool?: () => { total: number; idle: number; waiting: number } | undefined;
+  /** The adaptive in-flight limit of load shedding, and the requests it has admitted. */
+  concurrency?: () => { limit: number; inFlight: number };
   /** Open client connections of the API listener and its cap. */
   connections?: () => { open: number; max: number };
   /** The identity provider's key set (JWT on only). */
@@ -111,6 +113,12 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
       labelNames: ['cache', 'result'] as const,
       registers: [registry],
     }),
+    loadShed: new Counter({
+      name: 'steadfast_load_shed_total',
+      help: 'Requests refused with 503 by load shedding, by reason (concurrency, eventLoopDelay, heapUsedBytes, rssBytes).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     connectionsRefused: new Counter({
       name: 'steadfast_connections_refused_total',
       help: 'Connections closed at once because a cap was reached, by cap (total, per_address).',
@@ -131,6 +139,11 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
       registers: [registry],
     }),
   };
+
+  // Present at 0 from the start, so rate() and alerts see the series before the first refusal.
+  for (const reason of ['queueTime', 'concurrency', 'eventLoopDelay', 'heapUsedBytes', 'rssBytes'])
+    metrics.loadShed.inc({ reason }, 0);
+  for (const reason of ['total', 'per_address']) metrics.connectionsRefused.inc({ reason }, 0);
 
   new Gauge({
     name: 'steadfast_processor_breaker_state',
@@ -177,6 +190,24 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
     },
   });
 
+  new Gauge({
+    name: 'steadfast_concurrency_limit',
+    help: 'Adaptive load-shedding limit on requests in flight; requests over it get 503.',
+    registers: [registry],
+    collect() {
+      const concurrency = sources.concurrency?.();
+      if (concurrency) this.set(concurrency.limit);
+    },
+  });
+  new Gauge({
+    name: 'steadfast_concurrency_in_flight',
+    help: 'Requests admitted by the adaptive load-shedding limit and not yet answered.',
+    registers: [registry],
+    collect() {
+      const concurrency = sources.concurrency?.();
+      if (concurrency) this.set(concurrency.inFlight);
+    },
+  });
   new Gauge({
     name: 'steadfast_connections',
     help: 'Client connections of the API listener: open now, and the cap (MAX_CONNECTIONS or derived from ulimit -n).',

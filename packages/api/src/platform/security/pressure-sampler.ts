@@ -9,6 +9,8 @@ export interface PressureSample {
   heapUsed: number;
   /** Resident set size, bytes (0 until first read; only read when a threshold needs it). */
   rssBytes: number;
+  /** performance.now() of the reading: a reading the timer could not refresh is stale. */
+  takenAt: number;
 }
 
 export interface PressureSamplerOptions {
@@ -28,7 +30,7 @@ export interface PressureSamplerOptions {
 export function startPressureSampler(options: PressureSamplerOptions) {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
-  const latest: PressureSample = { eventLoopDelay: 0, heapUsed: 0, rssBytes: 0 };
+  const latest: PressureSample = { eventLoopDelay: 0, heapUsed: 0, rssBytes: 0, takenAt: 0 };
 
   const sample = () => {
     try {
@@ -37,6 +39,7 @@ export function startPressureSampler(options: PressureSamplerOptions) {
       latest.eventLoopDelay = Number.isFinite(mean) ? Math.max(0, mean - 10) : 0;
       delay.reset();
       latest.heapUsed = getHeapStatistics().used_heap_size;
+      latest.takenAt = performance.now();
       if (options.readRss) latest.rssBytes = process.memoryUsage.rss();
     } catch (error) {
       try {

@@ -17,11 +17,18 @@ import { queryLimits } from './query-limits.js';
  */
 export async function registerProtection(
   app: FastifyInstance,
-  config: Pick<SecurityConfig, 'corsAllowedOrigins' | 'limits' | 'loadShedding'>,
+  config: Pick<SecurityConfig, 'corsAllowedOrigins' | 'limits' | 'loadShedding'> & {
+    publicBaseUrl: string;
+  },
 ): Promise<void> {
   await app.register(httpFraming);
   await app.register(corsAllowList, { allowedOrigins: config.corsAllowedOrigins });
-  await app.register(loadShedding, { ...config.loadShedding, exempt: ['/livez'] });
+  await app.register(loadShedding, {
+    ...config.loadShedding,
+    exempt: ['/livez'],
+    exemptFromConcurrency: ['/livez', '/readyz'],
+    publicBaseUrl: config.publicBaseUrl,
+  });
   await app.register(queryLimits);
   await app.register(jsonBody, { maxDepth: config.limits.jsonMaxDepth });
 }
