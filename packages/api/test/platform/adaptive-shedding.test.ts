@@ -66,12 +66,14 @@ describe('adaptive load shedding under a burst', () => {
       RATE_LIMIT_API_KEY_QUOTA: '1000000',
     });
     server = { ...child, port, baseUrl: `http://127.0.0.1:${port}` };
-    const deadline = Date.now() + 20_000;
+    // Generous: the whole suite runs in parallel on two shared cores.
+    const deadline = Date.now() + 60_000;
     while ((await get(port, '/livez', false).catch(() => undefined))?.status !== 200) {
-      if (Date.now() > deadline) throw new Error(`server did not start: ${child.stderr()}`);
+      if (Date.now() > deadline || child.process.exitCode !== null)
+        throw new Error(`server did not start: ${child.stdout()}${child.stderr()}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await server?.kill();
     db.remove();
