@@ -13,6 +13,7 @@ import { actAsFixedPrincipal } from './platform/auth/fixed-principal.js';
 import type { Principal } from './platform/auth/principal.js';
 import { createResourceCache } from './platform/caching/resource-cache.js';
 import { createJwtVerifier } from './platform/auth/jwt-verifier.js';
+import { jwksDegradation, jwksFetchObserver } from './platform/auth/jwks-health.js';
 import { createKeyVerifier, type KeyVerifier } from './platform/auth/key-verifier.js';
 import { createMemoryBus, type InvalidationBus } from './platform/invalidation/bus.js';
 import { createRedisBus } from './platform/invalidation/redis-bus.js';
@@ -43,6 +44,12 @@ import { paymentChanges } from './modules/payments/versions/index.js';
 import { createRateLimits } from './platform/rate-limit/plugin.js';
 import type { RateLimitStore } from './platform/rate-limit/store.js';
 import { createClientErrorHandler } from './platform/security/client-errors.js';
+import {
+  enforceConnectionLimits,
+  readDescriptorLimit,
+  resolveConnectionLimits,
+  type ConnectionLimits,
+} from './platform/security/connection-limits.js';
 import { jsonOnly } from './platform/security/content-type.js';
 import { securityHeaders } from './platform/security/headers.js';
 import { registerProtection } from './platform/security/protection.js';
@@ -110,6 +117,8 @@ declare module 'fastify' {
     metrics: Metrics;
     /** OpenTelemetry tracing; undefined when off. */
     tracing: Tracing | undefined;
+    /** The connection caps in force on the listener (stated in the start-up line). */
+    connectionLimits: ConnectionLimits;
     /** Lifecycle state; `draining` turns readiness to 503 during shutdown. */
     lifecycle: { draining: boolean };
     /** The payment processor client; undefined when neither PAYMENT_PROCESSOR_URL nor an override gives one. */
@@ -195,6 +204,15 @@ export async function buildApp(
   });
   app.decorate('metrics', metrics);
   app.decorate('tracing', tracing);
+  const connectionLimits = resolveConnectionLimits(config.connections, {
+    descriptorLimit: readDescriptorLimit(),
+    dbPoolMax: config.dbPoolMax,
+    behindProxy: config.trustProxy !== false,
+  });
+  const connections = enforceConnectionLimits(app.server, connectionLimits, logger, {
+    refused: (reason) => metrics.connectionsRefused.inc({ reason }),
+  });
+  app.decorate('connectionLimits', connectionLimits);
   if (metricsOn || tracing) {
     const stopObserving = db.observeQueries(
       createQueryObserver({
@@ -270,7 +288,13 @@ export async function buildApp(
     orderCache.close();
     userCache.close();
   });
-  const jwt = config.jwt ? createJwtVerifier({ db: db.kysely, ...config.jwt }) : undefined;
+  const jwt = config.jwt
+    ? createJwtVerifier({
+        db: db.kysely,
+        ...config.jwt,
+        onJwksFetch: jwksFetchObserver(logger.child({ component: 'jwks' }), metrics),
+      })
+    : undefined;
   const flushTimer = setInterval(() => {
     keys
       .flushLastUsed()
@@ -328,6 +352,7 @@ export async function buildApp(
   registerHealthRoutes(app, {
     checkDependencies: () => db.ping(),
     isDraining: () => app.lifecycle.draining,
+    degradations: jwt ? { jwks: () => jwksDegradation(jwt.jwksStatus()) } : {},
     publicBaseUrl: config.publicBaseUrl,
   });
   registerProblemPages(app);
@@ -355,6 +380,11 @@ export async function buildApp(
     awaitingReconciliation: () => countAwaitingReconciliation(db.kysely),
     breakerState: app.processor ? () => app.processor!.breakerState() : undefined,
     pool: () => db.poolStats(),
+    connections: () => ({ open: connections.open(), max: connectionLimits.max }),
+    jwks:
+      jwt && config.jwt
+        ? () => ({ ...jwt.jwksStatus(), maxStaleSeconds: config.jwt!.jwksMaxStaleSeconds })
+        : undefined,
   });
 
   // Everything registered in this context requires an API key or access token, and a scope.

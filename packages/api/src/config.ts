@@ -145,8 +145,14 @@ export interface JwtConfig {
   clockSkewSeconds: number;
   /** JWT_ALGORITHMS: accepted asymmetric algorithms. */
   algorithms: string[];
-  /** JWT_JWKS_COOLDOWN_MS: minimum time between JWKS refetches on an unknown kid. */
+  /** JWT_JWKS_COOLDOWN_MS: minimum time between two JWKS fetches, successful or not; an unknown kid refetches at once past it. */
   jwksCooldownMs: number;
+  /** JWT_JWKS_MAX_BACKOFF_MS: longest wait between JWKS fetches while the provider keeps failing. */
+  jwksMaxBackoffMs: number;
+  /** JWT_JWKS_MAX_STALE_SECONDS: how long the last good key set serves while the provider is down. */
+  jwksMaxStaleSeconds: number;
+  /** JWT_MAX_TOKEN_LIFETIME_SECONDS: largest accepted `exp - iat`; 0 = no limit. */
+  maxTokenLifetimeSeconds: number;
 }
 
 /** Thrown when an environment variable is missing or malformed; the message names it. */
@@ -285,7 +291,10 @@ function jwtConfig(env: Env): JwtConfig | undefined {
     scopeClaim: read(env, 'JWT_SCOPE_CLAIM') ?? 'scope',
     clockSkewSeconds: integer(env, 'JWT_CLOCK_SKEW_SECONDS', 30, 0, 300),
     algorithms,
-    jwksCooldownMs: integer(env, 'JWT_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
+    jwksCooldownMs: integer(env, 'JWT_JWKS_COOLDOWN_MS', 5_000, 0, 3_600_000),
+    jwksMaxBackoffMs: integer(env, 'JWT_JWKS_MAX_BACKOFF_MS', 60_000, 100, 3_600_000),
+    jwksMaxStaleSeconds: integer(env, 'JWT_JWKS_MAX_STALE_SECONDS', 86_400, 600, 30 * 86_400),
+    maxTokenLifetimeSeconds: integer(env, 'JWT_MAX_TOKEN_LIFETIME_SECONDS', 0, 0, 30 * 86_400),
   };
 }
 

@@ -96,8 +96,12 @@ async function main(): Promise<void> {
       database: app.db.dialect,
       metrics_url: metricsServer?.url,
       tracing: app.tracing !== undefined,
+      // Caps below `ulimit -n`: a flood of connections is refused instead of crashing the process.
+      descriptor_limit: app.connectionLimits.descriptorLimit ?? 'unknown',
+      max_connections: app.connectionLimits.max,
+      max_connections_per_address: app.connectionLimits.perAddress,
     },
-    'listening',
+    `listening; at most ${app.connectionLimits.max} connections (${app.connectionLimits.perAddress} per address) under ulimit -n ${app.connectionLimits.descriptorLimit ?? 'unknown'}`,
   );
 }
 

@@ -30,6 +30,13 @@ export interface SecurityConfig {
     /** MAX_QUERY_PARAMS: most query parameters per request; more answers 400 validation_failed. */
     maxQueryParams: number;
   };
+  /** Connection caps of the API listener (platform/security/connection-limits.ts). */
+  connections: {
+    /** MAX_CONNECTIONS: open client connections at most; 0 = derived from `ulimit -n`. */
+    maxConnections: number;
+    /** MAX_CONNECTIONS_PER_ADDRESS: per client address (IPv6: per /64); 0 = derived. */
+    maxConnectionsPerAddress: number;
+  };
   /** Load shedding (503 + Retry-After when saturated); each threshold 0 = off. */
   loadShedding: {
     /** LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: mean event-loop delay over one sample that sheds load. */
@@ -40,6 +47,12 @@ export interface SecurityConfig {
     maxRssBytes: number;
     /** LOAD_SHED_SAMPLE_INTERVAL_MS: how often the process measures itself. */
     sampleIntervalMs: number;
+    /** LOAD_SHED_MAX_QUEUE_MS: longest a request may wait behind others in one event-loop turn; 0 = off. */
+    maxQueueMs: number;
+    /** LOAD_SHED_CONCURRENCY_MIN: the adaptive in-flight limit never goes below this. */
+    concurrencyMin: number;
+    /** LOAD_SHED_CONCURRENCY_MAX: the adaptive in-flight limit never goes above this; 0 = off. */
+    concurrencyMax: number;
   };
 }
 
@@ -120,11 +133,18 @@ export function loadSecurityConfig(env: Env): SecurityConfig {
       jsonMaxDepth: integer(env, 'JSON_MAX_DEPTH', 20, 2, 1000),
       maxQueryParams: integer(env, 'MAX_QUERY_PARAMS', 30, 1, 1000),
     },
+    connections: {
+      maxConnections: integer(env, 'MAX_CONNECTIONS', 0, 0, 10_000_000),
+      maxConnectionsPerAddress: integer(env, 'MAX_CONNECTIONS_PER_ADDRESS', 0, 0, 10_000_000),
+    },
     loadShedding: {
       maxEventLoopDelayMs: integer(env, 'LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
       maxHeapUsedBytes: integer(env, 'LOAD_SHED_MAX_HEAP_USED_BYTES', 0, 0, 2 ** 40),
       maxRssBytes: integer(env, 'LOAD_SHED_MAX_RSS_BYTES', 0, 0, 2 ** 40),
       sampleIntervalMs: integer(env, 'LOAD_SHED_SAMPLE_INTERVAL_MS', 1000, 10, 60_000),
+      maxQueueMs: integer(env, 'LOAD_SHED_MAX_QUEUE_MS', 100, 0, 60_000),
+      concurrencyMin: integer(env, 'LOAD_SHED_CONCURRENCY_MIN', 8, 1, 100_000),
+      concurrencyMax: integer(env, 'LOAD_SHED_CONCURRENCY_MAX', 1000, 0, 100_000),
     },
   };
 }

@@ -101,6 +101,9 @@ describe('load shedding configuration', () => {
       maxHeapUsedBytes: 0,
       maxRssBytes: 0,
       sampleIntervalMs: 1000,
+      maxQueueMs: 100,
+      concurrencyMin: 8,
+      concurrencyMax: 1000,
     });
   });
 });

@@ -47,6 +47,10 @@ export async function startApp(
     // Parallel suites on two cores stall event loops for reasons unrelated to the code under
     // test (imports, fuzz generation); only the load-shedding suite sets a real threshold.
     LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '30000',
+    // For the same reason (and suites that fire bursts of concurrent requests on purpose), the
+    // adaptive in-flight limit is off except in the suites about it.
+    LOAD_SHED_CONCURRENCY_MAX: '0',
+    LOAD_SHED_MAX_QUEUE_MS: '0',
     ...env,
   });
   let queryCount = 0;

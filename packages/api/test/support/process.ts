@@ -40,6 +40,11 @@ const CONFIG_VARIABLES = [
   'LOAD_SHED_MAX_HEAP_USED_BYTES',
   'LOAD_SHED_MAX_RSS_BYTES',
   'LOAD_SHED_SAMPLE_INTERVAL_MS',
+  'LOAD_SHED_MAX_QUEUE_MS',
+  'LOAD_SHED_CONCURRENCY_MIN',
+  'LOAD_SHED_CONCURRENCY_MAX',
+  'MAX_CONNECTIONS',
+  'MAX_CONNECTIONS_PER_ADDRESS',
   // CI exports REDIS_URL: children would otherwise share rate-limit buckets in the real Redis.
   'RECONCILE_INTERVAL_MS',
   'RECONCILE_STALE_AFTER_MS',
@@ -123,9 +128,24 @@ export interface Child {
   kill: () => Promise<void>;
 }
 
+/** How to start the child beyond its configuration. */
+export interface SpawnOptions {
+  /** `ulimit -n` for the child (its soft and hard descriptor limit), set by a shell before exec. */
+  descriptorLimit?: number;
+}
+
 /** Spawns `node --import tsx <args>` in packages/api with the given configuration only. */
-export function spawnTs(args: string[], env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+export function spawnTs(
+  args: string[],
+  env: Record<string, string>,
+  options: SpawnOptions = {},
+): Child {
+  const node = [process.execPath, '--import', 'tsx', ...args];
+  const [command, ...commandArgs] =
+    options.descriptorLimit === undefined
+      ? node
+      : ['/bin/sh', '-c', `ulimit -n ${options.descriptorLimit} && exec "$@"`, 'sh', ...node];
+  const child = spawn(command!, commandArgs, {
     cwd: API_DIR,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -218,20 +238,29 @@ export interface Server extends Child {
 }
 
 /** Starts `src/main.ts` on a free port and resolves once it logged `startup.completed`. */
-export async function spawnServer(env: Record<string, string>): Promise<Server> {
+export async function spawnServer(
+  env: Record<string, string>,
+  options: SpawnOptions = {},
+): Promise<Server> {
   const port = await freePort();
-  const child = spawnTs(['src/main.ts'], {
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    // Servers spawned by parallel suites would otherwise all claim the default 9464.
-    METRICS_PORT: String(await freePort()),
-    // As in startApp: parallel suites on two cores stall event loops; only the load-shedding
-    // suite sets a real threshold.
-    LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '30000',
-    LOG_LEVEL: 'info',
-    NODE_ENV: 'production',
-    ...env,
-  });
+  const child = spawnTs(
+    ['src/main.ts'],
+    {
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      // Servers spawned by parallel suites would otherwise all claim the default 9464.
+      METRICS_PORT: String(await freePort()),
+      // As in startApp: parallel suites on two cores stall event loops; only the load-shedding
+      // suite sets a real threshold.
+      LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '30000',
+      LOAD_SHED_CONCURRENCY_MAX: '0',
+      LOAD_SHED_MAX_QUEUE_MS: '0',
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'production',
+      ...env,
+    },
+    options,
+  );
   try {
     await child.waitForLine('"event":"startup.completed"', 20_000);
   } catch (error) {

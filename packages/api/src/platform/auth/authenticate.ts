@@ -9,6 +9,11 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated caller; set by the authentication hook before validation runs. */
     auth?: Principal;
+    /**
+     * Set when a 401 must not count toward the per-address 401 lockout: a well-formed token
+     * signed with a key the provider has not published yet (a rotation in progress).
+     */
+    authFailureUncounted?: boolean;
   }
   interface FastifyContextConfig {
     /** The one scope an authenticated route requires; mandatory in the authenticated context. */
@@ -46,6 +51,7 @@ export function principalOf(request: FastifyRequest): Principal {
  */
 export function requireAuthentication(app: FastifyInstance, options: AuthOptions): void {
   app.decorateRequest('auth', undefined);
+  app.decorateRequest('authFailureUncounted', false);
 
   app.addHook('onRoute', (route) => {
     const scope = route.config?.scope;
@@ -78,14 +84,19 @@ export function requireAuthentication(app: FastifyInstance, options: AuthOptions
       );
     }
     let principal: Principal | null = null;
+    let reason = 'invalid_credentials';
     if (API_KEY.test(token)) principal = await options.keys.verify(token);
-    else if (options.jwt && JWT_SHAPE.test(token)) principal = await options.jwt.verify(token);
+    else if (options.jwt && JWT_SHAPE.test(token)) {
+      const verified = await options.jwt.verify(token);
+      principal = verified.principal;
+      if (!verified.principal && verified.reason === 'unknown_signing_key') {
+        reason = 'unknown_signing_key';
+        request.authFailureUncounted = true;
+      }
+    }
     if (!principal) {
-      request.server.metrics.authFailures.inc({ reason: 'invalid_credentials' });
-      request.log.info(
-        { event: 'auth.failed', reason: 'invalid_credentials' },
-        'authentication failed',
-      );
+      request.server.metrics.authFailures.inc({ reason });
+      request.log.info({ event: 'auth.failed', reason }, 'authentication failed');
       throw new ApiError(
         'unauthenticated',
         'The API key or access token is invalid, revoked or expired.',

@@ -5,7 +5,7 @@ import type { Scope } from './scopes.js';
 export interface Principal {
   kind: 'api_key' | 'jwt';
   accountId: string;
-  /** The credential: an API key id (`key_…`), or `jwt:<issuer-subject>` for an access token. */
+  /** The credential: an API key id (`key_…`), or `jwt:<tenant>:<hash of issuer and subject>` for an access token. */
   keyId: string;
   /** Live or test data; tokens act in live mode. */
   mode: KeyMode;

@@ -8,6 +8,11 @@ export interface HealthOptions {
   checkDependencies: () => Promise<void>;
   /** True once shutdown has begun: the node should leave the load balancer. */
   isDraining: () => boolean;
+  /**
+   * Dependencies that work in a reduced way without failing readiness (the JWKS served stale while
+   * the identity provider is down): each returns a sentence while degraded, undefined when fine.
+   */
+  degradations: Record<string, () => string | undefined>;
   /** Builds the problem `type` URIs. */
   publicBaseUrl: string;
 }
@@ -15,6 +20,15 @@ export interface HealthOptions {
 const HealthStatus = Type.Object({
   status: Type.Literal('ok'),
   checks: Type.Optional(Type.Record(Type.String(), Type.Literal('ok'))),
+});
+const ReadinessStatus = Type.Object({
+  ...HealthStatus.properties,
+  degraded: Type.Optional(
+    Type.Record(Type.String(), Type.String(), {
+      description:
+        'Dependencies working in a reduced way that do not fail readiness, e.g. `jwks` while the identity provider is down and the last good key set is served.',
+    }),
+  ),
 });
 const healthy = (examples: unknown[]) => ({ ...HealthStatus, examples });
 
@@ -60,9 +74,21 @@ export function registerHealthRoutes(app: FastifyInstance, options: HealthOption
         operationId: 'getReadiness',
         summary: 'Readiness probe: 503 while draining or when the database does not answer',
         description:
-          'For the load balancer: 200 when this instance should receive traffic; 503 with `Retry-After` while it drains for shutdown or cannot reach its database. No credentials, no rate limit.',
+          'For the load balancer: 200 when this instance should receive traffic; 503 with `Retry-After` while it drains for shutdown or cannot reach its database. A dependency that works in a reduced way (the identity provider down while its last good key set is served) is named under `degraded` and does not fail readiness. No credentials, no rate limit.',
         response: {
-          200: healthy([{ status: 'ok', checks: { database: 'ok' } }]),
+          200: {
+            ...ReadinessStatus,
+            examples: [
+              { status: 'ok', checks: { database: 'ok' } },
+              {
+                status: 'ok',
+                checks: { database: 'ok' },
+                degraded: {
+                  jwks: 'stale: the identity provider has not answered 3 JWKS fetch(es); serving the key set fetched 1260 s ago',
+                },
+              },
+            ],
+          },
           500: problemResponse('internal_error', '/readyz'),
           503: problemResponse('service_unavailable', '/readyz', {
             detail: 'The database does not answer.',
@@ -79,7 +105,15 @@ export function registerHealthRoutes(app: FastifyInstance, options: HealthOption
       }
       try {
         await options.checkDependencies();
-        return { status: 'ok' as const, checks: { database: 'ok' as const } };
+        const degraded = Object.entries(options.degradations).flatMap(([name, check]) => {
+          const detail = check();
+          return detail === undefined ? [] : [[name, detail] as const];
+        });
+        return {
+          status: 'ok' as const,
+          checks: { database: 'ok' as const },
+          ...(degraded.length > 0 ? { degraded: Object.fromEntries(degraded) } : {}),
+        };
       } catch (error) {
         request.log.warn({ err: error, event: 'readiness.failed' }, 'readiness check failed');
         return notReady(request, reply, 'The database does not answer.', {

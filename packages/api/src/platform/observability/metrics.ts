@@ -22,6 +22,12 @@ export interface MetricSources {
   breakerState?: () => 'closed' | 'half_open' | 'open';
   /** Connection pool counts (PostgreSQL only). */
   pool?: () => { total: number; idle: number; waiting: number; max: number } | undefined;
+  /** The adaptive in-flight limit of load shedding, and the requests it has admitted. */
+  concurrency?: () => { limit: number; inFlight: number };
+  /** Open client connections of the API listener and its cap. */
+  connections?: () => { open: number; max: number };
+  /** The identity provider's key set (JWT on only). */
+  jwks?: () => { ageSeconds: number | undefined; stale: boolean; maxStaleSeconds: number };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
@@ -118,6 +124,24 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
       labelNames: ['cache', 'result'] as const,
       registers: [registry],
     }),
+    loadShed: new Counter({
+      name: 'steadfast_load_shed_total',
+      help: 'Requests refused with 503 by load shedding, by reason (concurrency, eventLoopDelay, heapUsedBytes, rssBytes).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    connectionsRefused: new Counter({
+      name: 'steadfast_connections_refused_total',
+      help: 'Connections closed at once because a cap was reached, by cap (total, per_address).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    jwksFetches: new Counter({
+      name: 'steadfast_jwks_fetches_total',
+      help: 'Fetches of the identity provider JWKS, by outcome (success, failure).',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     // OpenTelemetry database semantic conventions (db.client.operation.duration).
     dbOperationDuration: new Histogram({
       name: 'db_client_operation_duration_seconds',
@@ -127,6 +151,11 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
       registers: [registry],
     }),
   };
+
+  // Present at 0 from the start, so rate() and alerts see the series before the first refusal.
+  for (const reason of ['queueTime', 'concurrency', 'eventLoopDelay', 'heapUsedBytes', 'rssBytes'])
+    metrics.loadShed.inc({ reason }, 0);
+  for (const reason of ['total', 'per_address']) metrics.connectionsRefused.inc({ reason }, 0);
 
   new Gauge({
     name: 'steadfast_processor_breaker_state',
@@ -192,6 +221,64 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
     collect() {
       const pool = sources.pool?.();
       if (pool) this.set({ db_client_connection_pool_name: POOL_NAME }, pool.max);
+    },
+  });
+
+  new Gauge({
+    name: 'steadfast_concurrency_limit',
+    help: 'Adaptive load-shedding limit on requests in flight; requests over it get 503.',
+    registers: [registry],
+    collect() {
+      const concurrency = sources.concurrency?.();
+      if (concurrency) this.set(concurrency.limit);
+    },
+  });
+  new Gauge({
+    name: 'steadfast_concurrency_in_flight',
+    help: 'Requests admitted by the adaptive load-shedding limit and not yet answered.',
+    registers: [registry],
+    collect() {
+      const concurrency = sources.concurrency?.();
+      if (concurrency) this.set(concurrency.inFlight);
+    },
+  });
+  new Gauge({
+    name: 'steadfast_connections',
+    help: 'Client connections of the API listener: open now, and the cap (MAX_CONNECTIONS or derived from ulimit -n).',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const connections = sources.connections?.();
+      if (!connections) return;
+      this.set({ state: 'open' }, connections.open);
+      this.set({ state: 'max' }, connections.max);
+    },
+  });
+  new Gauge({
+    name: 'steadfast_jwks_key_set_age_seconds',
+    help: 'Seconds since the JWKS key set in use was fetched from the identity provider.',
+    registers: [registry],
+    collect() {
+      const age = sources.jwks?.().ageSeconds;
+      if (age !== undefined) this.set(age);
+    },
+  });
+  new Gauge({
+    name: 'steadfast_jwks_stale',
+    help: '1 while the identity provider fails and the last good JWKS key set is served (stale-if-error).',
+    registers: [registry],
+    collect() {
+      const jwks = sources.jwks?.();
+      if (jwks) this.set(jwks.stale ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'steadfast_jwks_max_stale_seconds',
+    help: 'JWT_JWKS_MAX_STALE_SECONDS: age past which a stale JWKS key set is dropped and JWTs get 503.',
+    registers: [registry],
+    collect() {
+      const jwks = sources.jwks?.();
+      if (jwks) this.set(jwks.maxStaleSeconds);
     },
   });
 

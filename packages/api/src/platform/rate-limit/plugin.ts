@@ -218,7 +218,7 @@ export function createRateLimits(options: RateLimitOptions) {
       throw tooManyRequests(request, decisions);
     });
     context.addHook('onSend', async (request, reply, payload) => {
-      if (reply.statusCode === 401) {
+      if (reply.statusCode === 401 && !request.authFailureUncounted) {
         // Counted while the response is still held, so a client that waits for its 401 before
         // trying again cannot outrun the count. onSend cannot fail the request: this never throws.
         const decisions = await tryDecide(request, addressSubject(request), [

@@ -90,7 +90,29 @@ const IDEMPOTENCY_CONFLICT = problem(
   'This Idempotency-Key was already used with a different request body.',
 );
 
-export function createLedger() {
+/**
+ * How many charges and refunds the sandbox remembers (each kind). It runs inside the API process
+ * when PAYMENT_PROCESSOR_URL is unset, so an unbounded ledger is a leak (~550 B per payment,
+ * issue 20 §11); real processors also forget idempotency keys after a while (Stripe: 24 h).
+ */
+export const DEFAULT_LEDGER_CAPACITY = 10_000;
+
+/** Drops the oldest entries of `map` (insertion order) beyond `max`, telling `evicted` about each. */
+function trimOldest<K, V>(map: Map<K, V>, max: number, evicted?: (key: K, value: V) => void) {
+  while (map.size > max) {
+    const [key, value] = map.entries().next().value as [K, V];
+    map.delete(key);
+    evicted?.(key, value);
+  }
+}
+
+export interface LedgerOptions {
+  /** Charges and refunds remembered (each); the oldest are forgotten first. */
+  capacity?: number;
+}
+
+export function createLedger(options: LedgerOptions = {}) {
+  const capacity = options.capacity ?? DEFAULT_LEDGER_CAPACITY;
   const charges = new Map<string, Stored<ChargeRecord>>();
   const chargesById = new Map<string, ChargeRecord>();
   const refunds = new Map<string, Stored<RefundRecord>>();
@@ -111,6 +133,11 @@ export function createLedger() {
     charges.set(key, { fingerprint, object: charge });
     chargesById.set(charge.id, charge);
     chargesPerKey.set(key, (chargesPerKey.get(key) ?? 0) + 1);
+    flakyFailures.delete(key);
+    trimOldest(charges, capacity, (oldKey, stored) => {
+      chargesById.delete(stored.object.id);
+      chargesPerKey.delete(oldKey);
+    });
     return charge;
   }
 
@@ -139,6 +166,7 @@ export function createLedger() {
       const failed = flakyFailures.get(key) ?? 0;
       if (failed < behaviour.failures) {
         flakyFailures.set(key, failed + 1);
+        trimOldest(flakyFailures, capacity);
         return problem(503, 'api_error', 'Temporarily unavailable (pm_card_flaky_N).');
       }
     }
@@ -172,6 +200,7 @@ export function createLedger() {
       reference: input.reference,
     };
     refunds.set(key, { fingerprint, object: refund });
+    trimOldest(refunds, capacity);
     return { kind: 'answer', status: 201, body: refund };
   }
 

@@ -22,6 +22,8 @@ export interface SandboxOptions {
   slowMs?: number;
   /** How long `pm_card_timeout` holds the socket before ending it unanswered (default 30 s). */
   hangMs?: number;
+  /** Charges and refunds remembered, each (default DEFAULT_LEDGER_CAPACITY); oldest forgotten first. */
+  capacity?: number;
 }
 
 export interface SandboxProcessor {
@@ -133,7 +135,7 @@ export async function startSandboxProcessor(
   options: SandboxOptions = {},
 ): Promise<SandboxProcessor> {
   const { host = '127.0.0.1', port = 0, slowMs = 1500, hangMs = 30_000 } = options;
-  const ledger = createLedger();
+  const ledger = createLedger({ capacity: options.capacity });
   // Pending slow answers and hung sockets, cleared on close() so nothing outlives the sandbox.
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, action: () => void) => {

@@ -29,7 +29,7 @@ export interface paths {
     };
     /**
      * Readiness probe: 503 while draining or when the database does not answer
-     * @description For the load balancer: 200 when this instance should receive traffic; 503 with `Retry-After` while it drains for shutdown or cannot reach its database. No credentials, no rate limit.
+     * @description For the load balancer: 200 when this instance should receive traffic; 503 with `Retry-After` while it drains for shutdown or cannot reach its database. A dependency that works in a reduced way (the identity provider down while its last good key set is served) is named under `degraded` and does not fail readiness. No credentials, no rate limit.
      */
     get: operations['getReadiness'];
     put?: never;
@@ -442,19 +442,15 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          /**
-           * @example {
-           *       "status": "ok",
-           *       "checks": {
-           *         "database": "ok"
-           *       }
-           *     }
-           */
           'application/json': {
             /** @enum {string} */
             status: 'ok';
             checks?: {
               [key: string]: 'ok';
+            };
+            /** @description Dependencies working in a reduced way that do not fail readiness, e.g. `jwks` while the identity provider is down and the last good key set is served. */
+            degraded?: {
+              [key: string]: string;
             };
           };
         };

@@ -1,0 +1,96 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { problemCatalogue } from '../errors/catalogue.js';
+import { PROBLEM_CONTENT_TYPE, problemTypeUri } from '../errors/problem.js';
+import { REQUEST_ID_HEADER, requestIdFor } from '../observability/request-id.js';
+import { createConcurrencyLimit, type ConcurrencyLimit } from './concurrency-limit.js';
+import { createTurnQueueClock } from './queue-clock.js';
+
+export interface AdmissionOptions {
+  /** Longest a request may wait behind others in one event-loop turn; 0 = off. */
+  maxQueueMs: number;
+  /** Bounds of the adaptive in-flight limit; max 0 = off. */
+  concurrencyMin: number;
+  concurrencyMax: number;
+  /** Paths (without query) always admitted and never counted: the health probes. */
+  exemptPaths: string[];
+  publicBaseUrl: string;
+  /** Seconds in Retry-After. */
+  retryAfterSeconds: number;
+  /** Told about each refusal (metrics, a throttled log line). */
+  onShed: (reason: 'queueTime' | 'concurrency', value: number) => void;
+}
+
+const pathOf = (url: string | undefined) => {
+  const value = url ?? '/';
+  const query = value.indexOf('?');
+  return query === -1 ? value : value.slice(0, query);
+};
+
+/**
+ * Admission control in front of Fastify (issue 20 §2): each request is admitted or refused the
+ * moment Node hands it over, from two readings no timer has to refresh: how long it waited behind
+ * the others of its event-loop turn (queue-clock.ts) and the adaptive limit on requests in flight
+ * (concurrency-limit.ts). A refusal is a prebuilt 503 problem+json written straight to the socket,
+ * skipping routing, hooks, logging and serialisation: measured on this API, a refusal through
+ * the full Fastify pipeline cost about as much as serving, and shedding that way cut goodput to a
+ * tenth. Health probes are always admitted.
+ */
+export function installAdmission(
+  server: Server,
+  options: AdmissionOptions,
+): { limiter: ConcurrencyLimit | undefined } {
+  const limiter =
+    options.concurrencyMax > 0
+      ? createConcurrencyLimit({ min: options.concurrencyMin, max: options.concurrencyMax })
+      : undefined;
+  const clock = createTurnQueueClock();
+  const exempt = new Set(options.exemptPaths);
+  const definition = problemCatalogue.service_unavailable;
+  const type = JSON.stringify(problemTypeUri(options.publicBaseUrl, 'service_unavailable'));
+  const head = `{"type":${type},"title":${JSON.stringify(definition.title)},"status":503,"detail":"The server is overloaded right now. Retry after the delay in Retry-After.","code":"service_unavailable"`;
+
+  const refuse = (request: IncomingMessage, response: ServerResponse) => {
+    const id = requestIdFor(request);
+    const body = `${head},"instance":${JSON.stringify(pathOf(request.url))},"request_id":"${id}"}`;
+    response.writeHead(503, {
+      'content-type': PROBLEM_CONTENT_TYPE,
+      'content-length': Buffer.byteLength(body),
+      'retry-after': String(options.retryAfterSeconds),
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      [REQUEST_ID_HEADER]: id,
+      // An unread body could trickle for minutes: do not keep the connection for it.
+      ...(request.complete ? {} : { connection: 'close' }),
+    });
+    response.end(body);
+  };
+
+  const handlers = server.listeners('request') as ((
+    request: IncomingMessage,
+    response: ServerResponse,
+  ) => void)[];
+  server.removeAllListeners('request');
+  const dispatch = (request: IncomingMessage, response: ServerResponse) => {
+    for (const handler of handlers) handler.call(server, request, response);
+  };
+
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (exempt.has(pathOf(request.url))) return dispatch(request, response);
+    const queued = clock.queuedMs();
+    if (options.maxQueueMs > 0 && queued > options.maxQueueMs) {
+      options.onShed('queueTime', queued);
+      return refuse(request, response);
+    }
+    if (limiter) {
+      const release = limiter.tryAcquire();
+      if (!release) {
+        options.onShed('concurrency', limiter.limit());
+        return refuse(request, response);
+      }
+      // 'close' comes for every response, sent or aborted: the slot is always given back.
+      response.once('close', release);
+    }
+    dispatch(request, response);
+  });
+  return { limiter };
+}
