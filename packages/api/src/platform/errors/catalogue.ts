@@ -143,6 +143,14 @@ export const problemCatalogue = {
     resolution:
       'Omit the amount (v1 `amount`, v2 `amount_money`) to pay the balance, or send a smaller amount.',
   },
+  payment_method_unknown: {
+    status: 422,
+    title: 'Unknown payment method',
+    description:
+      'The payment processor does not know this payment-method token (it is well formed, but no such method exists; in the sandbox, only the test tokens in the README exist). Nothing was charged: the payment is recorded as `failed` with `decline_code: payment_method_unknown`, and the order’s balance is free to pay at once.',
+    resolution:
+      'Pay again with a valid payment method and a new `Idempotency-Key` (the same key replays this answer).',
+  },
   refund_exceeds_payment: {
     status: 422,
     title: 'Refund exceeds the payment',
