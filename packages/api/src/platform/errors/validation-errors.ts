@@ -1,5 +1,9 @@
 import type { FastifySchemaValidationError } from 'fastify';
 import type { FieldError } from './api-error.js';
+import { safeEcho } from './echo.js';
+
+/** The documented maximum length of `errors[].pointer` (problem-schema.ts). */
+export const MAX_POINTER_LENGTH = 1024;
 
 const LOCATIONS: Record<string, FieldError['in']> = {
   body: 'body',
@@ -35,6 +39,8 @@ export function toFieldErrors(
       pointer += `/${escapePointerToken(params.additionalProperty)}`;
       detail = 'is not a known field';
     }
+    // Names come from the client (unknown fields and parameters): escaped, never echoed raw.
+    pointer = safeEcho(pointer, MAX_POINTER_LENGTH);
     const key = `${pointer}\u0000${detail}`;
     if (seen.has(key)) continue;
     seen.add(key);
