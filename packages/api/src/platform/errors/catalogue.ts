@@ -92,6 +92,13 @@ export const problemCatalogue = {
       'The path exists but does not support this HTTP method. The `Allow` header lists the methods it does support.',
     resolution: 'Use one of the methods in the `Allow` header.',
   },
+  method_not_implemented: {
+    status: 501,
+    title: 'Method not implemented',
+    description:
+      'The request method is not one this API implements for any resource: methods outside HTTP’s standard set (RFC 9110, PATCH, QUERY), such as WebDAV’s, and `CONNECT`, since this server is not a proxy. A standard method on a path that does not support it is a 405 instead.',
+    resolution: 'Use the methods the API reference at `/docs` lists for the path.',
+  },
   email_taken: {
     status: 409,
     title: 'Email already in use',
