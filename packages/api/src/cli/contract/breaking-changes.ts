@@ -10,6 +10,9 @@ export interface ContractChange {
   description: string;
   /** JSON path of the change in the document. */
   path: string;
+  /** What the diff did at `path`, and the new value there (for clarifications.ts). */
+  action: 'add' | 'remove' | 'replace' | 'rename';
+  after?: unknown;
 }
 
 interface SmartDiff {
@@ -131,6 +134,8 @@ export function compareContracts(
       where: whereOf(diff.path),
       description: diff.description ?? `${diff.action} ${diff.path.join('.')}`,
       path: diff.path.join('.'),
+      action: diff.action,
+      after: diff.after,
     }))
     .sort((a, b) => Number(b.breaking) - Number(a.breaking));
 }

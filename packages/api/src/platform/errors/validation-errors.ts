@@ -25,7 +25,13 @@ export function toFieldErrors(
   const location = LOCATIONS[context ?? 'body'] ?? 'body';
   const seen = new Set<string>();
   const result: FieldError[] = [];
+  // A string with both a format and the pattern that states it (the email rule) fails both at
+  // once; the format's message says it in words, so the pattern's is left out.
+  const formatFailed = new Set(
+    errors.filter((error) => error.keyword === 'format').map((error) => error.instancePath),
+  );
   for (const error of errors) {
+    if (error.keyword === 'pattern' && formatFailed.has(error.instancePath)) continue;
     const params = error.params;
     let pointer = error.instancePath;
     let detail = error.message ?? 'is invalid';
