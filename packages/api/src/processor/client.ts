@@ -39,6 +39,7 @@ import {
   chargeBody,
   describeRejection,
   refundBody,
+  rejectionReason,
   toChargeResult,
   toRefundResult,
 } from './wire.js';
@@ -197,6 +198,18 @@ export function createProcessorClient(options: ProcessorClientOptions): Processo
           return result;
         } catch (error) {
           observe(error instanceof ProcessorRejectedError ? 'rejected' : 'error');
+          if (error instanceof ProcessorRejectedError) {
+            logger.warn(
+              {
+                event: 'processor.rejected',
+                operation,
+                status: error.status,
+                reason: error.reason,
+                detail: error.message,
+              },
+              'payment processor refused the request',
+            );
+          }
           if (error instanceof TransientAttemptError && !error.mayHaveReachedProcessor) {
             maybeActedOn -= 1;
           }
@@ -238,6 +251,7 @@ export function createProcessorClient(options: ProcessorClientOptions): Processo
       throw new ProcessorRejectedError(
         describeRejection(response.status, response.body),
         response.status,
+        rejectionReason(response.body),
       );
     };
   const foundOrNull =

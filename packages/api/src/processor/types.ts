@@ -60,11 +60,21 @@ export class ProcessorOutcomeUnknownError extends Error {
   }
 }
 
-/** The processor answered 4xx to a malformed request (a bug on our side, not retried). */
+/**
+ * Why the processor refused a request (a 4xx, never retried):
+ * - `payment_method_unknown`: it has no such payment method; nothing was charged.
+ * - `idempotency_conflict`: it already holds a different request under this key, so something
+ *   may have been done under it; only a lookup by key can tell what.
+ * - `invalid_request`: it refused the request as malformed (a bug on our side); nothing was done.
+ */
+export type RejectionReason = 'payment_method_unknown' | 'idempotency_conflict' | 'invalid_request';
+
+/** The processor answered 4xx: it refused the request (see RejectionReason for what that implies). */
 export class ProcessorRejectedError extends Error {
   constructor(
     message: string,
     readonly status: number,
+    readonly reason: RejectionReason = 'invalid_request',
   ) {
     super(message);
     this.name = 'ProcessorRejectedError';

@@ -2,7 +2,13 @@
  * The processor's wire format (snake_case JSON) mapped to and from ours, in one place. An answer
  * that does not have the expected shape is not trusted: the caller cannot tell what happened.
  */
-import type { ChargeRequest, ChargeResult, RefundRequest, RefundResult } from './types.js';
+import type {
+  ChargeRequest,
+  ChargeResult,
+  RefundRequest,
+  RefundResult,
+  RejectionReason,
+} from './types.js';
 
 /** A 2xx answer whose body is not what the processor documents. */
 export class MalformedAnswerError extends Error {
@@ -73,4 +79,19 @@ export function describeRejection(status: number, body: unknown): string {
   const type = typeof error.type === 'string' ? error.type : 'unknown';
   const message = typeof error.message === 'string' ? `: ${error.message}` : '';
   return `processor rejected the request (${status} ${type})${message}`;
+}
+
+/**
+ * What a 4xx means, from the processor's error object: `code: payment_method_unknown` (or, as
+ * Stripe-like processors say it, `param: payment_method`) is a payment method it does not know;
+ * `type: idempotency_error` is a key it already used for another request; anything else is a
+ * request it refused as malformed.
+ */
+export function rejectionReason(body: unknown): RejectionReason {
+  const error = isObject(body) && isObject(body.error) ? body.error : {};
+  if (error.code === 'payment_method_unknown' || error.param === 'payment_method') {
+    return 'payment_method_unknown';
+  }
+  if (error.type === 'idempotency_error') return 'idempotency_conflict';
+  return 'invalid_request';
 }

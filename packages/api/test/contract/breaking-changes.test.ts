@@ -153,6 +153,19 @@ describe('contract gate rules', () => {
     expect(additive(changes).length).toBeGreaterThanOrEqual(4);
   });
 
+  it('links between operations are documentation: adding or rewording one never breaks', () => {
+    const changes = changed((d) => {
+      const created = (op(d, '/v1/orders', 'post') as Json).responses['201'] as Json;
+      created.links = {
+        ...created.links,
+        ListOrders: { operationId: 'listOrders', parameters: {}, description: 'New.' },
+      };
+      created.links.GetOrder.description = 'Reworded.';
+    });
+    expect(breaking(changes)).toEqual([]);
+    expect(changes.length).toBeGreaterThan(0);
+  });
+
   it('prose, tags and deprecation notices never break a client', () => {
     const changes = changed((d) => {
       d.info.description = 'Reworded.';

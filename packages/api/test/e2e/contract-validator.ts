@@ -85,5 +85,5 @@ export function contractValidator(version: ApiVersion) {
       return undefined;
     },
   };
-  return { middleware, checked };
+  return { middleware, checked, check };
 }

@@ -66,6 +66,44 @@ describe.each(stores)('orders: refusals (%s)', (store) => {
     expect(await countOrders()).toBe(before);
   });
 
+  it('an order totalling 0 (every item free) is refused at /items, in v1 and v2; free items beside priced ones are fine', async () => {
+    const before = await countOrders();
+    const free = { ...item, unit_amount: 0 };
+    const v1 = expectProblem(
+      await call(t.app, 'POST', '/v1/orders', {
+        tenant,
+        body: { user_id: userId, currency: 'EUR', items: [free, { ...free, quantity: 3 }] },
+      }),
+      400,
+      'validation_failed',
+    );
+    expect(v1.errors).toEqual([
+      { in: 'body', pointer: '/items', detail: expect.stringMatching(/at least 1 minor unit/) },
+    ]);
+    const freeV2 = {
+      name: 'Gift',
+      quantity: 1,
+      unit_price_money: { amount: 0, currency: 'EUR' },
+    };
+    const v2 = expectProblem(
+      await call(t.app, 'POST', '/v2/orders', {
+        tenant,
+        body: { user_id: userId, items: [freeV2] },
+      }),
+      400,
+      'validation_failed',
+    );
+    expect(v2.errors).toEqual([expect.objectContaining({ in: 'body', pointer: '/items' })]);
+    expect(await countOrders()).toBe(before);
+
+    const mixed = await call(t.app, 'POST', '/v1/orders', {
+      tenant,
+      body: { user_id: userId, currency: 'EUR', items: [free, item] },
+    });
+    expect(mixed.statusCode, mixed.body).toBe(201);
+    expect(mixed.json()).toMatchObject({ total_amount: item.unit_amount });
+  });
+
   it('an order for an unknown user is refused at /user_id', async () => {
     const problem = expectProblem(
       await call(t.app, 'POST', '/v1/orders', {

@@ -37,6 +37,47 @@ export const unicodeText = fc.string({ unit: 'grapheme', maxLength: 40 });
 
 const hugeText = fc.integer({ min: 1_000, max: 120_000 }).map((n) => 'x'.repeat(n));
 
+/**
+ * Numbers as text that a lenient parser turns into a non-finite or out-of-range number (Ajv
+ * coerces "Infinity" and "1e999" to Infinity), for query values and headers.
+ */
+export const numericEdgeText = fc.constantFrom(
+  'Infinity',
+  '-Infinity',
+  '+Infinity',
+  '1e999',
+  '-1e999',
+  'NaN',
+  '1e309',
+  '9007199254740993',
+  '1e20',
+  '-0',
+  '0x10',
+);
+
+/** Non-finite numbers: bodies carry them as `1e999` / `-1e999`, which JSON.parse reads as ±Infinity. */
+export const nonFiniteNumber = fc.constantFrom(
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  Number.NaN,
+);
+
+const NON_FINITE_MARK = '\u0001non-finite\u0001';
+
+/**
+ * JSON text of `value`, writing non-finite numbers as the literals `1e999` / `-1e999` (valid JSON
+ * that parses to ±Infinity) instead of JSON.stringify's `null`.
+ */
+export function toJsonText(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    typeof item === 'number' && !Number.isFinite(item)
+      ? `${NON_FINITE_MARK}${item < 0 ? '-' : '+'}`
+      : item,
+  ).replace(/"\\u0001non-finite\\u0001([+-])"/g, (_match, sign: string) =>
+    sign === '-' ? '-1e999' : '1e999',
+  );
+}
+
 /** A value of any JSON type, including the awkward ones. */
 export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
@@ -45,6 +86,7 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   hugeText,
   fc.integer(),
   fc.double(),
+  nonFiniteNumber,
   fc.boolean(),
   fc.constantFrom('', ' ', '0', '-1', 'null', 'true', '1e309', '\u0000', 'usr_', 'ord_'),
   fc.integer({ min: 1, max: 50 }).map((n) => JSON.parse('['.repeat(n) + ']'.repeat(n)) as unknown),
@@ -160,16 +202,14 @@ function withProtoKey(text: string, key: string): string {
 export function hostileBody(schema: JsonSchema | undefined, ids: KnownIds) {
   const shaped = schema ? schemaObject(schema, ids) : fc.jsonValue({ maxDepth: 2 });
   return fc.oneof(
-    { weight: 8, arbitrary: shaped.map((v) => JSON.stringify(v)) },
-    ...(schema
-      ? [{ weight: 4, arbitrary: validObject(schema, ids).map((v) => JSON.stringify(v)) }]
-      : []),
+    { weight: 8, arbitrary: shaped.map(toJsonText) },
+    ...(schema ? [{ weight: 4, arbitrary: validObject(schema, ids).map(toJsonText) }] : []),
     { weight: 2, arbitrary: fc.jsonValue().map((v) => JSON.stringify(v)) },
     {
       weight: 2,
       arbitrary: fc
         .tuple(shaped, fc.constantFrom(...PROTO_KEYS))
-        .map(([v, key]) => withProtoKey(JSON.stringify(v), key)),
+        .map(([v, key]) => withProtoKey(toJsonText(v), key)),
     },
     {
       weight: 1,
@@ -217,11 +257,14 @@ export function hostileQuery(documented: QueryParameter[], ids: KnownIds) {
     documented.length > 0
       ? fc
           .array(
-            fc
-              .constantFrom(...documented)
-              .chain((p) =>
-                validValue(p.schema ?? {}, ids).map((v) => [p.name, String(v)] as const),
-              ),
+            fc.constantFrom(...documented).chain((p) => {
+              const valid = validValue(p.schema ?? {}, ids).map(String);
+              // A numeric parameter sometimes gets "Infinity", "1e999", or one out of range.
+              const numeric = p.schema?.type === 'integer' || p.schema?.type === 'number';
+              return (numeric ? fc.oneof(valid, numericEdgeText) : valid).map(
+                (v) => [p.name, v] as const,
+              );
+            }),
             { maxLength: 3 },
           )
           .map(encodePairs)
@@ -247,6 +290,7 @@ export function hostileQuery(documented: QueryParameter[], ids: KnownIds) {
   const value = fc.oneof(
     unicodeText,
     fc.integer().map(String),
+    numericEdgeText,
     hugeText.map((x) => x.slice(0, 3000)),
   );
   const hostile = fc.array(fc.tuple(name, value), { maxLength: 40 }).map(encodePairs);

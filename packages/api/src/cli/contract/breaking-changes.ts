@@ -10,6 +10,9 @@ export interface ContractChange {
   description: string;
   /** JSON path of the change in the document. */
   path: string;
+  /** What the diff did at `path`, and the new value there (for clarifications.ts). */
+  action: 'add' | 'remove' | 'replace' | 'rename';
+  after?: unknown;
 }
 
 interface SmartDiff {
@@ -46,6 +49,10 @@ const OPERATION_ANNOTATIONS = new Set(['tags', 'summary', 'description', 'extern
  */
 function isDocumentation(path: readonly (string | number)[]): boolean {
   if (DOCUMENT_ANNOTATIONS.has(String(path[0]))) return true;
+  // Links between operations only tell a client which value feeds which call next; the tool
+  // itself calls them annotations but leaves them unclassified.
+  const links = path.indexOf('links');
+  if (links > 0 && path[links - 2] === 'responses') return true;
   return path[0] === 'paths' && OPERATION_ANNOTATIONS.has(String(path[3]));
 }
 
@@ -90,6 +97,7 @@ function responseHeaderConstraint(diff: SmartDiff): boolean | undefined {
  *   false, as all of ours do) turns every request that still sends it into a 400;
  * - a response header's schema may narrow (the tool treats any new constraint on a header as
  *   breaking, as it would be for a request header);
+ * - response `links` are documentation, like prose;
  * - a change the tool cannot classify is treated as breaking: the gate fails closed.
  */
 function isBreaking(diff: SmartDiff, after: unknown): boolean {
@@ -131,6 +139,8 @@ export function compareContracts(
       where: whereOf(diff.path),
       description: diff.description ?? `${diff.action} ${diff.path.join('.')}`,
       path: diff.path.join('.'),
+      action: diff.action,
+      after: diff.after,
     }))
     .sort((a, b) => Number(b.breaking) - Number(a.breaking));
 }

@@ -50,7 +50,8 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
       schema: {
         operationId: 'createOrder',
         summary: 'Create an order',
-        description: 'The server computes item amounts and the total; clients never send them.',
+        description:
+          'The server computes item amounts and the total; clients never send them. The total must be at least 1 minor unit: an order whose items all cost 0 is refused with `400 validation_failed` at `/items` (it could never be paid).',
         tags,
         body: createOrderRequest.schema(version),
         response: {

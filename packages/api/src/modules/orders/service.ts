@@ -97,6 +97,16 @@ export function createOrdersService(deps: { db: Kysely<Database>; cache?: Resour
           detail: 'is not an ISO 4217 currency code',
         });
       }
+      // An order of nothing to pay could never be paid (a payment is at least 1 minor unit) and
+      // would sit in pending_payment for ever: refused here, documented in README "Orders".
+      if (input.items.every((item) => item.unit_amount === 0)) {
+        throw validationFailed({
+          in: 'body',
+          pointer: '/items',
+          detail:
+            'add up to 0; an order must total at least 1 minor unit (free items are fine beside priced ones)',
+        });
+      }
       if (!(await repo.userExists(db, accountId, input.user_id))) throw noSuchUser();
       const now = new Date().toISOString();
       const orderId = newId('ord');

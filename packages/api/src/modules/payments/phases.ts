@@ -1,7 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { ApiError } from '../../platform/errors/api-error.js';
-import { ProcessorOutcomeUnknownError, ProcessorUnavailableError } from '../../processor/types.js';
+import {
+  ProcessorOutcomeUnknownError,
+  ProcessorRejectedError,
+  ProcessorUnavailableError,
+  type RejectionReason,
+} from '../../processor/types.js';
 
 /**
  * What a payment flow needs from the idempotency record (platform/idempotency provides it):
@@ -31,15 +36,31 @@ export interface ExternalStep<Row, Result> {
   settle: (trx: Kysely<Database>, result: Result) => Promise<Row | undefined>;
   /** Parks the row for reconciliation after an unknown outcome; undefined if it had moved. */
   park: (trx: Kysely<Database>) => Promise<Row | undefined>;
+  /**
+   * Fails the row after the processor refused the call (nothing was done), releasing what it
+   * held, so the client can try again at once; undefined if it had moved.
+   */
+  refuse: (trx: Kysely<Database>, reason: RefusalReason) => Promise<Row | undefined>;
+  /** The answer for a refused row instead of its representation (e.g. 422 for an unknown method). */
+  refusalError?: (row: Row) => ApiError | undefined;
   reload: (trx: Kysely<Database>) => Promise<Row>;
   /** Called after the commit when settle or park moved the row (awaited before answering). */
   moved?: (row: Row) => void | Promise<void>;
 }
 
+/** A processor refusal that means nothing was done (an idempotency conflict is not one). */
+export type RefusalReason = Exclude<RejectionReason, 'idempotency_conflict'>;
+
 /**
  * The second half of a phased money movement, shared by payments and refunds: call the
  * processor, then write the outcome and complete the idempotency record in ONE transaction.
- * Unavailable (nothing was sent) leaves the row open, so a retry with the same key resumes here.
+ * Every outcome leaves the row in a state the docs promise (README "Payments"):
+ * - an answer settles it;
+ * - unavailable (nothing was sent) leaves it open, so a retry with the same key resumes here;
+ * - a refusal (4xx: nothing was done) fails it and releases what it held, so a new request can
+ *   use the balance at once;
+ * - an unknown outcome (timeout, 5xx, malformed answer, or a key the processor says it used for
+ *   another request) parks it for reconciliation, which asks the processor by key.
  */
 export async function callAndSettle<Row, View, Result>(
   db: Kysely<Database>,
@@ -48,23 +69,36 @@ export async function callAndSettle<Row, View, Result>(
   view: (row: Row) => View,
   step: ExternalStep<Row, Result>,
 ): Promise<View> {
-  let outcome: { result: Result } | { unknown: true };
+  let outcome: { result: Result } | { unknown: true } | { refused: RefusalReason };
   try {
     outcome = { result: await step.call() };
   } catch (error) {
     if (error instanceof ProcessorUnavailableError)
       throw processorUnavailable(error.retryAfterSeconds);
-    if (!(error instanceof ProcessorOutcomeUnknownError)) throw error;
-    outcome = { unknown: true };
+    if (error instanceof ProcessorRejectedError && error.reason !== 'idempotency_conflict') {
+      outcome = { refused: error.reason };
+    } else if (
+      error instanceof ProcessorOutcomeUnknownError ||
+      error instanceof ProcessorRejectedError
+    ) {
+      outcome = { unknown: true };
+    } else throw error;
   }
   let moved: Row | undefined;
   const row = await db.transaction().execute(async (trx) => {
-    moved = 'result' in outcome ? await step.settle(trx, outcome.result) : await step.park(trx);
+    if ('result' in outcome) moved = await step.settle(trx, outcome.result);
+    else if ('refused' in outcome) moved = await step.refuse(trx, outcome.refused);
+    else moved = await step.park(trx);
     const current = moved ?? (await step.reload(trx));
-    await phases.complete(trx, respond(view(current)));
+    // A refusal answered with an error is recorded by the idempotency plugin after this commit.
+    if (step.refusalError?.(current) === undefined) {
+      await phases.complete(trx, respond(view(current)));
+    }
     return current;
   });
   if (moved !== undefined) await step.moved?.(moved);
+  const refusal = step.refusalError?.(row);
+  if (refusal) throw refusal;
   return view(row);
 }
 

@@ -15,7 +15,7 @@ import * as repo from './repository.js';
 import * as refundsRepo from './refunds-repository.js';
 import { insertEvent } from './events-repository.js';
 import type { RefundView } from './schemas.js';
-import { markRefundUnknown, refundView, settleRefund } from './settlement.js';
+import { abandonRefund, markRefundUnknown, refundView, settleRefund } from './settlement.js';
 
 const now = () => new Date().toISOString();
 
@@ -115,6 +115,8 @@ export function createRefundsService(deps: {
           }),
         settle: (trx, result) => settleRefund(trx, current, result, now()),
         park: (trx) => markRefundUnknown(trx, current, now()),
+        // Nothing was refunded: the refund fails and the payment's pending amount is released.
+        refuse: (trx) => abandonRefund(trx, current, now()),
         reload: async (trx) => (await refundsRepo.findRefund(trx, accountId, current.id))!,
         moved: async (row) => {
           observe({

@@ -121,6 +121,7 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
             'order_not_payable',
             'payment_currency_mismatch',
             'amount_exceeds_balance',
+            'payment_method_unknown',
             'processor_unavailable',
             'payload_too_large',
             'unsupported_media_type',

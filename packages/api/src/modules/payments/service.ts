@@ -14,9 +14,21 @@ import { callAndSettle, processorUnavailable, type Phases, type Respond } from '
 import * as repo from './repository.js';
 import { insertEvent } from './events-repository.js';
 import type { CreatePaymentInput, PaymentView } from './schemas.js';
-import { markPaymentUnknown, paymentView, settleCharge } from './settlement.js';
+import { abandonPayment, markPaymentUnknown, paymentView, settleCharge } from './settlement.js';
 
 const now = () => new Date().toISOString();
+
+/**
+ * The answer for a payment the processor refused because it does not know the payment method:
+ * a 422 rather than the failed payment, on the first request and on every replay.
+ */
+function unknownMethodError(row: repo.PaymentRow): ApiError | undefined {
+  if (row.status !== 'failed' || row.decline_code !== 'payment_method_unknown') return undefined;
+  return new ApiError(
+    'payment_method_unknown',
+    `The payment processor does not know this payment method; nothing was charged and the order's balance is free (payment ${row.id} is failed).`,
+  );
+}
 
 /**
  * Payments, in persisted phases so a retry after a crash resumes instead of starting over:
@@ -116,7 +128,11 @@ export function createPaymentsService(deps: {
       if (!payment)
         throw new Error(`idempotency record points at a missing payment ${phases.resourceId}`);
       // Settled meanwhile (by an earlier attempt or by reconciliation): answer with what is.
-      if (payment.status !== 'processing') return finish(payment, phases, respond);
+      if (payment.status !== 'processing') {
+        const refused = unknownMethodError(payment);
+        if (refused) throw refused;
+        return finish(payment, phases, respond);
+      }
       // Tell reconciliation this payment is being worked on, so it does not abandon it mid-charge.
       await repo.touchPayment(db, payment.id, now());
 
@@ -131,6 +147,15 @@ export function createPaymentsService(deps: {
           }),
         settle: (trx, result) => settleCharge(trx, payment, result, now()),
         park: (trx) => markPaymentUnknown(trx, payment, now()),
+        // Nothing was charged: the payment fails and its reservation is released.
+        refuse: (trx, reason) =>
+          abandonPayment(
+            trx,
+            payment,
+            reason === 'payment_method_unknown' ? 'payment_method_unknown' : 'processor_rejected',
+            now(),
+          ),
+        refusalError: unknownMethodError,
         reload: async (trx) => (await repo.findPayment(trx, accountId, payment.id))!,
         moved: async (row) => {
           observe({

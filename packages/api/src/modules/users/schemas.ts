@@ -1,6 +1,7 @@
 import { Text } from '../../platform/validation/text.js';
 import { Type, type Static } from 'typebox';
 import { idPattern } from '../../platform/ids/ids.js';
+import { EMAIL_PATTERN, EMAIL_RULE } from '../../platform/validation/email.js';
 
 export const UserId = Type.String({
   pattern: idPattern('usr'),
@@ -9,9 +10,10 @@ export const UserId = Type.String({
 });
 const Email = Type.String({
   format: 'email',
+  pattern: EMAIL_PATTERN,
   minLength: 3,
   maxLength: 254,
-  description: 'Unique per account, compared case-insensitively.',
+  description: `Unique per account, compared case-insensitively. ${EMAIL_RULE}`,
 });
 const Name = Text({ minLength: 1, maxLength: 200 });
 const Timestamp = Type.String({ format: 'date-time' });

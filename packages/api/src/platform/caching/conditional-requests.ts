@@ -2,20 +2,22 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';
-
-/** Splits an If-Match / If-None-Match value into its entity-tags (RFC 9110 §13.1). */
-export function parseEntityTags(header: string | undefined): string[] | undefined {
-  if (header === undefined) return undefined;
-  return header.match(/\*|(?:W\/)?"[^"]*"/g) ?? [];
-}
+import { validationFailed } from '../errors/api-error.js';
+import { parseConditionalHeader } from './entity-tags.js';
 
 const opaque = (tag: string) => (tag.startsWith('W/') ? tag.slice(2) : tag);
 
-/** Weak comparison, as If-None-Match requires. */
+/**
+ * Whether If-None-Match lets a full response through (weak comparison, RFC 9110 §13.1.2): true
+ * when absent or malformed (a malformed conditional is ignored, so the client gets the full 200),
+ * false for `*` or a listed tag matching `etag`.
+ */
 export function noneMatch(header: string | undefined, etag: string): boolean {
-  const tags = parseEntityTags(header);
-  if (tags === undefined) return true;
-  return !tags.some((tag) => tag === '*' || opaque(tag) === opaque(etag));
+  if (header === undefined) return true;
+  const parsed = parseConditionalHeader(header);
+  if (parsed.kind === 'malformed') return true;
+  if (parsed.kind === 'any') return false;
+  return !parsed.tags.some((tag) => tag.opaque === opaque(etag));
 }
 
 /** The strong ETag of a versioned resource; the version is what If-Match is checked against. */
@@ -39,7 +41,8 @@ export const IfMatchHeader = Type.Object({
   'if-match': Type.Optional(
     Type.String({
       maxLength: 512,
-      description: 'ETag from a previous read; 412 if the resource changed since.',
+      description:
+        'ETag from a previous read, `*`, or a comma-separated list of ETags (RFC 9110 §13.1.1); 412 if none is current. A value that is not in that grammar is refused with 400.',
     }),
   ),
 });
@@ -47,13 +50,21 @@ export const IfMatchHeader = Type.Object({
 /**
  * The versions an If-Match header accepts: undefined when absent (no precondition), 'any' for
  * `*`, otherwise the listed strong tags of ours (weak tags never match, RFC 9110 §13.1.1).
+ * A malformed value is refused (400), never read as a match or as no precondition.
  */
 export function acceptedVersions(header: string | undefined): VersionPrecondition {
-  const tags = parseEntityTags(header);
-  if (tags === undefined) return undefined;
-  if (tags.includes('*')) return 'any';
-  return tags.flatMap((tag) => {
-    const match = /^"v(\d{1,9})"$/.exec(tag);
+  if (header === undefined) return undefined;
+  const parsed = parseConditionalHeader(header);
+  if (parsed.kind === 'malformed') {
+    throw validationFailed({
+      in: 'header',
+      pointer: '/if-match',
+      detail: `must be "*" or a comma-separated list of entity tags ("…" or W/"…"): ${parsed.reason}`,
+    });
+  }
+  if (parsed.kind === 'any') return 'any';
+  return parsed.tags.flatMap((tag) => {
+    const match = tag.weak ? null : /^"v(\d{1,9})"$/.exec(tag.opaque);
     return match ? [Number(match[1])] : [];
   });
 }

@@ -92,6 +92,13 @@ export const problemCatalogue = {
       'The path exists but does not support this HTTP method. The `Allow` header lists the methods it does support.',
     resolution: 'Use one of the methods in the `Allow` header.',
   },
+  method_not_implemented: {
+    status: 501,
+    title: 'Method not implemented',
+    description:
+      'The request method is not one this API implements for any resource: methods outside HTTP’s standard set (RFC 9110, PATCH, QUERY), such as WebDAV’s, and `CONNECT`, since this server is not a proxy. A standard method on a path that does not support it is a 405 instead.',
+    resolution: 'Use the methods the API reference at `/docs` lists for the path.',
+  },
   email_taken: {
     status: 409,
     title: 'Email already in use',
@@ -142,6 +149,14 @@ export const problemCatalogue = {
       'The amount is more than what remains to be paid on the order (payments that are processing count as paid).',
     resolution:
       'Omit the amount (v1 `amount`, v2 `amount_money`) to pay the balance, or send a smaller amount.',
+  },
+  payment_method_unknown: {
+    status: 422,
+    title: 'Unknown payment method',
+    description:
+      'The payment processor does not know this payment-method token (it is well formed, but no such method exists; in the sandbox, only the test tokens in the README exist). Nothing was charged: the payment is recorded as `failed` with `decline_code: payment_method_unknown`, and the order’s balance is free to pay at once.',
+    resolution:
+      'Pay again with a valid payment method and a new `Idempotency-Key` (the same key replays this answer).',
   },
   refund_exceeds_payment: {
     status: 422,

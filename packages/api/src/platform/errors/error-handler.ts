@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
@@ -5,6 +7,9 @@ import { isDatabaseUnavailable } from '../../db/errors.js';
 import { ApiError, VALIDATION_DETAIL } from './api-error.js';
 import type { ProblemCode } from './catalogue.js';
 import { buildProblem, sendProblem } from './problem.js';
+import { safeEcho } from './echo.js';
+import { refuseMethod, ROUTED_METHODS } from './methods.js';
+import { writeRawProblem } from './raw-problem.js';
 import { toFieldErrors } from './validation-errors.js';
 
 export interface ErrorHandlerOptions {
@@ -114,8 +119,6 @@ export function createErrorResponder(publicBaseUrl: string) {
   };
 }
 
-const ALL_METHODS: HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
-
 async function errorHandlerPlugin(app: FastifyInstance, options: ErrorHandlerOptions) {
   const respond = createErrorResponder(options.publicBaseUrl);
   // Fastify answers a known path with an unknown method as 404; a mirror of the route table lets
@@ -131,34 +134,87 @@ async function errorHandlerPlugin(app: FastifyInstance, options: ErrorHandlerOpt
         routes.on(method as HTTPMethod, route.url, () => undefined);
     }
   });
+  const allowedOn = (path: string) =>
+    ROUTED_METHODS.filter((method) => routes.find(method, path) !== null);
 
-  app.setErrorHandler(respond);
-  app.setNotFoundHandler((request, reply) => {
+  /** 405 or 501 for a request no route takes because of its method; false when it is a 404. */
+  function refuse(request: FastifyRequest, reply: FastifyReply): boolean {
     const path = request.url.split('?')[0] ?? '/';
-    const allowed = ALL_METHODS.filter((method) => routes.find(method, path) !== null);
-    if (allowed.length > 0) {
-      reply.header('allow', allowed.join(', '));
-      return sendProblem(
+    const refusal = refuseMethod(request.method, path, allowedOn);
+    if (refusal === undefined) return false;
+    const method = safeEcho(request.method, 32);
+    if (refusal.code === 'method_not_allowed') {
+      reply.header('allow', refusal.allow.join(', '));
+      sendProblem(
         reply,
         buildProblem(
           options.publicBaseUrl,
           request,
           'method_not_allowed',
-          `${request.method} is not supported on this path; use ${allowed.join(', ')}.`,
+          `${method} is not supported on this path; use ${refusal.allow.join(', ')}.`,
         ),
       );
+      return true;
     }
+    sendProblem(
+      reply,
+      buildProblem(
+        options.publicBaseUrl,
+        request,
+        'method_not_implemented',
+        `${method} is not a method this API implements for any resource.`,
+      ),
+    );
+    return true;
+  }
+
+  app.setErrorHandler(respond);
+  // After every onRequest hook (request id, CORS, security headers) and before body parsing:
+  // Fastify would otherwise refuse a QUERY without Content-Type with a bare 400 (RFC 10008)
+  // before the not-found handler is reached.
+  /** The answer to a request no route takes: 405, 501 or 404 route_not_found. */
+  function answerUnrouted(request: FastifyRequest, reply: FastifyReply) {
+    if (refuse(request, reply)) return reply;
+    const path = request.url.split('?')[0] ?? '/';
+    // The path is echoed in `detail` (at most 2000 characters): escaped and bounded.
+    const shownPath = safeEcho(path, 1500);
     return sendProblem(
       reply,
       buildProblem(
         options.publicBaseUrl,
         request,
         'route_not_found',
-        `No route matches ${request.method} ${path}.`,
+        `No route matches ${request.method} ${shownPath}.`,
       ),
     );
+  }
+  // After every onRequest hook (request id, CORS, security headers) and before body parsing:
+  // Fastify would otherwise refuse a QUERY without Content-Type with a bare 400 (RFC 10008)
+  // before the not-found handler is reached.
+  app.addHook('preParsing', async (request, reply, payload) => {
+    if (request.is404) return answerUnrouted(request, reply);
+    return payload;
+  });
+  app.setNotFoundHandler(answerUnrouted);
+  // Node hands CONNECT to a 'connect' listener and, with none, destroys the socket unanswered.
+  // This server is no proxy: every CONNECT gets the same problem+json as any other refusal.
+  app.server.on('connect', (request: IncomingMessage, socket: Duplex) => {
+    const path = (request.url ?? '').split('?')[0] ?? '';
+    const refusal = refuseMethod('CONNECT', path, allowedOn);
+    const requestId = writeRawProblem(socket, options.publicBaseUrl, {
+      code: refusal?.code ?? 'route_not_found',
+      detail:
+        refusal?.code === 'method_not_allowed'
+          ? `CONNECT is not supported on this path; use ${refusal.allow.join(', ')}.`
+          : refusal?.code === 'method_not_implemented'
+            ? 'This server is not a proxy: CONNECT is implemented for no resource.'
+            : `No route matches CONNECT ${safeEcho(path, 1500)}.`,
+      instance: path.startsWith('/') ? safeEcho(path, 2048) : '/',
+      headers: refusal?.code === 'method_not_allowed' ? { allow: refusal.allow.join(', ') } : {},
+    });
+    app.log.info({ request_id: requestId, method: 'CONNECT' }, 'CONNECT refused');
   });
 }
 
-/** Global problem+json error handling, 404 and 405 included. */
+/** Global problem+json error handling, 404, 405 and 501 included. */
 export const errorHandler = fp(errorHandlerPlugin, { name: 'steadfast-errors' });

@@ -67,7 +67,8 @@ export const ProblemSchema = Type.Object(
           pointer: Type.String({
             ...FREE_TEXT,
             maxLength: 1024,
-            description: 'RFC 6901 JSON pointer to the field.',
+            description:
+              'RFC 6901 JSON pointer to the field. Control and bidirectional-override characters in a name you sent are shown as `\\uXXXX`; a pointer longer than 1024 characters is cut and ends in `…`.',
           }),
           detail: Type.String({ ...FREE_TEXT, maxLength: 1000 }),
         }),

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { problemCatalogue, type ProblemCode } from './catalogue.js';
 import type { FieldError } from './api-error.js';
 import { traceIdOf } from '../observability/trace-context.js';
+import { safeEcho } from './echo.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -26,10 +27,16 @@ export function problemTypeUri(publicBaseUrl: string, code: ProblemCode): string
   return `${publicBaseUrl}/problems/${code}`;
 }
 
-/** Path of the request without its query string, which may hold data not meant for echoing. */
-function instanceOf(url: string): string {
+/** The documented maximum length of `instance` (problem-schema.ts). */
+const MAX_INSTANCE_LENGTH = 2048;
+
+/**
+ * Path of the request without its query string, which may hold data not meant for echoing;
+ * escaped and bounded like every echoed value (echo.ts).
+ */
+export function instanceOf(url: string): string {
   const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
+  return safeEcho(query === -1 ? url : url.slice(0, query), MAX_INSTANCE_LENGTH);
 }
 
 /** A trace id that was not sampled leads nowhere in the trace backend, so it is not quoted. */

@@ -1,5 +1,9 @@
 import type { FastifySchemaValidationError } from 'fastify';
 import type { FieldError } from './api-error.js';
+import { safeEcho } from './echo.js';
+
+/** The documented maximum length of `errors[].pointer` (problem-schema.ts). */
+export const MAX_POINTER_LENGTH = 1024;
 
 const LOCATIONS: Record<string, FieldError['in']> = {
   body: 'body',
@@ -21,7 +25,13 @@ export function toFieldErrors(
   const location = LOCATIONS[context ?? 'body'] ?? 'body';
   const seen = new Set<string>();
   const result: FieldError[] = [];
+  // A string with both a format and the pattern that states it (the email rule) fails both at
+  // once; the format's message says it in words, so the pattern's is left out.
+  const formatFailed = new Set(
+    errors.filter((error) => error.keyword === 'format').map((error) => error.instancePath),
+  );
   for (const error of errors) {
+    if (error.keyword === 'pattern' && formatFailed.has(error.instancePath)) continue;
     const params = error.params;
     let pointer = error.instancePath;
     let detail = error.message ?? 'is invalid';
@@ -35,6 +45,8 @@ export function toFieldErrors(
       pointer += `/${escapePointerToken(params.additionalProperty)}`;
       detail = 'is not a known field';
     }
+    // Names come from the client (unknown fields and parameters): escaped, never echoed raw.
+    pointer = safeEcho(pointer, MAX_POINTER_LENGTH);
     const key = `${pointer}\u0000${detail}`;
     if (seen.has(key)) continue;
     seen.add(key);

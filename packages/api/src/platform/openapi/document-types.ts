@@ -11,6 +11,10 @@ export interface ResponseObject {
   description: string;
   headers?: Record<string, HeaderObject>;
   content?: Record<string, { schema?: unknown; example?: unknown; examples?: unknown }>;
+  links?: Record<
+    string,
+    { operationId: string; parameters: Record<string, string>; description?: string }
+  >;
 }
 
 export interface ParameterObject {

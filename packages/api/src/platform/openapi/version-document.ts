@@ -14,6 +14,7 @@ import {
   type ResponseObject,
 } from './document-types.js';
 import { stateImpliedBounds } from './implied-bounds.js';
+import { addLinks } from './links.js';
 import { COMMON_HEADERS, DEPRECATION_HEADERS, headerRef } from './response-headers.js';
 
 /** A version change, as the document's description lists it. */
@@ -180,5 +181,6 @@ export function versionDocument(
   };
   stateImpliedBounds(document.paths);
   stateImpliedBounds(document.components);
+  addLinks(document);
   return document;
 }

@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import fastQueryString from 'fast-querystring';
 import fp from 'fastify-plugin';
 import { ApiError, type FieldError } from '../errors/api-error.js';
+import { safeEcho } from '../errors/echo.js';
+import { MAX_POINTER_LENGTH } from '../errors/validation-errors.js';
 
 /**
  * Where a rejected query string says why. The parser runs inside the router, where a throw would
@@ -44,7 +46,7 @@ export function createQuerystringParser(maxParams: number) {
       if (FORBIDDEN_KEY.test(key)) {
         return rejected(
           'is not an accepted parameter name',
-          `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+          safeEcho(`/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, MAX_POINTER_LENGTH),
         );
       }
     }

@@ -78,10 +78,15 @@ interface Stored<T> {
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
 
-export const problem = (status: number, type: string, message: string): SandboxReply => ({
+export const problem = (
+  status: number,
+  type: string,
+  message: string,
+  extra: { code?: string; param?: string } = {},
+): SandboxReply => ({
   kind: 'answer',
   status,
-  body: { error: { type, message } },
+  body: { error: { type, message, ...extra } },
 });
 
 const IDEMPOTENCY_CONFLICT = problem(
@@ -157,7 +162,10 @@ export function createLedger(options: LedgerOptions = {}) {
       return { kind: 'answer', status: 201, body: stored.object };
     }
     if (!behaviour) {
-      return problem(400, 'invalid_request_error', 'No such payment_method; use a test token.');
+      return problem(400, 'invalid_request_error', 'No such payment_method; use a test token.', {
+        code: 'payment_method_unknown',
+        param: 'payment_method',
+      });
     }
     if (behaviour.kind === 'error') {
       return problem(500, 'api_error', 'The sandbox failed on purpose (pm_card_error).');

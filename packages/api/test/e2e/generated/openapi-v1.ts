@@ -169,7 +169,7 @@ export interface paths {
     /**
      * Create an order
      * @deprecated
-     * @description The server computes item amounts and the total; clients never send them.
+     * @description The server computes item amounts and the total; clients never send them. The total must be at least 1 minor unit: an order whose items all cost 0 is refused with `400 validation_failed` at `/items` (it could never be paid).
      *
      *     Requires scope `orders:write`.
      */
@@ -357,7 +357,7 @@ export interface components {
       /** @description One entry per invalid field (validation_failed only). */
       errors?: {
         in: 'body' | 'query' | 'path' | 'header';
-        /** @description RFC 6901 JSON pointer to the field. */
+        /** @description RFC 6901 JSON pointer to the field. Control and bidirectional-override characters in a name you sent are shown as `\uXXXX`; a pointer longer than 1024 characters is cut and ends in `…`. */
         pointer: string;
         detail: string;
       }[];
@@ -1651,7 +1651,7 @@ export interface operations {
               object: 'user';
               /**
                * Format: email
-               * @description Unique per account, compared case-insensitively.
+               * @description Unique per account, compared case-insensitively. An address `local@domain`: the local part is dot-separated runs of letters, digits and ``!#$%&'*+/=?^_`{|}~-``; the domain has at least two dot-separated labels (`v@io` is refused), each of letters, digits and inner hyphens.
                */
               email: string;
               name: string | null;
@@ -1874,7 +1874,7 @@ export interface operations {
         'application/json': {
           /**
            * Format: email
-           * @description Unique per account, compared case-insensitively.
+           * @description Unique per account, compared case-insensitively. An address `local@domain`: the local part is dot-separated runs of letters, digits and ``!#$%&'*+/=?^_`{|}~-``; the domain has at least two dot-separated labels (`v@io` is refused), each of letters, digits and inner hyphens.
            */
           email: string;
           name?: string;
@@ -1916,7 +1916,7 @@ export interface operations {
             object: 'user';
             /**
              * Format: email
-             * @description Unique per account, compared case-insensitively.
+             * @description Unique per account, compared case-insensitively. An address `local@domain`: the local part is dot-separated runs of letters, digits and ``!#$%&'*+/=?^_`{|}~-``; the domain has at least two dot-separated labels (`v@io` is refused), each of letters, digits and inner hyphens.
              */
             email: string;
             name: string | null;
@@ -2258,7 +2258,7 @@ export interface operations {
             object: 'user';
             /**
              * Format: email
-             * @description Unique per account, compared case-insensitively.
+             * @description Unique per account, compared case-insensitively. An address `local@domain`: the local part is dot-separated runs of letters, digits and ``!#$%&'*+/=?^_`{|}~-``; the domain has at least two dot-separated labels (`v@io` is refused), each of letters, digits and inner hyphens.
              */
             email: string;
             name: string | null;
@@ -2738,7 +2738,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description ETag from a previous read; 412 if the resource changed since. */
+        /** @description ETag from a previous read, `*`, or a comma-separated list of ETags (RFC 9110 §13.1.1); 412 if none is current. A value that is not in that grammar is refused with 400. */
         'if-match'?: string;
       };
       path: {
@@ -2760,7 +2760,7 @@ export interface operations {
         'application/json': {
           /**
            * Format: email
-           * @description Unique per account, compared case-insensitively.
+           * @description Unique per account, compared case-insensitively. An address `local@domain`: the local part is dot-separated runs of letters, digits and ``!#$%&'*+/=?^_`{|}~-``; the domain has at least two dot-separated labels (`v@io` is refused), each of letters, digits and inner hyphens.
            */
           email?: string;
           name?: string | null;
@@ -2801,7 +2801,7 @@ export interface operations {
             object: 'user';
             /**
              * Format: email
-             * @description Unique per account, compared case-insensitively.
+             * @description Unique per account, compared case-insensitively. An address `local@domain`: the local part is dot-separated runs of letters, digits and ``!#$%&'*+/=?^_`{|}~-``; the domain has at least two dot-separated labels (`v@io` is refused), each of letters, digits and inner hyphens.
              */
             email: string;
             name: string | null;
@@ -4213,7 +4213,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description ETag from a previous read; 412 if the resource changed since. */
+        /** @description ETag from a previous read, `*`, or a comma-separated list of ETags (RFC 9110 §13.1.1); 412 if none is current. A value that is not in that grammar is refused with 400. */
         'if-match'?: string;
         /**
          * @description A key you choose per operation (a UUID v4 is ideal), 1–255 printable ASCII characters. A retry with the same key and the same request replays the first response (with `Idempotent-Replayed: true`) instead of acting twice, for 24 h; the same key with another request is 422 `idempotency_key_reused`.
@@ -5313,7 +5313,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `payment_currency_mismatch`: Currency does not match the order; `amount_exceeds_balance`: Amount exceeds the unpaid balance; `idempotency_key_reused`: Idempotency-Key reused with another request */
+      /** @description `payment_currency_mismatch`: Currency does not match the order; `amount_exceeds_balance`: Amount exceeds the unpaid balance; `payment_method_unknown`: Unknown payment method; `idempotency_key_reused`: Idempotency-Key reused with another request */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
