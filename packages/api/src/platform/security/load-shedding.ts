@@ -44,6 +44,12 @@ async function loadSheddingPlugin(app: FastifyInstance, options: LoadSheddingOpt
       (options.maxRssBytes > 0 && rss > options.maxRssBytes)
     );
   };
+  // A sample interval in which the event-loop histogram recorded nothing has a NaN mean, which
+  // under-pressure reports as an infinite delay: that is a missing measurement, not a stalled
+  // loop (a stall shows as a large finite mean in the next sample), and it shed requests at any
+  // threshold (issue 14, defect 9).
+  const measured = (value: number | undefined) =>
+    warmedUp && value !== undefined && Number.isFinite(value);
   app.addHook('onReady', async () => {
     setTimeout(() => (warmedUp = true), 2 * options.sampleIntervalMs).unref();
   });
@@ -58,7 +64,7 @@ async function loadSheddingPlugin(app: FastifyInstance, options: LoadSheddingOpt
     pressureHandler: async (request, _reply, type, value) => {
       if (request.routeOptions.url !== undefined && exempt.has(request.routeOptions.url)) return;
       // under-pressure reports only the first pressure it finds, event-loop delay before memory.
-      if (type === 'eventLoopDelay' && !warmedUp && !overMemory()) return;
+      if (type === 'eventLoopDelay' && !measured(value) && !overMemory()) return;
       request.log.warn({ event: 'load.shed', pressure: type, value }, 'request shed');
       throw new ApiError(
         'service_unavailable',
