@@ -54,10 +54,12 @@ export interface Config extends SecurityConfig {
   seedDemoTenant: boolean;
   /** API key verification cache and last-used bookkeeping. */
   apiKeys: {
-    /** API_KEY_CACHE_TTL_MS: how long a key row is trusted without re-reading it (bounds revocation lag on other nodes). */
+    /** API_KEY_CACHE_TTL_MS: how long a key row is trusted without re-reading it (bounds revocation lag on other nodes); 0 turns the cache off. */
     cacheTtlMs: number;
-    /** API_KEY_CACHE_MAX: most key rows cached per process. */
+    /** API_KEY_CACHE_MAX: most key rows cached per process (and most unknown prefixes remembered). */
     cacheMax: number;
+    /** API_KEY_NEGATIVE_CACHE_TTL_MS: how long an unknown key prefix is remembered as unknown; 0 turns it off. */
+    negativeCacheTtlMs: number;
     /** API_KEY_LAST_USED_FLUSH_MS: interval at which last-used times are written, in one batch. */
     lastUsedFlushMs: number;
   };
@@ -404,6 +406,7 @@ export function loadConfig(env: Env = process.env): Config {
     apiKeys: {
       cacheTtlMs: integer(env, 'API_KEY_CACHE_TTL_MS', 30_000, 0, 3_600_000),
       cacheMax: integer(env, 'API_KEY_CACHE_MAX', 10_000, 1, 1_000_000),
+      negativeCacheTtlMs: integer(env, 'API_KEY_NEGATIVE_CACHE_TTL_MS', 5_000, 0, 600_000),
       lastUsedFlushMs: integer(env, 'API_KEY_LAST_USED_FLUSH_MS', 60_000, 100, 3_600_000),
     },
     jwt: jwtConfig(env),
