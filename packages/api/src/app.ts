@@ -20,8 +20,9 @@ import { registerApiKeyRoutes } from './modules/api-keys/routes.js';
 import { createApiKeysService } from './modules/api-keys/service.js';
 import { conditionalRequests } from './platform/caching/conditional-requests.js';
 import { createErrorResponder, errorHandler } from './platform/errors/error-handler.js';
+import { handlerDeadline } from './platform/errors/handler-deadline.js';
 import { registerProblemPages } from './platform/errors/problem-pages.js';
-import { registerHealthRoutes } from './platform/health/routes.js';
+import { registerHealthRoutes, withinDeadline } from './platform/health/routes.js';
 import { accessLog } from './platform/observability/access-log.js';
 import { createQueryObserver } from './platform/observability/db-telemetry.js';
 import { httpMetrics } from './platform/observability/http-metrics.js';
@@ -139,7 +140,8 @@ export async function buildApp(
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
-    handlerTimeout: config.handlerTimeoutMs,
+    // HANDLER_TIMEOUT_MS is enforced by platform/errors/handler-deadline.ts: Fastify's own
+    // handlerTimeout stops counting once a request body has been read.
     trustProxy: config.trustProxy,
     // HTTPS when TLS_CERT_FILE/TLS_KEY_FILE are set, else HTTP; MAX_HEADER_BYTES either way.
     ...transportOptions(config),
@@ -288,6 +290,7 @@ export async function buildApp(
   await app.register(requestTracing, { tracing });
   if (metricsOn) await app.register(httpMetrics, { metrics });
   await app.register(errorHandler, { publicBaseUrl: config.publicBaseUrl });
+  await app.register(handlerDeadline, { timeoutMs: config.handlerTimeoutMs });
   await app.register(accessLog);
   await app.register(securityHeaders);
   await registerProtection(app, config);
@@ -314,6 +317,7 @@ export async function buildApp(
   });
   registerHealthRoutes(app, {
     checkDependencies: () => db.ping(),
+    checkTimeoutMs: config.readinessTimeoutMs,
     isDraining: () => app.lifecycle.draining,
     publicBaseUrl: config.publicBaseUrl,
   });
@@ -335,7 +339,7 @@ export async function buildApp(
   Object.assign(metrics.sources, {
     ready: async () =>
       !app.lifecycle.draining &&
-      (await db.ping().then(
+      (await withinDeadline(() => db.ping(), config.readinessTimeoutMs).then(
         () => true,
         () => false,
       )),

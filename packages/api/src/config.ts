@@ -40,6 +40,8 @@ export interface Config extends SecurityConfig {
   requestTimeoutMs: number;
   /** HEADERS_TIMEOUT_MS: time allowed to receive the request headers. */
   headersTimeoutMs: number;
+  /** READINESS_TIMEOUT_MS: longest /readyz waits for the database before answering 503. */
+  readinessTimeoutMs: number;
   /** HANDLER_TIMEOUT_MS: longest a handler may run before the client gets 503 handler_timeout. */
   handlerTimeoutMs: number;
   /** KEEP_ALIVE_TIMEOUT_MS: idle keep-alive; above a load balancer's idle timeout (60 s typical). */
@@ -392,6 +394,7 @@ export function loadConfig(env: Env = process.env): Config {
     requestTimeoutMs,
     headersTimeoutMs,
     handlerTimeoutMs,
+    readinessTimeoutMs: integer(env, 'READINESS_TIMEOUT_MS', 2_000, 100, 60_000),
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1_000, 600_000),
     shutdownDelayMs: integer(
       env,

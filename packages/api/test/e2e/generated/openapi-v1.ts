@@ -29,7 +29,7 @@ export interface paths {
     };
     /**
      * Readiness probe: 503 while draining or when the database does not answer
-     * @description For the load balancer: 200 when this instance should receive traffic; 503 with `Retry-After` while it drains for shutdown or cannot reach its database. No credentials, no rate limit.
+     * @description For the load balancer: 200 when this instance should receive traffic; 503 with `Retry-After` while it drains for shutdown or when its database does not answer within READINESS_TIMEOUT_MS. No credentials, no rate limit.
      */
     get: operations['getReadiness'];
     put?: never;
