@@ -835,6 +835,7 @@ export interface operations {
          *     }
          */
         'application/json': {
+          /** @description Control characters (other than tab, line feed and carriage return) and bidirectional overrides (U+202A–U+202E, U+2066–U+2069) are refused with 400 validation_failed. */
           name: string;
           /** @description Defaults to the scopes of the calling credential; may not exceed them. */
           scopes?: (
@@ -1881,6 +1882,7 @@ export interface operations {
            * @description Unique per account, compared case-insensitively.
            */
           email: string;
+          /** @description Control characters (other than tab, line feed and carriage return) and bidirectional overrides (U+202A–U+202E, U+2066–U+2069) are refused with 400 validation_failed. */
           name?: string;
         };
       };
@@ -3487,6 +3489,7 @@ export interface operations {
            */
           currency: string;
           items: {
+            /** @description Control characters (other than tab, line feed and carriage return) and bidirectional overrides (U+202A–U+202E, U+2066–U+2069) are refused with 400 validation_failed. */
             name: string;
             sku?: string;
             /** Format: int32 */
