@@ -1,9 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import {
-  createInvalidatedCache,
-  type CacheLookupObserver,
-} from '../caching/invalidated-cache.js';
+import { createInvalidatedCache, type CacheLookupObserver } from '../caching/invalidated-cache.js';
 import { createMemoryBus, type InvalidationBus } from '../invalidation/bus.js';
 import { hashKey, keyMatches, parseKey } from './api-keys.js';
 import { findKeyByLookup, writeLastUsed, type ApiKeyRow } from './key-store.js';
