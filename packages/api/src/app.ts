@@ -38,6 +38,8 @@ import { registerIdempotency } from './platform/idempotency/plugin.js';
 import { scheduleIdempotencyPurge } from './platform/idempotency/purge.js';
 import { registerDocumentation } from './platform/openapi/documentation.js';
 import { announceDeprecations } from './platform/versioning/deprecation.js';
+import { createCursorCodec } from './platform/pagination/cursor.js';
+import { processCursorSecret } from './platform/pagination/cursor-secret.js';
 import { LIST_CHANGES } from './platform/versioning/list-format.js';
 import { orderChanges } from './modules/orders/versions/index.js';
 import { paymentChanges } from './modules/payments/versions/index.js';
@@ -188,6 +190,14 @@ export async function buildApp(
         logger.warn({ event: 'db.connection_lost', err: error }, 'idle database connection lost'),
     });
   app.decorate('db', db);
+  app.decorate(
+    'cursors',
+    createCursorCodec({
+      current: config.cursors.secret ?? processCursorSecret(),
+      previous: config.cursors.previousSecret,
+      previousUntil: config.cursors.previousUntil,
+    }),
+  );
   app.decorate('lifecycle', { draining: false });
   const metricsOn = config.observability.metrics.enabled;
   const metrics = createMetrics({ defaultMetrics: metricsOn });

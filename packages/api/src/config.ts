@@ -78,6 +78,8 @@ export interface Config extends SecurityConfig {
     /** RESOURCE_CACHE_MAX: most orders, and most users, cached per process. */
     max: number;
   };
+  /** Pagination cursor signing (docs/pagination.md "Signed cursors"). */
+  cursors: CursorConfig;
   /** Rate-limit policies and how a store outage is handled (README "Rate limits"). */
   rateLimit: RateLimitConfig;
   /** Idempotency-Key records (README "Idempotency"). */
@@ -95,6 +97,15 @@ export interface Config extends SecurityConfig {
     /** RECONCILE_STALE_AFTER_MS: a processing payment idle this long is presumed orphaned by a crash; keep it above PROCESSOR_DEADLINE_MS. */
     reconcileStaleAfterMs: number;
   };
+}
+
+export interface CursorConfig {
+  /** CURSOR_SECRET: signs pagination cursors; required in production, generated in development. */
+  secret?: string;
+  /** CURSOR_SECRET_PREVIOUS: the secret before a rotation, still accepted until the time below. */
+  previousSecret?: string;
+  /** CURSOR_SECRET_PREVIOUS_UNTIL: ISO 8601 time until which the previous secret is accepted. */
+  previousUntil?: Date;
 }
 
 export interface IdempotencyConfig {
@@ -338,6 +349,35 @@ function rateLimitConfig(env: Env): RateLimitConfig {
   };
 }
 
+function cursorSecret(env: Env, name: string): string | undefined {
+  const value = read(env, name);
+  // 32 characters of base64 are 192 bits: an HMAC key an attacker cannot guess.
+  if (value !== undefined && value.length < 32) {
+    throw new ConfigError(name, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)');
+  }
+  return value;
+}
+
+function cursorConfig(env: Env): CursorConfig {
+  const previousSecret = cursorSecret(env, 'CURSOR_SECRET_PREVIOUS');
+  const until = read(env, 'CURSOR_SECRET_PREVIOUS_UNTIL');
+  if ((previousSecret === undefined) !== (until === undefined)) {
+    throw new ConfigError(
+      previousSecret === undefined ? 'CURSOR_SECRET_PREVIOUS' : 'CURSOR_SECRET_PREVIOUS_UNTIL',
+      'must be set together with ' +
+        (previousSecret === undefined ? 'CURSOR_SECRET_PREVIOUS_UNTIL' : 'CURSOR_SECRET_PREVIOUS'),
+    );
+  }
+  const previousUntil = until === undefined ? undefined : new Date(until);
+  if (previousUntil !== undefined && Number.isNaN(previousUntil.getTime())) {
+    throw new ConfigError(
+      'CURSOR_SECRET_PREVIOUS_UNTIL',
+      `must be an ISO 8601 time, got "${until}"`,
+    );
+  }
+  return { secret: cursorSecret(env, 'CURSOR_SECRET'), previousSecret, previousUntil };
+}
+
 function idempotencyConfig(env: Env, handlerTimeoutMs: number): IdempotencyConfig {
   const lockTimeoutMs = integer(env, 'IDEMPOTENCY_LOCK_TIMEOUT_MS', 60_000, 1_000, 3_600_000);
   // A lock that expires while its request still runs lets a retry execute the request twice.
@@ -419,6 +459,7 @@ export function loadConfig(env: Env = process.env): Config {
       ttlMs: integer(env, 'RESOURCE_CACHE_TTL_MS', 10_000, 0, 3_600_000),
       max: integer(env, 'RESOURCE_CACHE_MAX', 10_000, 1, 1_000_000),
     },
+    cursors: cursorConfig(env),
     rateLimit: rateLimitConfig(env),
     idempotency: idempotencyConfig(env, handlerTimeoutMs),
     processor: loadProcessorConfig(env),

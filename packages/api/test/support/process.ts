@@ -230,6 +230,8 @@ export async function spawnServer(env: Record<string, string>): Promise<Server> 
     LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '30000',
     LOG_LEVEL: 'info',
     NODE_ENV: 'production',
+    // Required in production; every spawned server shares it, as instances of one deployment do.
+    CURSOR_SECRET: TEST_CURSOR_SECRET,
     ...env,
   });
   try {
@@ -240,6 +242,9 @@ export async function spawnServer(env: Record<string, string>): Promise<Server> 
   }
   return { ...child, port, baseUrl: `http://127.0.0.1:${port}` };
 }
+
+/** The CURSOR_SECRET of spawned servers (production requires one). */
+export const TEST_CURSOR_SECRET = 'cursor-secret-of-the-spawned-test-servers';
 
 /** Runs a CLI under `src/` to completion and returns its exit code and output. */
 export async function runTs(
