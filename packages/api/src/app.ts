@@ -13,6 +13,7 @@ import { actAsFixedPrincipal } from './platform/auth/fixed-principal.js';
 import type { Principal } from './platform/auth/principal.js';
 import { createResourceCache } from './platform/caching/resource-cache.js';
 import { createJwtVerifier } from './platform/auth/jwt-verifier.js';
+import { createAccountStatuses, type AccountStatuses } from './platform/auth/account-status.js';
 import { createKeyVerifier, type KeyVerifier } from './platform/auth/key-verifier.js';
 import { createMemoryBus, type InvalidationBus } from './platform/invalidation/bus.js';
 import { createRedisBus } from './platform/invalidation/redis-bus.js';
@@ -21,6 +22,7 @@ import { createApiKeysService } from './modules/api-keys/service.js';
 import { conditionalRequests } from './platform/caching/conditional-requests.js';
 import { createErrorResponder, errorHandler } from './platform/errors/error-handler.js';
 import { handlerDeadline } from './platform/errors/handler-deadline.js';
+import { registerOperatorRoutes } from './platform/tenants/operator-routes.js';
 import { registerProblemPages } from './platform/errors/problem-pages.js';
 import { registerHealthRoutes, withinDeadline } from './platform/health/routes.js';
 import { accessLog } from './platform/observability/access-log.js';
@@ -107,6 +109,8 @@ declare module 'fastify' {
     db: Db;
     /** API key verification (cache, invalidation, buffered last-used times). */
     apiKeys: KeyVerifier;
+    /** Tenant statuses (active, suspended, deleted), checked on every authenticated request. */
+    accounts: AccountStatuses;
     /** Cache invalidation across instances: caches subscribe by kind, writers publish changes. */
     invalidation: InvalidationBus;
     /** Prometheus metrics; main.ts serves the registry on the metrics listener. */
@@ -262,6 +266,15 @@ export async function buildApp(
     invalidation,
     observe: countLookup,
   });
+  const accounts = createAccountStatuses({
+    db: db.kysely,
+    ttlMs: config.apiKeys.cacheTtlMs,
+    max: config.apiKeys.cacheMax,
+    invalidation,
+    observe: countLookup,
+  });
+  app.decorate('accounts', accounts);
+  app.addHook('onClose', async () => accounts.close());
   // Hot single-resource GETs; every write path invalidates them (README "Caches").
   const caching = { ...config.resourceCache, invalidation, observe: countLookup };
   const orderCache = createResourceCache<Order>({ kind: ORDER_CACHE_KIND, ...caching });
@@ -332,6 +345,9 @@ export async function buildApp(
     publicBaseUrl: config.publicBaseUrl,
   });
   registerProblemPages(app);
+  if (config.operatorToken !== undefined) {
+    await registerOperatorRoutes(app, { token: config.operatorToken });
+  }
   scheduleIdempotencyPurge(app, {
     db: db.kysely,
     intervalMs: config.idempotency.purgeIntervalMs,
@@ -362,7 +378,7 @@ export async function buildApp(
   await app.register(async (authenticated) => {
     rateLimits?.beforeAuthentication(authenticated);
     if (bench.actAs) actAsFixedPrincipal(authenticated, bench.actAs);
-    else requireAuthentication(authenticated, { keys, jwt });
+    else requireAuthentication(authenticated, { keys, jwt, accounts });
     rateLimits?.afterAuthentication(authenticated);
     // After authentication (keys are per account) and rate limits (a refused request takes no key).
     if (bench.idempotency !== false)

@@ -78,6 +78,8 @@ export interface Config extends SecurityConfig {
     /** RESOURCE_CACHE_MAX: most orders, and most users, cached per process. */
     max: number;
   };
+  /** OPERATOR_TOKEN: enables the operator API (/operator/tenants/…) with this bearer credential. */
+  operatorToken?: string;
   /** Pagination cursor signing (docs/pagination.md "Signed cursors"). */
   cursors: CursorConfig;
   /** Rate-limit policies and how a store outage is handled (README "Rate limits"). */
@@ -349,7 +351,8 @@ function rateLimitConfig(env: Env): RateLimitConfig {
   };
 }
 
-function cursorSecret(env: Env, name: string): string | undefined {
+/** A secret of at least 32 characters, or undefined when unset. */
+function longSecret(env: Env, name: string): string | undefined {
   const value = read(env, name);
   // 32 characters of base64 are 192 bits: an HMAC key an attacker cannot guess.
   if (value !== undefined && value.length < 32) {
@@ -359,7 +362,7 @@ function cursorSecret(env: Env, name: string): string | undefined {
 }
 
 function cursorConfig(env: Env): CursorConfig {
-  const previousSecret = cursorSecret(env, 'CURSOR_SECRET_PREVIOUS');
+  const previousSecret = longSecret(env, 'CURSOR_SECRET_PREVIOUS');
   const until = read(env, 'CURSOR_SECRET_PREVIOUS_UNTIL');
   if ((previousSecret === undefined) !== (until === undefined)) {
     throw new ConfigError(
@@ -375,7 +378,7 @@ function cursorConfig(env: Env): CursorConfig {
       `must be an ISO 8601 time, got "${until}"`,
     );
   }
-  return { secret: cursorSecret(env, 'CURSOR_SECRET'), previousSecret, previousUntil };
+  return { secret: longSecret(env, 'CURSOR_SECRET'), previousSecret, previousUntil };
 }
 
 function idempotencyConfig(env: Env, handlerTimeoutMs: number): IdempotencyConfig {
@@ -459,6 +462,7 @@ export function loadConfig(env: Env = process.env): Config {
       ttlMs: integer(env, 'RESOURCE_CACHE_TTL_MS', 10_000, 0, 3_600_000),
       max: integer(env, 'RESOURCE_CACHE_MAX', 10_000, 1, 1_000_000),
     },
+    operatorToken: longSecret(env, 'OPERATOR_TOKEN'),
     cursors: cursorConfig(env),
     rateLimit: rateLimitConfig(env),
     idempotency: idempotencyConfig(env, handlerTimeoutMs),

@@ -73,6 +73,21 @@ export const problemCatalogue = {
     resolution:
       'Use an API key or token that carries the scope, or create one with `POST /v1/api_keys`.',
   },
+  account_suspended: {
+    status: 403,
+    title: 'Account suspended',
+    description:
+      'The credential is valid but its account (tenant) has been suspended by the operator of this API. Every API key and access token of the account is refused until the account is resumed.',
+    resolution:
+      'Contact the operator of this API; retrying does not help until the account is resumed.',
+  },
+  tenant_deleted: {
+    status: 409,
+    title: 'Tenant deleted',
+    description:
+      'An operator action (suspend, resume) named a tenant that has been deleted. Deletion is final; the rows are kept only for the retention period.',
+    resolution: 'Create a new tenant if the account should exist again.',
+  },
   not_found: {
     status: 404,
     title: 'Resource not found',

@@ -700,7 +700,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -982,7 +982,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1349,7 +1349,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1746,7 +1746,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1995,7 +1995,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2350,7 +2350,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2577,7 +2577,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2880,7 +2880,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -3339,7 +3339,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -3668,7 +3668,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4080,7 +4080,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4409,7 +4409,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4851,7 +4851,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5184,7 +5184,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5582,7 +5582,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5878,7 +5878,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6208,7 +6208,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6593,7 +6593,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];

@@ -669,7 +669,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -930,7 +930,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1264,7 +1264,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1627,7 +1627,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1855,7 +1855,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2174,7 +2174,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2377,7 +2377,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2653,7 +2653,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -3157,7 +3157,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -3555,7 +3555,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4010,7 +4010,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4394,7 +4394,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4836,7 +4836,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5235,7 +5235,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5631,7 +5631,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5925,7 +5925,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6285,7 +6285,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6651,7 +6651,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
