@@ -220,11 +220,16 @@ export interface Server extends Child {
 /** Starts `src/main.ts` on a free port and resolves once it logged `startup.completed`. */
 export async function spawnServer(env: Record<string, string>): Promise<Server> {
   const port = await freePort();
+  // The OS may hand the same free port out twice in a row (the first probe is closed by then):
+  // the API would then refuse to start, METRICS_PORT equal to PORT (a flake found once retries
+  // were turned off, issue 14).
+  let metricsPort = await freePort();
+  while (metricsPort === port) metricsPort = await freePort();
   const child = spawnTs(['src/main.ts'], {
     HOST: '127.0.0.1',
     PORT: String(port),
     // Servers spawned by parallel suites would otherwise all claim the default 9464.
-    METRICS_PORT: String(await freePort()),
+    METRICS_PORT: String(metricsPort),
     // As in startApp: parallel suites on two cores stall event loops; only the load-shedding
     // suite sets a real threshold.
     LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '30000',
