@@ -59,6 +59,7 @@ describe.skipIf(!isPostgresUrl(postgresUrl))('a frozen PostgreSQL (postgres)', (
     t = await startApp('postgres', {
       DATABASE_URL: url.toString(),
       HANDLER_TIMEOUT_MS: '500',
+      IDEMPOTENCY_LOCK_TIMEOUT_MS: '1000',
       READINESS_TIMEOUT_MS: '300',
     });
     tenant = await createTestTenant(t);
@@ -101,5 +102,44 @@ describe.skipIf(!isPostgresUrl(postgresUrl))('a frozen PostgreSQL (postgres)', (
       proxy.thaw();
     }
     expect((await call(t.app, 'GET', '/readyz')).statusCode).toBe(200);
+  });
+
+  it('a timed-out write with an Idempotency-Key keeps its key locked: never executed twice', async () => {
+    const email = `frozen.idem.${Date.now()}@example.com`;
+    const send = () =>
+      call(t.app, 'POST', '/v1/users', {
+        tenant,
+        body: { email },
+        headers: { 'idempotency-key': `frozen-${email}` },
+      });
+    proxy.freeze();
+    let timedOut;
+    try {
+      timedOut = await timed(send);
+    } finally {
+      proxy.thaw();
+    }
+    // Answered in time: the key is not released (which would need the frozen database).
+    expectProblem(timedOut.result, 503, 'handler_timeout');
+    expect(timedOut.ms).toBeLessThan(2_500);
+    // The first execution may still be running: a retry waits for it instead of running alongside…
+    expectProblem(await send(), 409, 'idempotency_request_in_progress');
+    // …and once IDEMPOTENCY_LOCK_TIMEOUT_MS has passed, takes the key over and runs exactly once.
+    const deadline = Date.now() + 5_000;
+    let retry = await send();
+    while (retry.statusCode === 409 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      retry = await send();
+    }
+    expect(retry.statusCode, retry.body).toBe(201);
+    const stored = await t.db.kysely
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', email)
+      .execute();
+    expect(stored).toEqual([{ id: retry.json<{ id: string }>().id }]);
+    const replay = await send();
+    expect(replay.statusCode).toBe(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
   });
 });
