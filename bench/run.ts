@@ -48,6 +48,8 @@ function appEnv(dataset: Dataset, extra: Record<string, string> = {}): Record<st
   const postgres = dataset.databaseUrl.startsWith('postgres');
   return {
     NODE_ENV: 'production',
+    // Required in production: signs pagination cursors.
+    CURSOR_SECRET: 'cursor-secret-of-the-benchmark-runs-only',
     HOST: '127.0.0.1',
     PORT: String(PORT),
     PUBLIC_BASE_URL: `http://127.0.0.1:${PORT}`,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -80,10 +81,16 @@ async function assertPortsFree(ports: number[]): Promise<void> {
   }
 }
 
-function instanceEnvironment(options: TopologyOptions, baseUrl: string): NodeJS.ProcessEnv {
+function instanceEnvironment(
+  options: TopologyOptions,
+  baseUrl: string,
+  cursorSecret: string,
+): NodeJS.ProcessEnv {
   return {
     ...options.baseEnv,
     NODE_ENV: 'production',
+    // Required in production; shared by the instances so a cursor works on any of them.
+    CURSOR_SECRET: cursorSecret,
     HOST: '127.0.0.1',
     METRICS_HOST: '127.0.0.1',
     PUBLIC_BASE_URL: baseUrl,
@@ -118,7 +125,7 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
   const settings: ApiSettings = {
     apiDir: join(options.repoDir, 'packages/api'),
     runtime: options.runtime,
-    env: instanceEnvironment(options, baseUrl),
+    env: instanceEnvironment(options, baseUrl, randomBytes(32).toString('base64url')),
     detached: options.detached,
     logDir,
   };

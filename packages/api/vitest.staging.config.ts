@@ -11,10 +11,8 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 180_000,
-    // Real processes, sockets, browsers and databases on a shared two-core machine: a test that
-    // fails once is run once more, and vitest reports the retry, so flakiness stays visible
-    // while a real regression (it fails both times) still fails the run.
-    retry: 1,
+    // No retry: a test that fails once is a bug to find (issue 14, defect 9).
+    retry: 0,
     reporters: ['default'],
   },
 });

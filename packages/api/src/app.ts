@@ -14,6 +14,7 @@ import type { Principal } from './platform/auth/principal.js';
 import { createResourceCache } from './platform/caching/resource-cache.js';
 import { createJwtVerifier } from './platform/auth/jwt-verifier.js';
 import { jwksDegradation, jwksFetchObserver } from './platform/auth/jwks-health.js';
+import { createAccountStatuses, type AccountStatuses } from './platform/auth/account-status.js';
 import { createKeyVerifier, type KeyVerifier } from './platform/auth/key-verifier.js';
 import { createMemoryBus, type InvalidationBus } from './platform/invalidation/bus.js';
 import { createRedisBus } from './platform/invalidation/redis-bus.js';
@@ -21,8 +22,10 @@ import { registerApiKeyRoutes } from './modules/api-keys/routes.js';
 import { createApiKeysService } from './modules/api-keys/service.js';
 import { conditionalRequests } from './platform/caching/conditional-requests.js';
 import { createErrorResponder, errorHandler } from './platform/errors/error-handler.js';
+import { handlerDeadline } from './platform/errors/handler-deadline.js';
+import { registerOperatorRoutes } from './platform/tenants/operator-routes.js';
 import { registerProblemPages } from './platform/errors/problem-pages.js';
-import { registerHealthRoutes } from './platform/health/routes.js';
+import { registerHealthRoutes, withinDeadline } from './platform/health/routes.js';
 import { accessLog } from './platform/observability/access-log.js';
 import { createQueryObserver } from './platform/observability/db-telemetry.js';
 import { httpMetrics } from './platform/observability/http-metrics.js';
@@ -38,6 +41,8 @@ import { registerIdempotency } from './platform/idempotency/plugin.js';
 import { scheduleIdempotencyPurge } from './platform/idempotency/purge.js';
 import { registerDocumentation } from './platform/openapi/documentation.js';
 import { announceDeprecations } from './platform/versioning/deprecation.js';
+import { createCursorCodec } from './platform/pagination/cursor.js';
+import { processCursorSecret } from './platform/pagination/cursor-secret.js';
 import { LIST_CHANGES } from './platform/versioning/list-format.js';
 import { orderChanges } from './modules/orders/versions/index.js';
 import { paymentChanges } from './modules/payments/versions/index.js';
@@ -111,6 +116,8 @@ declare module 'fastify' {
     db: Db;
     /** API key verification (cache, invalidation, buffered last-used times). */
     apiKeys: KeyVerifier;
+    /** Tenant statuses (active, suspended, deleted), checked on every authenticated request. */
+    accounts: AccountStatuses;
     /** Cache invalidation across instances: caches subscribe by kind, writers publish changes. */
     invalidation: InvalidationBus;
     /** Prometheus metrics; main.ts serves the registry on the metrics listener. */
@@ -148,7 +155,8 @@ export async function buildApp(
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
-    handlerTimeout: config.handlerTimeoutMs,
+    // HANDLER_TIMEOUT_MS is enforced by platform/errors/handler-deadline.ts: Fastify's own
+    // handlerTimeout stops counting once a request body has been read.
     trustProxy: config.trustProxy,
     // HTTPS when TLS_CERT_FILE/TLS_KEY_FILE are set, else HTTP; MAX_HEADER_BYTES either way.
     ...transportOptions(config),
@@ -195,6 +203,14 @@ export async function buildApp(
         logger.warn({ event: 'db.connection_lost', err: error }, 'idle database connection lost'),
     });
   app.decorate('db', db);
+  app.decorate(
+    'cursors',
+    createCursorCodec({
+      current: config.cursors.secret ?? processCursorSecret(),
+      previous: config.cursors.previousSecret,
+      previousUntil: config.cursors.previousUntil,
+    }),
+  );
   app.decorate('lifecycle', { draining: false });
   const metricsOn = config.observability.metrics.enabled;
   const metrics = createMetrics({ defaultMetrics: metricsOn });
@@ -278,6 +294,15 @@ export async function buildApp(
     invalidation,
     observe: countLookup,
   });
+  const accounts = createAccountStatuses({
+    db: db.kysely,
+    ttlMs: config.apiKeys.cacheTtlMs,
+    max: config.apiKeys.cacheMax,
+    invalidation,
+    observe: countLookup,
+  });
+  app.decorate('accounts', accounts);
+  app.addHook('onClose', async () => accounts.close());
   // Hot single-resource GETs; every write path invalidates them (README "Caches").
   const caching = { ...config.resourceCache, invalidation, observe: countLookup };
   const orderCache = createResourceCache<Order>({ kind: ORDER_CACHE_KIND, ...caching });
@@ -325,6 +350,7 @@ export async function buildApp(
   });
   if (metricsOn) await app.register(httpMetrics, { metrics });
   await app.register(errorHandler, { publicBaseUrl: config.publicBaseUrl });
+  await app.register(handlerDeadline, { timeoutMs: config.handlerTimeoutMs });
   await app.register(accessLog);
   await app.register(securityHeaders);
   await registerProtection(app, config);
@@ -351,11 +377,15 @@ export async function buildApp(
   });
   registerHealthRoutes(app, {
     checkDependencies: () => db.ping(),
+    checkTimeoutMs: config.readinessTimeoutMs,
     isDraining: () => app.lifecycle.draining,
     degradations: jwt ? { jwks: () => jwksDegradation(jwt.jwksStatus()) } : {},
     publicBaseUrl: config.publicBaseUrl,
   });
   registerProblemPages(app);
+  if (config.operatorToken !== undefined) {
+    await registerOperatorRoutes(app, { token: config.operatorToken });
+  }
   scheduleIdempotencyPurge(app, {
     db: db.kysely,
     intervalMs: config.idempotency.purgeIntervalMs,
@@ -373,7 +403,7 @@ export async function buildApp(
   Object.assign(metrics.sources, {
     ready: async () =>
       !app.lifecycle.draining &&
-      (await db.ping().then(
+      (await withinDeadline(() => db.ping(), config.readinessTimeoutMs).then(
         () => true,
         () => false,
       )),
@@ -391,7 +421,7 @@ export async function buildApp(
   await app.register(async (authenticated) => {
     rateLimits?.beforeAuthentication(authenticated);
     if (bench.actAs) actAsFixedPrincipal(authenticated, bench.actAs);
-    else requireAuthentication(authenticated, { keys, jwt });
+    else requireAuthentication(authenticated, { keys, jwt, accounts });
     rateLimits?.afterAuthentication(authenticated);
     // After authentication (keys are per account) and rate limits (a refused request takes no key).
     if (bench.idempotency !== false)

@@ -40,6 +40,8 @@ export interface Config extends SecurityConfig {
   requestTimeoutMs: number;
   /** HEADERS_TIMEOUT_MS: time allowed to receive the request headers. */
   headersTimeoutMs: number;
+  /** READINESS_TIMEOUT_MS: longest /readyz waits for the database before answering 503. */
+  readinessTimeoutMs: number;
   /** HANDLER_TIMEOUT_MS: longest a handler may run before the client gets 503 handler_timeout. */
   handlerTimeoutMs: number;
   /** KEEP_ALIVE_TIMEOUT_MS: idle keep-alive; above a load balancer's idle timeout (60 s typical). */
@@ -54,10 +56,12 @@ export interface Config extends SecurityConfig {
   seedDemoTenant: boolean;
   /** API key verification cache and last-used bookkeeping. */
   apiKeys: {
-    /** API_KEY_CACHE_TTL_MS: how long a key row is trusted without re-reading it (bounds revocation lag on other nodes). */
+    /** API_KEY_CACHE_TTL_MS: how long a key row is trusted without re-reading it (bounds revocation lag on other nodes); 0 turns the cache off. */
     cacheTtlMs: number;
-    /** API_KEY_CACHE_MAX: most key rows cached per process. */
+    /** API_KEY_CACHE_MAX: most key rows cached per process (and most unknown prefixes remembered). */
     cacheMax: number;
+    /** API_KEY_NEGATIVE_CACHE_TTL_MS: how long an unknown key prefix is remembered as unknown; 0 turns it off. */
+    negativeCacheTtlMs: number;
     /** API_KEY_LAST_USED_FLUSH_MS: interval at which last-used times are written, in one batch. */
     lastUsedFlushMs: number;
   };
@@ -74,6 +78,10 @@ export interface Config extends SecurityConfig {
     /** RESOURCE_CACHE_MAX: most orders, and most users, cached per process. */
     max: number;
   };
+  /** OPERATOR_TOKEN: enables the operator API (/operator/tenants/…) with this bearer credential. */
+  operatorToken?: string;
+  /** Pagination cursor signing (docs/pagination.md "Signed cursors"). */
+  cursors: CursorConfig;
   /** Rate-limit policies and how a store outage is handled (README "Rate limits"). */
   rateLimit: RateLimitConfig;
   /** Idempotency-Key records (README "Idempotency"). */
@@ -91,6 +99,15 @@ export interface Config extends SecurityConfig {
     /** RECONCILE_STALE_AFTER_MS: a processing payment idle this long is presumed orphaned by a crash; keep it above PROCESSOR_DEADLINE_MS. */
     reconcileStaleAfterMs: number;
   };
+}
+
+export interface CursorConfig {
+  /** CURSOR_SECRET: signs pagination cursors; required in production, generated in development. */
+  secret?: string;
+  /** CURSOR_SECRET_PREVIOUS: the secret before a rotation, still accepted until the time below. */
+  previousSecret?: string;
+  /** CURSOR_SECRET_PREVIOUS_UNTIL: ISO 8601 time until which the previous secret is accepted. */
+  previousUntil?: Date;
 }
 
 export interface IdempotencyConfig {
@@ -343,6 +360,36 @@ function rateLimitConfig(env: Env): RateLimitConfig {
   };
 }
 
+/** A secret of at least 32 characters, or undefined when unset. */
+function longSecret(env: Env, name: string): string | undefined {
+  const value = read(env, name);
+  // 32 characters of base64 are 192 bits: an HMAC key an attacker cannot guess.
+  if (value !== undefined && value.length < 32) {
+    throw new ConfigError(name, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)');
+  }
+  return value;
+}
+
+function cursorConfig(env: Env): CursorConfig {
+  const previousSecret = longSecret(env, 'CURSOR_SECRET_PREVIOUS');
+  const until = read(env, 'CURSOR_SECRET_PREVIOUS_UNTIL');
+  if ((previousSecret === undefined) !== (until === undefined)) {
+    throw new ConfigError(
+      previousSecret === undefined ? 'CURSOR_SECRET_PREVIOUS' : 'CURSOR_SECRET_PREVIOUS_UNTIL',
+      'must be set together with ' +
+        (previousSecret === undefined ? 'CURSOR_SECRET_PREVIOUS_UNTIL' : 'CURSOR_SECRET_PREVIOUS'),
+    );
+  }
+  const previousUntil = until === undefined ? undefined : new Date(until);
+  if (previousUntil !== undefined && Number.isNaN(previousUntil.getTime())) {
+    throw new ConfigError(
+      'CURSOR_SECRET_PREVIOUS_UNTIL',
+      `must be an ISO 8601 time, got "${until}"`,
+    );
+  }
+  return { secret: longSecret(env, 'CURSOR_SECRET'), previousSecret, previousUntil };
+}
+
 function idempotencyConfig(env: Env, handlerTimeoutMs: number): IdempotencyConfig {
   const lockTimeoutMs = integer(env, 'IDEMPOTENCY_LOCK_TIMEOUT_MS', 60_000, 1_000, 3_600_000);
   // A lock that expires while its request still runs lets a retry execute the request twice.
@@ -399,6 +446,7 @@ export function loadConfig(env: Env = process.env): Config {
     requestTimeoutMs,
     headersTimeoutMs,
     handlerTimeoutMs,
+    readinessTimeoutMs: integer(env, 'READINESS_TIMEOUT_MS', 2_000, 100, 60_000),
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1_000, 600_000),
     shutdownDelayMs: integer(
       env,
@@ -413,6 +461,7 @@ export function loadConfig(env: Env = process.env): Config {
     apiKeys: {
       cacheTtlMs: integer(env, 'API_KEY_CACHE_TTL_MS', 30_000, 0, 3_600_000),
       cacheMax: integer(env, 'API_KEY_CACHE_MAX', 10_000, 1, 1_000_000),
+      negativeCacheTtlMs: integer(env, 'API_KEY_NEGATIVE_CACHE_TTL_MS', 5_000, 0, 600_000),
       lastUsedFlushMs: integer(env, 'API_KEY_LAST_USED_FLUSH_MS', 60_000, 100, 3_600_000),
     },
     jwt: jwtConfig(env),
@@ -422,6 +471,8 @@ export function loadConfig(env: Env = process.env): Config {
       ttlMs: integer(env, 'RESOURCE_CACHE_TTL_MS', 10_000, 0, 3_600_000),
       max: integer(env, 'RESOURCE_CACHE_MAX', 10_000, 1, 1_000_000),
     },
+    operatorToken: longSecret(env, 'OPERATOR_TOKEN'),
+    cursors: cursorConfig(env),
     rateLimit: rateLimitConfig(env),
     idempotency: idempotencyConfig(env, handlerTimeoutMs),
     processor: loadProcessorConfig(env),

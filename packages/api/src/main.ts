@@ -3,13 +3,14 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createTenant, hasNoTenants } from './platform/auth/tenants.js';
+import { withCursorSecret } from './platform/pagination/cursor-secret.js';
 import { sandboxWhenUnset } from './processor/sandbox/when-unset.js';
 import { startMetricsServer } from './platform/observability/metrics-server.js';
 import { configSummary } from './platform/observability/config-summary.js';
 
 function configOrExit(): Config {
   try {
-    return loadConfig();
+    return withCursorSecret(loadConfig());
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

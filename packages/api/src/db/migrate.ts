@@ -5,6 +5,7 @@ import { apiKeyScopes } from './migrations/0002-api-key-scopes.js';
 import { idempotencyKeys } from './migrations/0003-idempotency-keys.js';
 import { payments } from './migrations/0004-payments.js';
 import { orderUserIndex } from './migrations/0005-order-user-index.js';
+import { accountLifecycle } from './migrations/0006-account-lifecycle.js';
 
 /** The ordered migrations; names sort in application order. One set serves both dialects. */
 function migrationProvider(db: Db): MigrationProvider {
@@ -16,6 +17,7 @@ function migrationProvider(db: Db): MigrationProvider {
         '0003-idempotency-keys': idempotencyKeys(db.dialect),
         '0004-payments': payments(db.dialect),
         '0005-order-user-index': orderUserIndex(),
+        '0006-account-lifecycle': accountLifecycle(db.dialect),
       });
     },
   };

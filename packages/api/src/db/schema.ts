@@ -5,10 +5,17 @@ export type Timestamp = ColumnType<Date | string, string, string>;
 /** Money and counts that can exceed 2^31 are `bigint` on PostgreSQL; parsed to number on read. */
 export type BigInteger = ColumnType<number, number, number>;
 
+export type AccountStatus = 'active' | 'suspended' | 'deleted';
+
 export interface AccountsTable {
   id: string;
   name: string;
   created_at: Timestamp;
+  /** `active` unless an operator suspended or deleted the tenant (docs/operations.md). */
+  status: ColumnType<AccountStatus, AccountStatus | undefined, AccountStatus>;
+  status_changed_at: ColumnType<Date | string | null, string | null | undefined, string | null>;
+  /** When the tenant was deleted: the start of its retention period. */
+  deleted_at: ColumnType<Date | string | null, string | null | undefined, string | null>;
 }
 
 export interface ApiKeysTable {

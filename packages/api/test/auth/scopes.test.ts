@@ -1,6 +1,7 @@
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireAuthentication } from '../../src/platform/auth/authenticate.js';
+import { createAccountStatuses } from '../../src/platform/auth/account-status.js';
 import { createKeyVerifier } from '../../src/platform/auth/key-verifier.js';
 import { parseScopes, SCOPES } from '../../src/platform/auth/scopes.js';
 import { startApp, type TestApp } from '../support/app.js';
@@ -16,6 +17,7 @@ describe('scopes', () => {
     const app = Fastify();
     requireAuthentication(app, {
       keys: createKeyVerifier({ db: t.db.kysely, cacheTtlMs: 1000, cacheMax: 10 }),
+      accounts: createAccountStatuses({ db: t.db.kysely, ttlMs: 1000, max: 10 }),
     });
     expect(() => app.get('/v1/unscoped', async () => ({}))).toThrowError(
       /declares no config.scope/,

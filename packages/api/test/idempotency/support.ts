@@ -33,7 +33,7 @@ const Body = Type.Object({ n: Type.Optional(Type.Integer()) }, { additionalPrope
  */
 export function registerTestRoutes(app: FastifyInstance, switches: Switches): void {
   void app.register(async (child) => {
-    requireAuthentication(child, { keys: app.apiKeys });
+    requireAuthentication(child, { keys: app.apiKeys, accounts: app.accounts });
     registerIdempotency(child, { db: app.db.kysely, settings: SETTINGS });
     const config = { scope: 'users:write' as const };
     const schema = { hide: true, body: Body };

@@ -42,9 +42,6 @@ describe('a crash between "charge sent" and "result stored"', { timeout: 90_000 
     const env = {
       DATABASE_URL: db.url,
       PAYMENT_PROCESSOR_URL: sandbox.url,
-      // The lock must outlast the handler timeout; both short, so the restarted API may take over.
-      HANDLER_TIMEOUT_MS: '900',
-      IDEMPOTENCY_LOCK_TIMEOUT_MS: '1000',
       RECONCILE_STALE_AFTER_MS: '0',
       RECONCILE_INTERVAL_MS: '3600000',
     };
@@ -52,6 +49,8 @@ describe('a crash between "charge sent" and "result stored"', { timeout: 90_000 
     // First life: long deadline, so the process is surely still waiting when it dies.
     server = await spawnServer({
       ...env,
+      HANDLER_TIMEOUT_MS: '30000',
+      IDEMPOTENCY_LOCK_TIMEOUT_MS: '31000',
       PROCESSOR_ATTEMPT_TIMEOUT_MS: '30000',
       PROCESSOR_DEADLINE_MS: '30000',
     });
@@ -91,8 +90,12 @@ describe('a crash between "charge sent" and "result stored"', { timeout: 90_000 
     expect(await doomed).toBeInstanceOf(Error);
 
     // Second life: the client retries with the same key until the stale lock is taken over.
+    // The handler timeout (which holds for POSTs since issue 14) must outlast the processor
+    // deadline, and the lock the handler timeout; all short, so this life may take over soon.
     server = await spawnServer({
       ...env,
+      HANDLER_TIMEOUT_MS: '2000',
+      IDEMPOTENCY_LOCK_TIMEOUT_MS: '2100',
       PROCESSOR_ATTEMPT_TIMEOUT_MS: '300',
       PROCESSOR_DEADLINE_MS: '1500',
     });

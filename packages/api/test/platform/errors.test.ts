@@ -161,9 +161,9 @@ describe('errors are problem+json everywhere', () => {
   it('a handler that outlives HANDLER_TIMEOUT_MS answers 503 handler_timeout with Retry-After', async () => {
     const local = await startApp('sqlite', { HANDLER_TIMEOUT_MS: '200' }, (app) => {
       app.get('/v1/slow', async (request) => {
-        // Cooperative cancellation: the handler stops when Fastify aborts the request.
+        // Cooperative cancellation: the handler stops when its deadline is aborted.
         await new Promise((resolve) =>
-          request.signal.addEventListener('abort', resolve, { once: true }),
+          request.deadline.addEventListener('abort', resolve, { once: true }),
         );
         return { done: true };
       });

@@ -85,6 +85,9 @@ function requests(operation: Operation, ids: KnownIds) {
   });
 }
 
+/** Operations whose body the server parses (the others never read one). */
+const hasBody = (operation: Operation) => ['POST', 'PUT', 'PATCH'].includes(operation.method);
+
 type Generated = ReturnType<typeof requests> extends fc.Arbitrary<infer T> ? T : never;
 
 function urlFor(operation: Operation, input: Generated): string {
@@ -180,6 +183,20 @@ describe.each(stores)('fuzzing every versioned operation (%s)', (store) => {
           });
           const label = `${operation.method} ${operation.path} → ${response.statusCode}`;
           expect(response.statusCode, label).toBeLessThan(500);
+          if (hasBody(operation) && input.body !== undefined) {
+            // JSON is UTF-8: a body in another declared charset, or with bytes that are not
+            // UTF-8, is never accepted nor read; the refusal is 415 / 400 malformed_json unless
+            // the request was refused before its body (query, path, rate limit).
+            const foreign = /charset=(?!"?utf-?8\b)/i.test(input.contentType);
+            const mangled =
+              Buffer.isBuffer(input.body) && /^application\/json/i.test(input.contentType);
+            if (foreign || mangled) {
+              expect(response.statusCode, label).toBeGreaterThanOrEqual(400);
+              const problem = response.json<{ code: string; errors?: { in: string }[] }>();
+              expect(problem.errors?.filter((e) => e.in === 'body') ?? [], label).toEqual([]);
+              if (foreign) expect(problem.code, label).not.toBe('malformed_json');
+            }
+          }
           // A replay (same Idempotency-Key and body as an earlier run) repeats the recorded
           // problem, with the first request's request_id in its body.
           const replayed = response.headers['idempotent-replayed'] === 'true';

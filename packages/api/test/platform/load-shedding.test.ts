@@ -76,6 +76,33 @@ describe('load shedding on event-loop delay', () => {
   });
 });
 
+describe('load shedding without an event-loop sample (issue 14, defect 9)', () => {
+  // errors.test.ts failed under load with "validation_failed: expected 503 to be 200" although
+  // its threshold was 30 s: a sample interval in which the event-loop histogram recorded nothing
+  // reads as NaN, which @fastify/under-pressure turns into an infinite delay. Sampling as often
+  // as the histogram's own 10 ms resolution makes such empty intervals frequent.
+  it('does not shed when an interval has no measurement', async () => {
+    const t = await startApp('sqlite', {
+      LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '30000',
+      LOAD_SHED_SAMPLE_INTERVAL_MS: '10',
+      // As many requests as 1.5 s allow, all from one address to a public route.
+      RATE_LIMIT_IP_QUOTA: '1000000',
+    });
+    try {
+      const deadline = Date.now() + 1_500;
+      const statuses = new Set<number>();
+      while (Date.now() < deadline) {
+        statuses.add((await call(t.app, 'GET', '/problems/validation_failed')).statusCode);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      expect([...statuses]).toEqual([200]);
+      expect(t.logs.filter((line) => line.event === 'load.shed')).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('load shedding on memory', () => {
   it('sheds while heap use is over LOAD_SHED_MAX_HEAP_USED_BYTES, liveness exempt', async () => {
     // A 1-byte threshold: under pressure from the first sample on, deterministically.

@@ -221,8 +221,28 @@ export function hostileBody(schema: JsonSchema | undefined, ids: KnownIds) {
     { weight: 1, arbitrary: unicodeText },
     { weight: 1, arbitrary: fc.constantFrom('', 'null', '[]', '{', '{"a":1,}', '\u0000') },
     { weight: 1, arbitrary: fc.constant(undefined) },
+    { weight: 1, arbitrary: shaped.map((v) => withInvalidUtf8(JSON.stringify(v))) },
   );
 }
+
+/** Byte sequences that are not UTF-8: a stray continuation byte, an overlong "/", 0xFF, and an encoded surrogate. */
+const NOT_UTF8 = [[0x80], [0xc0, 0xaf], [0xff], [0xed, 0xa0, 0x80]];
+
+/**
+ * The JSON text as bytes with an invalid UTF-8 sequence inside its first string (or appended),
+ * as a client sending Latin-1 or mangled bytes would: JSON is UTF-8 (RFC 8259), so the API must
+ * answer 400 malformed_json, never store U+FFFD in place of the bytes (issue 14, defect 5).
+ */
+export function withInvalidUtf8(text: string): Buffer {
+  const bytes = NOT_UTF8[text.length % NOT_UTF8.length]!;
+  const at = text.indexOf('"') + 1;
+  const utf8 = Buffer.from(text);
+  const cut = at > 0 ? Buffer.byteLength(text.slice(0, at)) : utf8.length;
+  return Buffer.concat([utf8.subarray(0, cut), Buffer.from(bytes), utf8.subarray(cut)]);
+}
+
+/** Declared charsets other than UTF-8, which JSON bodies must not use (RFC 8259 §8.1). */
+export const FOREIGN_CHARSETS = ['utf-16', 'UTF-16LE', 'latin1', 'iso-8859-1', 'ebcdic', 'cp037'];
 
 export const contentType = fc.oneof(
   { weight: 6, arbitrary: fc.constant('application/json') },
@@ -236,6 +256,10 @@ export const contentType = fc.oneof(
       'multipart/form-data; boundary=x',
       'application/json; charset=latin1',
     ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(...FOREIGN_CHARSETS).map((c) => `application/json; charset=${c}`),
   },
 );
 

@@ -243,13 +243,18 @@ export async function spawnServer(
   options: SpawnOptions = {},
 ): Promise<Server> {
   const port = await freePort();
+  // The OS may hand the same free port out twice in a row (the first probe is closed by then):
+  // the API would then refuse to start, METRICS_PORT equal to PORT (a flake found once retries
+  // were turned off, issue 14).
+  let metricsPort = await freePort();
+  while (metricsPort === port) metricsPort = await freePort();
   const child = spawnTs(
     ['src/main.ts'],
     {
       HOST: '127.0.0.1',
       PORT: String(port),
       // Servers spawned by parallel suites would otherwise all claim the default 9464.
-      METRICS_PORT: String(await freePort()),
+      METRICS_PORT: String(metricsPort),
       // As in startApp: parallel suites on two cores stall event loops; only the load-shedding
       // suite sets a real threshold.
       LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '30000',
@@ -257,6 +262,8 @@ export async function spawnServer(
       LOAD_SHED_MAX_QUEUE_MS: '0',
       LOG_LEVEL: 'info',
       NODE_ENV: 'production',
+      // Required in production; every spawned server shares it, as instances of one deployment do.
+      CURSOR_SECRET: TEST_CURSOR_SECRET,
       ...env,
     },
     options,
@@ -269,6 +276,9 @@ export async function spawnServer(
   }
   return { ...child, port, baseUrl: `http://127.0.0.1:${port}` };
 }
+
+/** The CURSOR_SECRET of spawned servers (production requires one). */
+export const TEST_CURSOR_SECRET = 'cursor-secret-of-the-spawned-test-servers';
 
 /** Runs a CLI under `src/` to completion and returns its exit code and output. */
 export async function runTs(

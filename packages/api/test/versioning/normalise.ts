@@ -34,10 +34,15 @@ export class Normaliser {
     return placeholder;
   }
 
-  /** Cursors are opaque to clients but encode an id; the placeholder keeps which one. */
+  /**
+   * Cursors are opaque to clients but encode an id; the placeholder keeps which one. The fixtures
+   * were recorded with unsigned `c1:<id>` cursors; signed ones are `c2:<id>` + a 16-byte HMAC.
+   */
   private cursor(value: string): string {
-    const decoded = Buffer.from(value, 'base64url').toString('utf8');
-    const match = /^c1:(.+)$/.exec(decoded);
+    const bytes = Buffer.from(value, 'base64url');
+    const match =
+      /^c1:(.+)$/.exec(bytes.toString('utf8')) ??
+      /^c2:(.+)$/.exec(bytes.subarray(0, -16).toString('utf8'));
     return match ? `<cursor:${this.id(match[1]!)}>` : '<cursor:?>';
   }
 

@@ -75,7 +75,10 @@ export async function startSteadfast(
 ): Promise<Steadfast> {
   const dir = mkdtempSync(join(tmpdir(), 'steadfast-check-api-'));
   const databaseUrl = join(dir, 'steadfast.db');
-  const [port, metricsPort] = [await freePort(), await freePort()];
+  const port = await freePort();
+  // Two probes in a row may be handed the same port; the API refuses METRICS_PORT equal to PORT.
+  let metricsPort = await freePort();
+  while (metricsPort === port) metricsPort = await freePort();
   const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const a = await createKey(databaseUrl, 'check-a');
   const server = run(['src/main.ts'], {
@@ -87,6 +90,8 @@ export async function startSteadfast(
     LOG_LEVEL: 'info',
     ...(tls ? { TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile } : {}),
     METRICS_PORT: String(metricsPort),
+    // Required in production: signs pagination cursors.
+    CURSOR_SECRET: 'cursor-secret-of-the-steadfast-check-tests',
     // 100 requests per 20 s per key: the ordinary probes (about 55 requests) stay under it, and
     // a burst goes over it even on a loaded machine (it must outpace a refill of 5 per second).
     ...(options.defaultRateLimits

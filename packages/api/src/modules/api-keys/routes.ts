@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { principalOf } from '../../platform/auth/authenticate.js';
 import { problemResponses } from '../../platform/errors/problem-schema.js';
 import { idPattern } from '../../platform/ids/ids.js';
-import { decodeCursor } from '../../platform/pagination/cursor.js';
+import { decodeCursor } from '../../platform/pagination/cursors.js';
 import { DEFAULT_LIMIT, sendPage } from '../../platform/pagination/page.js';
 import { EmptyBody, NoQuery } from '../../platform/validation/empty-inputs.js';
 import {
@@ -106,7 +106,7 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
       const afterId =
         cursor === undefined
           ? undefined
-          : decodeCursor(cursor, idPattern('key'), list.cursorParameter);
+          : decodeCursor(request, cursor, idPattern('key'), list.cursorParameter);
       const page = await apiKeys.list(principalOf(request).accountId, { afterId, limit });
       return sendPage(request, reply, publicBaseUrl, page, (key) => key, list);
     },

@@ -70,6 +70,8 @@ export function createApiKeysService(deps: { db: Kysely<Database>; keys: KeyVeri
         expires_at:
           input.expires_at === undefined ? null : new Date(input.expires_at).toISOString(),
       });
+      // A prefix probed before it existed may be remembered as unknown; forget that everywhere.
+      await keys.invalidate(row.lookup);
       return { ...toView(row), secret: key.secret };
     },
 

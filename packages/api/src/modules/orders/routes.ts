@@ -10,7 +10,7 @@ import {
 } from '../../platform/caching/conditional-requests.js';
 import { problemResponses } from '../../platform/errors/problem-schema.js';
 import { idPattern } from '../../platform/ids/ids.js';
-import { decodeCursor } from '../../platform/pagination/cursor.js';
+import { decodeCursor } from '../../platform/pagination/cursors.js';
 import { DEFAULT_LIMIT, sendPage } from '../../platform/pagination/page.js';
 import {
   API_VERSIONS,
@@ -119,7 +119,7 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
       const afterId =
         cursor === undefined
           ? undefined
-          : decodeCursor(cursor, idPattern('ord'), list.cursorParameter);
+          : decodeCursor(request, cursor, idPattern('ord'), list.cursorParameter);
       const page = await orders.list(principalOf(request).accountId, {
         userId: user_id,
         status,

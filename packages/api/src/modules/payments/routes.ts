@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { principalOf } from '../../platform/auth/authenticate.js';
 import { problemResponses } from '../../platform/errors/problem-schema.js';
 import { idPattern } from '../../platform/ids/ids.js';
-import { decodeCursor } from '../../platform/pagination/cursor.js';
+import { decodeCursor } from '../../platform/pagination/cursors.js';
 import { DEFAULT_LIMIT, sendPage } from '../../platform/pagination/page.js';
 import { NoQuery } from '../../platform/validation/empty-inputs.js';
 import {
@@ -171,7 +171,7 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
       const afterId =
         cursor === undefined
           ? undefined
-          : decodeCursor(cursor, idPattern('pay'), list.cursorParameter);
+          : decodeCursor(request, cursor, idPattern('pay'), list.cursorParameter);
       const page = await payments.list(principalOf(request).accountId, {
         orderId: order_id,
         status,
@@ -301,7 +301,7 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
       const afterId =
         cursor === undefined
           ? undefined
-          : decodeCursor(cursor, idPattern('re'), list.cursorParameter);
+          : decodeCursor(request, cursor, idPattern('re'), list.cursorParameter);
       const page = await refunds.listForPayment(accountId, request.params.id, { afterId, limit });
       const context = await refundContext(accountId, request.params.id);
       return sendPage(

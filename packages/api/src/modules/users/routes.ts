@@ -9,7 +9,7 @@ import {
   versionEtag,
 } from '../../platform/caching/conditional-requests.js';
 import { problemResponses } from '../../platform/errors/problem-schema.js';
-import { decodeCursor } from '../../platform/pagination/cursor.js';
+import { decodeCursor } from '../../platform/pagination/cursors.js';
 import { DEFAULT_LIMIT, sendPage } from '../../platform/pagination/page.js';
 import { idPattern } from '../../platform/ids/ids.js';
 import {
@@ -125,7 +125,7 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
       const afterId =
         cursor === undefined
           ? undefined
-          : decodeCursor(cursor, idPattern('usr'), list.cursorParameter);
+          : decodeCursor(request, cursor, idPattern('usr'), list.cursorParameter);
       const page = await users.list(principalOf(request).accountId, { email, afterId, limit });
       return sendPage(request, reply, publicBaseUrl, page, withoutVersion, list);
     },

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/api-error.js';
 import type { JwtVerifier } from './jwt-verifier.js';
+import type { AccountStatuses } from './account-status.js';
 import type { KeyVerifier } from './key-verifier.js';
 import type { Principal } from './principal.js';
 import type { Scope } from './scopes.js';
@@ -23,6 +24,8 @@ declare module 'fastify' {
 
 export interface AuthOptions {
   keys: KeyVerifier;
+  /** Tenant statuses: suspended tenants get 403 account_suspended, deleted ones 401. */
+  accounts: AccountStatuses;
   /** Present when JWT_JWKS_URL is configured. */
   jwt?: JwtVerifier;
 }
@@ -94,7 +97,20 @@ export function requireAuthentication(app: FastifyInstance, options: AuthOptions
         request.authFailureUncounted = true;
       }
     }
-    if (!principal) {
+    const status = principal ? await options.accounts.statusOf(principal.accountId) : undefined;
+    if (principal && status === 'suspended') {
+      request.server.metrics.authFailures.inc({ reason: 'account_suspended' });
+      request.log.info(
+        { event: 'auth.forbidden', reason: 'account_suspended', tenant: principal.accountId },
+        'account suspended',
+      );
+      throw new ApiError(
+        'account_suspended',
+        'This account is suspended; its API keys and tokens are refused until it is resumed.',
+      );
+    }
+    // A deleted (or vanished) tenant's credentials are as good as revoked.
+    if (!principal || status !== 'active') {
       request.server.metrics.authFailures.inc({ reason });
       request.log.info({ event: 'auth.failed', reason }, 'authentication failed');
       throw new ApiError(

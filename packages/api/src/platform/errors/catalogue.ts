@@ -16,7 +16,7 @@ export const problemCatalogue = {
     status: 400,
     title: 'Request validation failed',
     description:
-      'One or more parts of the request (body, query string, path or headers) do not match the documented schema: a field is missing, has the wrong type, is out of bounds, is not a known field, or is malformed. The `errors` array lists each one with its location (`in`), a JSON pointer and a message.',
+      'One or more parts of the request (body, query string, path or headers) do not match the documented schema: a field is missing, has the wrong type, is out of bounds, is not a known field, or is malformed. Strings in a body may not contain control characters other than tab, line feed and carriage return, nor bidirectional overrides (U+202A–U+202E, U+2066–U+2069). The `errors` array lists each one with its location (`in`), a JSON pointer and a message.',
     resolution:
       'Fix each listed field and send the request again. Unknown fields are rejected, not ignored.',
   },
@@ -24,8 +24,9 @@ export const problemCatalogue = {
     status: 400,
     title: 'Malformed JSON body',
     description:
-      'The body was declared as JSON but could not be parsed, was empty, or contained a `__proto__` or `constructor.prototype` key (refused because such keys can alter JavaScript objects; no operation accepts them).',
-    resolution: 'Send a syntactically valid JSON document with `Content-Type: application/json`.',
+      'The body was declared as JSON but could not be parsed, was empty, was not valid UTF-8 (JSON is UTF-8, RFC 8259), contained a lone surrogate escape such as `\\ud800` (not Unicode text), or contained a `__proto__` or `constructor.prototype` key (refused because such keys can alter JavaScript objects; no operation accepts them).',
+    resolution:
+      'Send a syntactically valid JSON document, encoded in UTF-8, with `Content-Type: application/json`.',
   },
   json_too_deep: {
     status: 400,
@@ -71,6 +72,21 @@ export const problemCatalogue = {
       'The credential is valid but lacks the scope this operation requires. The `WWW-Authenticate` header names it (`error="insufficient_scope", scope="…"`).',
     resolution:
       'Use an API key or token that carries the scope, or create one with `POST /v1/api_keys`.',
+  },
+  account_suspended: {
+    status: 403,
+    title: 'Account suspended',
+    description:
+      'The credential is valid but its account (tenant) has been suspended by the operator of this API. Every API key and access token of the account is refused until the account is resumed.',
+    resolution:
+      'Contact the operator of this API; retrying does not help until the account is resumed.',
+  },
+  tenant_deleted: {
+    status: 409,
+    title: 'Tenant deleted',
+    description:
+      'An operator action (suspend, resume) named a tenant that has been deleted. Deletion is final; the rows are kept only for the retention period.',
+    resolution: 'Create a new tenant if the account should exist again.',
   },
   not_found: {
     status: 404,
@@ -210,7 +226,8 @@ export const problemCatalogue = {
     title: 'Unsupported media type',
     description:
       'Request bodies must be JSON; the `Content-Type` header was missing or something else.',
-    resolution: 'Send `Content-Type: application/json`.',
+    resolution:
+      'Send `Content-Type: application/json` (no charset, or `charset=utf-8`: JSON is UTF-8, RFC 8259) and a UTF-8 body.',
   },
   rate_limited: {
     status: 429,

@@ -111,7 +111,11 @@ export function problemResponses(instance: string, ...codes: ProblemCode[]) {
     'service_unavailable',
     'handler_timeout',
   ];
-  for (const code of [...codes, ...always]) {
+  // Every authenticated route (they all list insufficient_scope) also refuses suspended tenants.
+  const authenticated: ProblemCode[] = codes.includes('insufficient_scope')
+    ? ['account_suspended']
+    : [];
+  for (const code of [...codes, ...authenticated, ...always]) {
     const status = problemCatalogue[code].status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }

@@ -6,6 +6,8 @@ import { problemResponse } from '../errors/problem-schema.js';
 export interface HealthOptions {
   /** Checks the dependencies readiness needs (the database); throws when one is down. */
   checkDependencies: () => Promise<void>;
+  /** READINESS_TIMEOUT_MS: a dependency that has not answered by then counts as down. */
+  checkTimeoutMs: number;
   /** True once shutdown has begun: the node should leave the load balancer. */
   isDraining: () => boolean;
   /**
@@ -31,6 +33,23 @@ const ReadinessStatus = Type.Object({
   ),
 });
 const healthy = (examples: unknown[]) => ({ ...HealthStatus, examples });
+
+/**
+ * Runs `check` but gives up after `timeoutMs`: a database that accepts connections and then never
+ * answers (frozen, partitioned) must make readiness fail fast, not hold the probe until the
+ * orchestrator's own timeout, which reads as "no answer" rather than "not ready" (issue 14).
+ */
+export async function withinDeadline(check: () => Promise<void>, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([check(), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Liveness (the process answers) and readiness (it should receive traffic). */
 export function registerHealthRoutes(app: FastifyInstance, options: HealthOptions): void {
@@ -74,7 +93,7 @@ export function registerHealthRoutes(app: FastifyInstance, options: HealthOption
         operationId: 'getReadiness',
         summary: 'Readiness probe: 503 while draining or when the database does not answer',
         description:
-          'For the load balancer: 200 when this instance should receive traffic; 503 with `Retry-After` while it drains for shutdown or cannot reach its database. A dependency that works in a reduced way (the identity provider down while its last good key set is served) is named under `degraded` and does not fail readiness. No credentials, no rate limit.',
+          'For the load balancer: 200 when this instance should receive traffic; 503 with `Retry-After` while it drains for shutdown or when its database does not answer within READINESS_TIMEOUT_MS. A dependency that works in a reduced way (the identity provider down while its last good key set is served) is named under `degraded` and does not fail readiness. No credentials, no rate limit.',
         response: {
           200: {
             ...ReadinessStatus,
@@ -104,7 +123,7 @@ export function registerHealthRoutes(app: FastifyInstance, options: HealthOption
         });
       }
       try {
-        await options.checkDependencies();
+        await withinDeadline(options.checkDependencies, options.checkTimeoutMs);
         const degraded = Object.entries(options.degradations).flatMap(([name, check]) => {
           const detail = check();
           return detail === undefined ? [] : [[name, detail] as const];

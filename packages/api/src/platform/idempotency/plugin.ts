@@ -180,6 +180,14 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     const execution = executions.get(request);
     if (execution === undefined) return payload;
     executions.delete(request);
+    if (request.deadline?.aborted) {
+      // 503 handler_timeout while the handler may still be running: it records its own response
+      // when its transaction commits (complete()), or the lock expires after
+      // IDEMPOTENCY_LOCK_TIMEOUT_MS. Releasing the key now would let a retry execute the request
+      // a second time alongside the first (and, with the database frozen, would hold this very
+      // answer until the database came back).
+      return payload;
+    }
     const body = payloadText(payload);
     const response =
       body === undefined

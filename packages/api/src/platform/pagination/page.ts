@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from 'typebox';
-import { encodeCursor } from './cursor.js';
+import { encodeCursor } from './cursors.js';
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 100;
@@ -88,7 +88,7 @@ export function sendPage<T extends { id: string }, R>(
   format: PageFormat = FLAT_PAGE_FORMAT,
 ) {
   const last = page.items.at(-1);
-  const nextCursor = page.hasMore && last ? encodeCursor(last.id) : null;
+  const nextCursor = page.hasMore && last ? encodeCursor(request, last.id) : null;
   if (nextCursor) {
     const url = new URL(request.url, publicBaseUrl + '/');
     const next = new URL(publicBaseUrl + url.pathname);

@@ -29,7 +29,7 @@ export interface paths {
     };
     /**
      * Readiness probe: 503 while draining or when the database does not answer
-     * @description For the load balancer: 200 when this instance should receive traffic; 503 with `Retry-After` while it drains for shutdown or cannot reach its database. A dependency that works in a reduced way (the identity provider down while its last good key set is served) is named under `degraded` and does not fail readiness. No credentials, no rate limit.
+     * @description For the load balancer: 200 when this instance should receive traffic; 503 with `Retry-After` while it drains for shutdown or when its database does not answer within READINESS_TIMEOUT_MS. A dependency that works in a reduced way (the identity provider down while its last good key set is served) is named under `degraded` and does not fail readiness. No credentials, no rate limit.
      */
     get: operations['getReadiness'];
     put?: never;
@@ -696,7 +696,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -831,6 +831,7 @@ export interface operations {
          *     }
          */
         'application/json': {
+          /** @description Control characters (other than tab, line feed and carriage return) and bidirectional overrides (U+202A–U+202E, U+2066–U+2069) are refused with 400 validation_failed. */
           name: string;
           /** @description Defaults to the scopes of the calling credential; may not exceed them. */
           scopes?: (
@@ -977,7 +978,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1344,7 +1345,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1741,7 +1742,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1877,6 +1878,7 @@ export interface operations {
            * @description Unique per account, compared case-insensitively. An address `local@domain`: the local part is dot-separated runs of letters, digits and ``!#$%&'*+/=?^_`{|}~-``; the domain has at least two dot-separated labels (`v@io` is refused), each of letters, digits and inner hyphens.
            */
           email: string;
+          /** @description Control characters (other than tab, line feed and carriage return) and bidirectional overrides (U+202A–U+202E, U+2066–U+2069) are refused with 400 validation_failed. */
           name?: string;
         };
       };
@@ -1989,7 +1991,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2344,7 +2346,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2571,7 +2573,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2874,7 +2876,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -3333,7 +3335,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -3483,6 +3485,7 @@ export interface operations {
            */
           currency: string;
           items: {
+            /** @description Control characters (other than tab, line feed and carriage return) and bidirectional overrides (U+202A–U+202E, U+2066–U+2069) are refused with 400 validation_failed. */
             name: string;
             sku?: string;
             /** Format: int32 */
@@ -3661,7 +3664,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4073,7 +4076,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4402,7 +4405,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4844,7 +4847,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5177,7 +5180,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5575,7 +5578,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5871,7 +5874,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6201,7 +6204,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6586,7 +6589,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];

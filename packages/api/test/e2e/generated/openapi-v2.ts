@@ -29,7 +29,7 @@ export interface paths {
     };
     /**
      * Readiness probe: 503 while draining or when the database does not answer
-     * @description For the load balancer: 200 when this instance should receive traffic; 503 with `Retry-After` while it drains for shutdown or cannot reach its database. A dependency that works in a reduced way (the identity provider down while its last good key set is served) is named under `degraded` and does not fail readiness. No credentials, no rate limit.
+     * @description For the load balancer: 200 when this instance should receive traffic; 503 with `Retry-After` while it drains for shutdown or when its database does not answer within READINESS_TIMEOUT_MS. A dependency that works in a reduced way (the identity provider down while its last good key set is served) is named under `degraded` and does not fail readiness. No credentials, no rate limit.
      */
     get: operations['getReadiness'];
     put?: never;
@@ -665,7 +665,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -788,6 +788,7 @@ export interface operations {
          *     }
          */
         'application/json': {
+          /** @description Control characters (other than tab, line feed and carriage return) and bidirectional overrides (U+202A–U+202E, U+2066–U+2069) are refused with 400 validation_failed. */
           name: string;
           /** @description Defaults to the scopes of the calling credential; may not exceed them. */
           scopes?: (
@@ -925,7 +926,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1259,7 +1260,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1622,7 +1623,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1746,6 +1747,7 @@ export interface operations {
            * @description Unique per account, compared case-insensitively. An address `local@domain`: the local part is dot-separated runs of letters, digits and ``!#$%&'*+/=?^_`{|}~-``; the domain has at least two dot-separated labels (`v@io` is refused), each of letters, digits and inner hyphens.
            */
           email: string;
+          /** @description Control characters (other than tab, line feed and carriage return) and bidirectional overrides (U+202A–U+202E, U+2066–U+2069) are refused with 400 validation_failed. */
           name?: string;
         };
       };
@@ -1849,7 +1851,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2168,7 +2170,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2371,7 +2373,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2647,7 +2649,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -3151,7 +3153,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -3286,6 +3288,7 @@ export interface operations {
            */
           user_id: string;
           items: {
+            /** @description Control characters (other than tab, line feed and carriage return) and bidirectional overrides (U+202A–U+202E, U+2066–U+2069) are refused with 400 validation_failed. */
             name: string;
             sku?: string;
             /** Format: int32 */
@@ -3548,7 +3551,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4003,7 +4006,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4387,7 +4390,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4829,7 +4832,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5228,7 +5231,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5624,7 +5627,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5918,7 +5921,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6278,7 +6281,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6644,7 +6647,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description `insufficient_scope`: Insufficient scope */
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
       403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
