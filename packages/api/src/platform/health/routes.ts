@@ -26,7 +26,8 @@ const HealthStatus = Type.Object({
 const ReadinessStatus = Type.Object({
   ...HealthStatus.properties,
   degraded: Type.Optional(
-    Type.Record(Type.String(), Type.String(), {
+    // A sentence we write ourselves (never client input), bounded so the document says so.
+    Type.Record(Type.String(), Type.String({ maxLength: 500, pattern: '^[^\\u0000-\\u001f]*$' }), {
       description:
         'Dependencies working in a reduced way that do not fail readiness, e.g. `jwks` while the identity provider is down and the last good key set is served.',
     }),
