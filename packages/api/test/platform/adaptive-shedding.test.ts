@@ -3,7 +3,14 @@ import { Agent, request as httpRequest } from 'node:http';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConcurrencyLimit } from '../../src/platform/security/concurrency-limit.js';
-import { freePort, runTs, spawnTs, tempDatabase, type Server } from '../support/process.js';
+import {
+  TEST_CURSOR_SECRET,
+  freePort,
+  runTs,
+  spawnTs,
+  tempDatabase,
+  type Server,
+} from '../support/process.js';
 
 /*
  * Issue 20 §2 on a listening server: 300 keep-alive clients listing 100 orders (SQLite). The
@@ -56,10 +63,13 @@ describe('adaptive load shedding under a burst', () => {
     // Warnings only: a line per request into a pipe this busy test process drains late would
     // block the server's synchronous log writes and measure the pipe, not the server.
     const port = await freePort();
+    let metricsPort = await freePort();
+    while (metricsPort === port) metricsPort = await freePort();
     const child = spawnTs(['src/main.ts'], {
       HOST: '127.0.0.1',
       PORT: String(port),
-      METRICS_PORT: String(await freePort()),
+      METRICS_PORT: String(metricsPort),
+      CURSOR_SECRET: TEST_CURSOR_SECRET,
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
       DATABASE_URL: db.url,

@@ -28,15 +28,20 @@ describe('names a client sent are echoed escaped and bounded', () => {
   });
 
   it('control and bidi-override characters in body field names are escaped', async () => {
-    const body = expectProblem(
-      await call(t.app, 'POST', '/v1/users', {
-        tenant,
-        body: { email: 'ada@example.com', 'x\u202ey\u0007': 1, 'tab\tname': 2 },
-      }),
-      400,
-      'validation_failed',
-    );
-    expect(pointers(body).sort()).toEqual(['/tab\\u0009name', '/x\\u202ey\\u0007']);
+    // The body parser refuses the first unsafe display string before schema validation, so
+    // the bidi name is reported alone; the tab name is an ordinary unknown field.
+    const bidi = await call(t.app, 'POST', '/v1/users', {
+      tenant,
+      body: { email: 'ada@example.com', 'x\u202ey\u0007': 1 },
+    });
+    expect(bidi.body).not.toMatch(UNSAFE);
+    expect(pointers(expectProblem(bidi, 400, 'validation_failed'))).toEqual(['/x\\u202ey\\u0007']);
+    const tab = await call(t.app, 'POST', '/v1/users', {
+      tenant,
+      body: { email: 'ada@example.com', 'tab\tname': 2 },
+    });
+    expect(tab.body).not.toMatch(UNSAFE);
+    expect(pointers(expectProblem(tab, 400, 'validation_failed'))).toEqual(['/tab\\u0009name']);
   });
 
   it('a forbidden query name with a control character is escaped too', async () => {

@@ -3,6 +3,7 @@ import { problemCatalogue, type ProblemCode } from './catalogue.js';
 import type { FieldError } from './api-error.js';
 import { traceIdOf } from '../observability/trace-context.js';
 import { safeEcho } from './echo.js';
+import { MAX_POINTER_LENGTH } from './validation-errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -61,7 +62,10 @@ export function buildProblem(
     instance: instanceOf(request.url),
     code,
     request_id: request.id,
-    ...(errors && errors.length > 0 ? { errors } : {}),
+    // Every pointer echoes names a client chose: escaped here, whichever check produced it.
+    ...(errors && errors.length > 0
+      ? { errors: errors.map((e) => ({ ...e, pointer: safeEcho(e.pointer, MAX_POINTER_LENGTH) })) }
+      : {}),
     ...(definition.status >= 500 ? traceField(request) : {}),
   };
 }
