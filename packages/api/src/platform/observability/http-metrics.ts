@@ -11,7 +11,23 @@ import { methodLabel, type Metrics } from './metrics.js';
  */
 async function httpMetricsPlugin(app: FastifyInstance, options: { metrics: Metrics }) {
   const { metrics } = options;
-  const open = new WeakMap<FastifyRequest, { http_request_method: string; url_scheme: string }>();
+  type BaseLabels = Readonly<{ http_request_method: string; url_scheme: string }>;
+  // One frozen label object per method and scheme, not two allocations per request. The scheme
+  // is `http` or `https` only: behind TRUST_PROXY, request.protocol comes from a client-settable
+  // X-Forwarded-Proto and would make the label set unbounded.
+  const baseLabels = new Map<string, BaseLabels>();
+  const labelsOf = (request: FastifyRequest): BaseLabels => {
+    const method = methodLabel(request.method);
+    const scheme = request.protocol === 'https' ? 'https' : 'http';
+    const key = `${method} ${scheme}`;
+    let labels = baseLabels.get(key);
+    if (labels === undefined) {
+      labels = Object.freeze({ http_request_method: method, url_scheme: scheme });
+      baseLabels.set(key, labels);
+    }
+    return labels;
+  };
+  const open = new WeakMap<FastifyRequest, BaseLabels>();
   const leave = (request: FastifyRequest) => {
     const labels = open.get(request);
     if (labels === undefined) return;
@@ -20,22 +36,18 @@ async function httpMetricsPlugin(app: FastifyInstance, options: { metrics: Metri
   };
 
   app.addHook('onRequest', async (request) => {
-    const labels = {
-      http_request_method: methodLabel(request.method),
-      url_scheme: request.protocol,
-    };
+    const labels = labelsOf(request);
     open.set(request, labels);
     metrics.activeRequests.inc(labels);
   });
   app.addHook('onResponse', async (request, reply) => {
-    const labels = open.get(request);
+    const labels = open.get(request) ?? labelsOf(request);
     leave(request);
     const status = reply.statusCode;
     const route = request.routeOptions.url;
     metrics.requestDuration.observe(
       {
-        http_request_method: labels?.http_request_method ?? methodLabel(request.method),
-        url_scheme: labels?.url_scheme ?? request.protocol,
+        ...labels,
         http_response_status_code: String(status),
         ...(route === undefined ? {} : { http_route: route }),
         ...(status >= 500 ? { error_type: String(status) } : {}),
