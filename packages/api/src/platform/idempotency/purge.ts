@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { deleteExpiredBatch } from './store.js';
@@ -25,28 +24,4 @@ export async function purgeExpiredIdempotencyKeys(
     if (deleted < batchSize) break;
   }
   return total;
-}
-
-/** Runs the purge every `intervalMs` on every instance (deletes are idempotent); stops on close. */
-export function scheduleIdempotencyPurge(
-  app: FastifyInstance,
-  options: { db: Kysely<Database>; intervalMs: number },
-): void {
-  let running: Promise<void> | undefined;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = purgeExpiredIdempotencyKeys(options.db)
-      .then((count) => {
-        if (count > 0) app.log.info({ event: 'idempotency.purged', count }, 'expired keys purged');
-      })
-      .catch((error: unknown) => app.log.warn({ err: error }, 'idempotency purge failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  }, options.intervalMs);
-  timer.unref();
-  app.addHook('onClose', async () => {
-    clearInterval(timer);
-    await running;
-  });
 }

@@ -136,6 +136,12 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    jobRuns: new Counter({
+      name: 'steadfast_background_job_runs_total',
+      help: 'Passes of the background jobs (purge, last-used flush, reconciliation), by job and outcome (ok, failed).',
+      labelNames: ['job', 'outcome'] as const,
+      registers: [registry],
+    }),
     jwksFetches: new Counter({
       name: 'steadfast_jwks_fetches_total',
       help: 'Fetches of the identity provider JWKS, by outcome (success, failure).',

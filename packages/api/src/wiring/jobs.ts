@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import type { Reconciler } from '../modules/payments/reconciler.js';
+import { purgeExpiredIdempotencyKeys } from '../platform/idempotency/purge.js';
+import type { JobRunner } from '../platform/jobs/runner.js';
+import type { Infrastructure } from './infrastructure.js';
+
+/**
+ * Every periodic task of an instance, under the job runner's one policy (no overlap, awaited on
+ * close, errors logged and counted). Each is safe on every instance at once.
+ */
+export function scheduleJobs(
+  app: FastifyInstance,
+  jobs: JobRunner,
+  config: Config,
+  infra: Infrastructure,
+  reconciler: Reconciler | undefined,
+): void {
+  // Expired idempotency records; the deletes are idempotent across instances.
+  jobs.schedule({
+    name: 'idempotency_purge',
+    intervalMs: config.idempotency.purgeIntervalMs,
+    run: async () => {
+      const count = await purgeExpiredIdempotencyKeys(infra.db.kysely);
+      if (count > 0) app.log.info({ event: 'idempotency.purged', count }, 'expired keys purged');
+    },
+  });
+  // API keys' last-used times are buffered in memory; the last flush runs before the database closes.
+  jobs.schedule({
+    name: 'api_key_last_used_flush',
+    intervalMs: config.apiKeys.lastUsedFlushMs,
+    run: () => infra.keys.flushLastUsed(),
+    finalPassOnStop: true,
+  });
+  if (reconciler) {
+    jobs.schedule({
+      name: 'payment_reconciliation',
+      intervalMs: config.payments.reconcileIntervalMs,
+      run: () => reconciler.runOnce(),
+    });
+  }
+}
