@@ -81,7 +81,7 @@ export function createJobRunner(options: {
     stop() {
       stopping ??= (async () => {
         for (const entry of jobs.values()) clearInterval(entry.timer);
-        await Promise.all([...jobs.values()].map((entry) => entry.running));
+        await Promise.all([...jobs.values()].map((entry) => entry.running ?? Promise.resolve()));
         for (const entry of jobs.values()) if (entry.job.finalPassOnStop) await pass(entry);
       })();
       return stopping;
