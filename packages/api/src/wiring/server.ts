@@ -7,7 +7,7 @@ import { REQUEST_ID_HEADER, requestIdFor } from '../platform/observability/reque
 import { createClientErrorHandler } from '../platform/security/client-errors.js';
 import { createQuerystringParser } from '../platform/security/query-limits.js';
 import { transportOptions } from '../platform/security/transport.js';
-import { createValidatorCompiler } from '../platform/validation/compilers.js';
+import { validateRequests } from '../platform/validation/compilers.js';
 
 /** The process logger: JSON lines to stdout, or to `stream` (tests read them). */
 export function createLogger(config: Config, stream?: DestinationStream): FastifyBaseLogger {
@@ -54,6 +54,6 @@ export function createServer(config: Config, logger: FastifyBaseLogger): Fastify
     },
   });
   app.server.headersTimeout = config.headersTimeoutMs;
-  app.setValidatorCompiler(createValidatorCompiler());
+  validateRequests(app);
   return app;
 }

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/api-error.js';
+import type { ProblemCode } from '../errors/catalogue.js';
+import { declareProblemResponses } from '../errors/problem-schema.js';
 import type { JwtVerifier } from './jwt-verifier.js';
 import type { AccountStatuses } from './account-status.js';
 import type { KeyVerifier } from './key-verifier.js';
@@ -46,6 +48,13 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.auth;
 }
 
+/** What authentication can refuse on any route of its context (documented on each). */
+const AUTHENTICATION_PROBLEMS = [
+  'unauthenticated',
+  'insufficient_scope',
+  'account_suspended',
+] as const satisfies readonly ProblemCode[];
+
 /**
  * Authentication and scope checks for every route of `app`'s (encapsulated) context: app.ts
  * registers the resource modules only inside it, so a new module is protected without opting in.
@@ -57,14 +66,19 @@ export function requireAuthentication(app: FastifyInstance, options: AuthOptions
   app.decorateRequest('authFailureUncounted', false);
 
   app.addHook('onRoute', (route) => {
+    // Also documents the problems above on the route (platform/errors/declared-problems.ts).
     const scope = route.config?.scope;
     if (!scope)
       throw new Error(
         `${String(route.method)} ${route.url} is authenticated but declares no config.scope`,
       );
     const note = `Requires scope \`${scope}\`.`;
+    const response = route.schema?.response as Record<string, unknown> | undefined;
     route.schema = {
       ...route.schema,
+      ...(response && {
+        response: declareProblemResponses(response, route.url, ...AUTHENTICATION_PROBLEMS),
+      }),
       security: [{ apiKey: [scope] }, { accessToken: [scope] }],
       description: route.schema?.description ? `${route.schema.description}\n\n${note}` : note,
     };

@@ -97,12 +97,43 @@ function exampleOf(code: ProblemCode, instance: string) {
   };
 }
 
+/** The problems documented on one route: those platform hooks declared first, then the route's own. */
+interface ProblemList {
+  instance: string;
+  declared: ProblemCode[];
+  own: ProblemCode[];
+  /** Statuses that a later addition brought with its own example instance (as published). */
+  instanceOfStatus?: Map<number, string>;
+}
+
+/** Which list each generated response entry came from, so hooks can add to it at onRoute time. */
+const listOfEntry = new WeakMap<object, ProblemList>();
+
+/** One entry per status: its codes in the description, the first one's example. */
+function responseEntries(list: ProblemList): Record<number, unknown> {
+  const byStatus = new Map<number, ProblemCode[]>();
+  for (const code of [...list.declared, ...list.own]) {
+    const status = problemCatalogue[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const responses: Record<number, unknown> = {};
+  for (const [status, group] of byStatus) {
+    const entry = {
+      description: group.map(problemLine).join('; '),
+      content: problemContent(group[0]!, list.instanceOfStatus?.get(status) ?? list.instance),
+    };
+    listOfEntry.set(entry, list);
+    responses[status] = entry;
+  }
+  return responses;
+}
+
 /**
  * OpenAPI response entries for the given problem codes, grouped by status, each with the shared
- * Problem schema and an example. Every route lists the errors it can answer with.
+ * Problem schema and an example. A route lists the errors of its own logic; the platform hooks that
+ * can refuse it add theirs (declared-problems.ts).
  */
 export function problemResponses(instance: string, ...codes: ProblemCode[]) {
-  const byStatus = new Map<number, ProblemCode[]>();
   // Any operation can fail on our side, be refused while a dependency is down or slow, or be
   // refused by a rate limit (platform/rate-limit covers every route).
   const always: ProblemCode[] = [
@@ -111,22 +142,59 @@ export function problemResponses(instance: string, ...codes: ProblemCode[]) {
     'service_unavailable',
     'handler_timeout',
   ];
-  // Every authenticated route (they all list insufficient_scope) also refuses suspended tenants.
-  const authenticated: ProblemCode[] = codes.includes('insufficient_scope')
-    ? ['account_suspended']
-    : [];
-  for (const code of [...codes, ...authenticated, ...always]) {
-    const status = problemCatalogue[code].status;
-    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  return responseEntries({ instance, declared: [], own: [...codes, ...always] });
+}
+
+/**
+ * Adds codes to a route's responses: `declared` ones (a platform hook's) go after those declared
+ * before them and ahead of the route's own, so each status shows the hook's problem first; the
+ * others go last. Entries not built by problemResponses are kept as they are.
+ */
+function withCodes(
+  responses: Record<string, unknown>,
+  instance: string,
+  codes: readonly ProblemCode[],
+  place: 'declared' | 'own',
+): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  let found: ProblemList | undefined;
+  for (const [status, entry] of Object.entries(responses)) {
+    const list = typeof entry === 'object' && entry !== null ? listOfEntry.get(entry) : undefined;
+    if (list === undefined) kept[status] = entry;
+    else found = list;
   }
-  const responses: Record<number, unknown> = {};
-  for (const [status, group] of byStatus) {
-    responses[status] = {
-      description: group.map(problemLine).join('; '),
-      content: problemContent(group[0]!, instance),
-    };
+  const list: ProblemList = found ? { ...found } : { instance, declared: [], own: [] };
+  const fresh = codes.filter((code) => !list.declared.includes(code) && !list.own.includes(code));
+  if (place === 'declared') list.declared = [...list.declared, ...fresh];
+  else {
+    const documented = new Set([...list.declared, ...list.own].map(statusOf));
+    list.instanceOfStatus = new Map(list.instanceOfStatus);
+    for (const code of fresh)
+      if (!documented.has(statusOf(code))) list.instanceOfStatus.set(statusOf(code), instance);
+    list.own = [...list.own, ...fresh];
   }
-  return responses;
+  return { ...kept, ...responseEntries(list) };
+}
+
+/** Adds a platform hook's problems to a route's responses, ahead of the route's own. */
+export function declareProblemResponses(
+  responses: Record<string, unknown>,
+  instance: string,
+  ...codes: ProblemCode[]
+): Record<string, unknown> {
+  return withCodes(responses, instance, codes, 'declared');
+}
+
+/**
+ * Adds codes after a route's own, for concerns that add errors to many routes at once after the
+ * route's own logic (idempotency on every POST).
+ */
+export function addProblemResponses(
+  responses: Record<string, unknown>,
+  instance: string,
+  ...codes: ProblemCode[]
+): Record<string, unknown> {
+  return withCodes(responses, instance, codes, 'own');
 }
 
 /** One documented problem response, for routes outside the usual set (the health probes). */
@@ -142,6 +210,7 @@ export function problemResponse(code: ProblemCode, instance: string, extra: obje
   };
 }
 
+const statusOf = (code: ProblemCode) => problemCatalogue[code].status;
 const problemLine = (code: ProblemCode) => `\`${code}\`: ${problemCatalogue[code].title}`;
 
 function problemContent(code: ProblemCode, instance: string) {
@@ -151,30 +220,4 @@ function problemContent(code: ProblemCode, instance: string) {
       example: exampleOf(code, instance),
     },
   };
-}
-
-/**
- * Adds codes to responses built by problemResponses, for platform concerns that add errors to
- * many routes at once (idempotency on every POST): a status already documented gets the code
- * appended to its description, a new status gets its own entry.
- */
-export function addProblemResponses(
-  responses: Record<string, unknown>,
-  instance: string,
-  ...codes: ProblemCode[]
-): Record<string, unknown> {
-  const result = { ...responses };
-  for (const code of codes) {
-    const status = String(problemCatalogue[code].status);
-    const existing = result[status] as { description?: string } | undefined;
-    if (existing === undefined) {
-      result[status] = { description: problemLine(code), content: problemContent(code, instance) };
-    } else if (!existing.description?.includes(`\`${code}\``)) {
-      const description = existing.description
-        ? `${existing.description}; ${problemLine(code)}`
-        : problemLine(code);
-      result[status] = { ...existing, description };
-    }
-  }
-  return result;
 }

@@ -1,6 +1,7 @@
 import { Ajv, type Options } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { FastifySchemaCompiler } from 'fastify';
+import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
+import { declareProblems } from '../errors/declared-problems.js';
 import { isEmail } from './email.js';
 import { refusingNonFinite } from './finite-numbers.js';
 
@@ -35,4 +36,17 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
     refusingNonFinite(
       (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema as object),
     ) as ReturnType<FastifySchemaCompiler<unknown>>;
+}
+
+/**
+ * Validates every request against its route's schema: sets the compiler above and documents
+ * `validation_failed` on each route that has a schema for its body, query, path or headers.
+ */
+export function validateRequests(app: FastifyInstance): void {
+  app.setValidatorCompiler(createValidatorCompiler());
+  declareProblems(app, ({ schema }) =>
+    schema?.body || schema?.querystring || schema?.params || schema?.headers
+      ? ['validation_failed']
+      : [],
+  );
 }
