@@ -3,8 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { principalOf } from '../../platform/auth/authenticate.js';
 import { problemResponses } from '../../platform/errors/problem-schema.js';
 import { idPattern } from '../../platform/ids/ids.js';
-import { decodeCursor } from '../../platform/pagination/cursors.js';
-import { DEFAULT_LIMIT, sendPage } from '../../platform/pagination/page.js';
+import { sendPage } from '../../platform/pagination/page.js';
 import { EmptyBody, NoQuery } from '../../platform/validation/empty-inputs.js';
 import {
   API_VERSIONS,
@@ -87,12 +86,7 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
       },
     },
     async (request, reply) => {
-      const { limit = DEFAULT_LIMIT } = request.query;
-      const cursor = list.cursorOf(request.query);
-      const afterId =
-        cursor === undefined
-          ? undefined
-          : decodeCursor(request, cursor, idPattern('key'), list.cursorParameter);
+      const { limit, afterId } = list.pageOf(request, idPattern('key'));
       const page = await apiKeys.list(principalOf(request).accountId, { afterId, limit });
       return sendPage(request, reply, publicBaseUrl, page, (key) => key, list);
     },

@@ -10,8 +10,7 @@ import {
 } from '../../platform/caching/conditional-requests.js';
 import { problemResponses } from '../../platform/errors/problem-schema.js';
 import { idPattern } from '../../platform/ids/ids.js';
-import { decodeCursor } from '../../platform/pagination/cursors.js';
-import { DEFAULT_LIMIT, sendPage } from '../../platform/pagination/page.js';
+import { sendPage } from '../../platform/pagination/page.js';
 import {
   API_VERSIONS,
   versionedPath,
@@ -100,12 +99,8 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
       },
     },
     async (request, reply) => {
-      const { limit = DEFAULT_LIMIT, user_id, status } = request.query;
-      const cursor = list.cursorOf(request.query);
-      const afterId =
-        cursor === undefined
-          ? undefined
-          : decodeCursor(request, cursor, idPattern('ord'), list.cursorParameter);
+      const { limit, afterId } = list.pageOf(request, idPattern('ord'));
+      const { user_id, status } = request.query;
       const page = await orders.list(principalOf(request).accountId, {
         userId: user_id,
         status,

@@ -3,8 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { principalOf } from '../../platform/auth/authenticate.js';
 import { problemResponses } from '../../platform/errors/problem-schema.js';
 import { idPattern } from '../../platform/ids/ids.js';
-import { decodeCursor } from '../../platform/pagination/cursors.js';
-import { DEFAULT_LIMIT, sendPage } from '../../platform/pagination/page.js';
+import { sendPage } from '../../platform/pagination/page.js';
 import { NoQuery } from '../../platform/validation/empty-inputs.js';
 import {
   API_VERSIONS,
@@ -154,12 +153,8 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
       },
     },
     async (request, reply) => {
-      const { limit = DEFAULT_LIMIT, order_id, status } = request.query;
-      const cursor = list.cursorOf(request.query);
-      const afterId =
-        cursor === undefined
-          ? undefined
-          : decodeCursor(request, cursor, idPattern('pay'), list.cursorParameter);
+      const { limit, afterId } = list.pageOf(request, idPattern('pay'));
+      const { order_id, status } = request.query;
       const page = await payments.list(principalOf(request).accountId, {
         orderId: order_id,
         status,
@@ -265,12 +260,7 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
     },
     async (request, reply) => {
       const { accountId } = principalOf(request);
-      const { limit = DEFAULT_LIMIT } = request.query;
-      const cursor = list.cursorOf(request.query);
-      const afterId =
-        cursor === undefined
-          ? undefined
-          : decodeCursor(request, cursor, idPattern('re'), list.cursorParameter);
+      const { limit, afterId } = list.pageOf(request, idPattern('re'));
       const page = await refunds.listForPayment(accountId, request.params.id, { afterId, limit });
       const context = await refundContext(accountId, request.params.id);
       return sendPage(

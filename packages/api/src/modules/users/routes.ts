@@ -9,8 +9,7 @@ import {
   versionEtag,
 } from '../../platform/caching/conditional-requests.js';
 import { problemResponses } from '../../platform/errors/problem-schema.js';
-import { decodeCursor } from '../../platform/pagination/cursors.js';
-import { DEFAULT_LIMIT, sendPage } from '../../platform/pagination/page.js';
+import { sendPage } from '../../platform/pagination/page.js';
 import { idPattern } from '../../platform/ids/ids.js';
 import {
   API_VERSIONS,
@@ -105,12 +104,8 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
       },
     },
     async (request, reply) => {
-      const { limit = DEFAULT_LIMIT, email } = request.query;
-      const cursor = list.cursorOf(request.query);
-      const afterId =
-        cursor === undefined
-          ? undefined
-          : decodeCursor(request, cursor, idPattern('usr'), list.cursorParameter);
+      const { limit, afterId } = list.pageOf(request, idPattern('usr'));
+      const { email } = request.query;
       const page = await users.list(principalOf(request).accountId, { email, afterId, limit });
       return sendPage(request, reply, publicBaseUrl, page, withoutVersion, list);
     },

@@ -1,8 +1,11 @@
+import type { FastifyRequest } from 'fastify';
 import { Type, type TObject, type TProperties, type TSchema } from 'typebox';
+import { decodeCursor } from '../pagination/cursors.js';
 import {
   CURSOR_PATTERN,
   FLAT_PAGE_FORMAT,
   ListEnvelope,
+  DEFAULT_LIMIT,
   MAX_LIMIT,
   NextCursor,
   PageQuery,
@@ -22,6 +25,11 @@ export interface ListFormat extends PageFormat {
   schema(item: TSchema): TSchema;
   /** The cursor the client sent, if any. */
   cursorOf(query: unknown): string | undefined;
+  /**
+   * The page a list request asks for: its limit, and the id its cursor points after (verified:
+   * invalid_cursor otherwise). `idPattern` is the pattern of the listed resource's ids.
+   */
+  pageOf(request: FastifyRequest, idPattern: string): { limit: number; afterId?: string };
 }
 
 function format(
@@ -30,6 +38,10 @@ function format(
   schema: (item: TSchema) => TSchema,
   envelope: PageFormat['envelope'],
 ): ListFormat {
+  const cursorOf = (query: unknown) => {
+    const value = (query as Record<string, unknown>)[cursorParameter];
+    return typeof value === 'string' ? value : undefined;
+  };
   return {
     cursorParameter,
     envelope,
@@ -40,9 +52,13 @@ function format(
         { limit: PageQuery.limit, [cursorParameter]: cursorSchema, ...filters },
         { additionalProperties: false },
       ),
-    cursorOf: (query) => {
-      const value = (query as Record<string, unknown>)[cursorParameter];
-      return typeof value === 'string' ? value : undefined;
+    cursorOf,
+    pageOf: (request, idPattern) => {
+      const cursor = cursorOf(request.query);
+      const { limit = DEFAULT_LIMIT } = request.query as { limit?: number };
+      return cursor === undefined
+        ? { limit }
+        : { limit, afterId: decodeCursor(request, cursor, idPattern, cursorParameter) };
     },
   };
 }
