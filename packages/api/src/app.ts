@@ -6,7 +6,7 @@ import Fastify, {
 } from 'fastify';
 import type { LogEvent } from 'kysely';
 import { pino, type DestinationStream } from 'pino';
-import type { Config } from './config.js';
+import type { Config } from './config/index.js';
 import { openDatabase, type Db } from './db/database.js';
 import { requireAuthentication } from './platform/auth/authenticate.js';
 import { actAsFixedPrincipal } from './platform/auth/fixed-principal.js';
