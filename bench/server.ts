@@ -5,7 +5,7 @@
  * comes from the same environment variables as production. Started by bench/run.ts.
  */
 import { buildApp, type BenchSwitches } from '../packages/api/src/app.js';
-import { loadConfig } from '../packages/api/src/config.js';
+import { loadConfig } from '../packages/api/src/config/index.js';
 import { migrateToLatest } from '../packages/api/src/db/migrate.js';
 import { SCOPES } from '../packages/api/src/platform/auth/scopes.js';
 import { startMetricsServer } from '../packages/api/src/platform/observability/metrics-server.js';

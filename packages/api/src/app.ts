@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config.js';
+import type { Config } from './config/index.js';
 import { createJobRunner } from './platform/jobs/runner.js';
 import { decorateApp } from './wiring/decorations.js';
 import { registerHookStack } from './wiring/hook-stack.js';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createTenant, hasNoTenants } from './platform/auth/tenants.js';
 import { withCursorSecret } from './platform/pagination/cursor-secret.js';

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../config/index.js';
 import { openDatabase } from '../db/database.js';
 import { createReconciler } from '../modules/payments/reconciler.js';
 import { loggerOptions } from '../platform/observability/logger.js';

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../config/index.js';
 import { openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { ApiError } from '../platform/errors/api-error.js';

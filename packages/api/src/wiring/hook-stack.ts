@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { conditionalRequests } from '../platform/caching/conditional-requests.js';
 import { errorHandler } from '../platform/errors/error-handler.js';
 import { handlerDeadline } from '../platform/errors/handler-deadline.js';

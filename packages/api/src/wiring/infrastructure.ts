@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Server } from 'node:http';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { openDatabase, type Db } from '../db/database.js';
 import { ORDER_CACHE_KIND, type Order } from '../modules/orders/service.js';
 import type { TransitionObserver } from '../modules/payments/transitions.js';

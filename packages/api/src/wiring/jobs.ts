@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { Reconciler } from '../modules/payments/reconciler.js';
 import { purgeExpiredIdempotencyKeys } from '../platform/idempotency/purge.js';
 import type { JobRunner } from '../platform/jobs/runner.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { countAwaitingReconciliation } from '../modules/payments/backlog.js';
 import { withinDeadline } from '../platform/health/routes.js';
 import type { Infrastructure } from './infrastructure.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { registerApiKeyRoutes } from '../modules/api-keys/routes.js';
 import { createApiKeysService } from '../modules/api-keys/service.js';
 import { registerOrderRoutes } from '../modules/orders/routes.js';

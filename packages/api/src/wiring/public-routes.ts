@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { orderChanges } from '../modules/orders/versions/index.js';
 import { paymentChanges } from '../modules/payments/versions/index.js';
 import { jwksDegradation } from '../platform/auth/jwks-health.js';

@@ -1,6 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino, type DestinationStream } from 'pino';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { createErrorResponder } from '../platform/errors/error-handler.js';
 import { loggerOptions } from '../platform/observability/logger.js';
 import { REQUEST_ID_HEADER, requestIdFor } from '../platform/observability/request-id.js';

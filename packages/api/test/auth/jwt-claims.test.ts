@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { createTestTenant, startApp, type Tenant, type TestApp } from '../support/app.js';
 import { call, expectProblem } from '../support/http.js';
 import {

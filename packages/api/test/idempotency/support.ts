@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { IdempotencyConfig } from '../../src/config.js';
+import type { IdempotencyConfig } from '../../src/config/index.js';
 import type { Database } from '../../src/db/schema.js';
 import { requireAuthentication } from '../../src/platform/auth/authenticate.js';
 import { requestFingerprint } from '../../src/platform/idempotency/fingerprint.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
 
 describe('CACHE_INVALIDATION_CHANNEL', () => {
   it('defaults to one channel per deployment name, and takes another', () => {

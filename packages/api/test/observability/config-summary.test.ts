@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { configEntries, loadConfig } from '../../src/config/index.js';
 import { configSummary } from '../../src/platform/observability/config-summary.js';
 
 describe('startup config summary', () => {
@@ -37,5 +37,15 @@ describe('startup config summary', () => {
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain('redispass');
     expect(text).toContain('"metrics":{"enabled":true,"host":"127.0.0.1","port":9464}');
+  });
+
+  it('never prints the value of an entry declared secret', () => {
+    const secrets = configEntries.filter((entry) => entry.secret);
+    expect(secrets.map((entry) => entry.name)).toContain('CURSOR_SECRET');
+    const env: Record<string, string> = { CURSOR_SECRET_PREVIOUS_UNTIL: '2030-01-01T00:00:00Z' };
+    for (const entry of secrets)
+      env[entry.name] = `${entry.name}-value-that-must-stay-hidden-0123456789`;
+    const text = JSON.stringify(configSummary(loadConfig(env)));
+    for (const entry of secrets) expect(text, entry.name).not.toContain(env[entry.name]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
 
 const tracing = (env: Record<string, string>) =>
   loadConfig({ NODE_ENV: 'test', ...env }).observability.tracing;

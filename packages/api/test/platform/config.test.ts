@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
 
 describe('loadConfig', () => {
   it('has working defaults: loopback, port 3000, SQLite under ./data', () => {
@@ -65,5 +65,46 @@ describe('loadConfig', () => {
     });
     expect(config.databaseUrl).toBe('postgres://u@db:5432/app');
     expect(config.publicBaseUrl).toBe('https://api.example.com');
+  });
+});
+
+describe('documented invariants between variables', () => {
+  it('RECONCILE_STALE_AFTER_MS must exceed PROCESSOR_DEADLINE_MS, so a call in flight is never reconciled', () => {
+    for (const stale of ['8000', '5000', '1']) {
+      expect(() => loadConfig({ RECONCILE_STALE_AFTER_MS: stale })).toThrowError(
+        /^Invalid configuration: RECONCILE_STALE_AFTER_MS must exceed PROCESSOR_DEADLINE_MS \(8000\)/,
+      );
+    }
+    expect(() =>
+      loadConfig({ PROCESSOR_DEADLINE_MS: '30000', RECONCILE_STALE_AFTER_MS: '20000' }),
+    ).toThrowError(ConfigError);
+    expect(loadConfig({ RECONCILE_STALE_AFTER_MS: '8001' }).payments.reconcileStaleAfterMs).toBe(
+      8001,
+    );
+    expect(loadConfig({}).payments.reconcileStaleAfterMs).toBeGreaterThan(
+      loadConfig({}).processor.deadlineMs,
+    );
+  });
+
+  it('RECONCILE_STALE_AFTER_MS=0 still reconciles every open payment at once', () => {
+    expect(loadConfig({ RECONCILE_STALE_AFTER_MS: '0' }).payments.reconcileStaleAfterMs).toBe(0);
+  });
+
+  it('IDEMPOTENCY_LOCK_TIMEOUT_MS must exceed HANDLER_TIMEOUT_MS', () => {
+    expect(() =>
+      loadConfig({ HANDLER_TIMEOUT_MS: '60000', IDEMPOTENCY_LOCK_TIMEOUT_MS: '60000' }),
+    ).toThrowError(
+      /^Invalid configuration: IDEMPOTENCY_LOCK_TIMEOUT_MS must exceed HANDLER_TIMEOUT_MS/,
+    );
+  });
+
+  it('V1_SUNSET_AT must be after V1_DEPRECATED_AT, and METRICS_PORT differ from PORT', () => {
+    expect(() =>
+      loadConfig({
+        V1_DEPRECATED_AT: '2027-01-01T00:00:00Z',
+        V1_SUNSET_AT: '2026-12-01T00:00:00Z',
+      }),
+    ).toThrowError(/V1_SUNSET_AT must be after V1_DEPRECATED_AT/);
+    expect(() => loadConfig({ PORT: '9464' })).toThrowError(/METRICS_PORT must differ from PORT/);
   });
 });

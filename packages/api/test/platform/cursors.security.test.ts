@@ -2,7 +2,7 @@ import { statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { withCursorSecret } from '../../src/platform/pagination/cursor-secret.js';
 import { createTestTenant, startApp, stores, type Tenant, type TestApp } from '../support/app.js';
 import { call, expectProblem } from '../support/http.js';

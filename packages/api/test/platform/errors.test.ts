@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { problemCatalogue } from '../../src/platform/errors/catalogue.js';
 import { createTestTenant, startApp, type Tenant, type TestApp } from '../support/app.js';
 import { call, expectProblem } from '../support/http.js';

@@ -1,6 +1,6 @@
 import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { nestsDeeperThan } from '../../src/platform/security/json-body.js';
 import { createTestTenant, startApp, type Tenant, type TestApp } from '../support/app.js';
 import { call, expectProblem } from '../support/http.js';

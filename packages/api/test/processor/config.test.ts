@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
 
 describe('processor configuration', () => {
   it('defaults: no URL (the sandbox), 2 s per attempt, 8 s deadline, 4 attempts, breaker 5 / 10 s', () => {

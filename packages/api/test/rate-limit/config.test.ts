@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
 
 describe('rate-limit configuration', () => {
   it('defaults: memory store, open on store errors, writes and 401s stricter than reads', () => {

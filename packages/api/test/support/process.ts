@@ -6,84 +6,13 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { configEntries } from '../../src/config/index.js';
 
 /** packages/api: the child's working directory, so `src/main.ts` and `tsx` resolve as in `npm run`. */
 export const API_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Variables config.ts reads: never inherited from the runner (CI may set DATABASE_URL, NODE_ENV…). */
-const CONFIG_VARIABLES = [
-  'NODE_ENV',
-  'HOST',
-  'PORT',
-  'PUBLIC_BASE_URL',
-  'DATABASE_URL',
-  'DB_POOL_MAX',
-  'DB_STATEMENT_TIMEOUT_MS',
-  'MIGRATE_ON_START',
-  'LOG_LEVEL',
-  'BODY_LIMIT_BYTES',
-  'REQUEST_TIMEOUT_MS',
-  'HEADERS_TIMEOUT_MS',
-  'HANDLER_TIMEOUT_MS',
-  'KEEP_ALIVE_TIMEOUT_MS',
-  'SHUTDOWN_DELAY_MS',
-  'SHUTDOWN_TIMEOUT_MS',
-  'TRUST_PROXY',
-  'SEED_DEMO_TENANT',
-  'TLS_CERT_FILE',
-  'TLS_KEY_FILE',
-  'CORS_ALLOWED_ORIGINS',
-  'MAX_HEADER_BYTES',
-  'JSON_MAX_DEPTH',
-  'MAX_QUERY_PARAMS',
-  'LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS',
-  'LOAD_SHED_MAX_HEAP_USED_BYTES',
-  'LOAD_SHED_MAX_RSS_BYTES',
-  'LOAD_SHED_SAMPLE_INTERVAL_MS',
-  'LOAD_SHED_MAX_QUEUE_MS',
-  'LOAD_SHED_CONCURRENCY_MIN',
-  'LOAD_SHED_CONCURRENCY_MAX',
-  'MAX_CONNECTIONS',
-  'MAX_CONNECTIONS_PER_ADDRESS',
-  // CI exports REDIS_URL: children would otherwise share rate-limit buckets in the real Redis.
-  'RECONCILE_INTERVAL_MS',
-  'RECONCILE_STALE_AFTER_MS',
-  'REDIS_URL',
-  'REDIS_COMMAND_TIMEOUT_MS',
-  'CACHE_INVALIDATION_CHANNEL',
-  'RESOURCE_CACHE_TTL_MS',
-  'RESOURCE_CACHE_MAX',
-  'RATE_LIMIT_API_KEY_QUOTA',
-  'RATE_LIMIT_API_KEY_WINDOW_SECONDS',
-  'RATE_LIMIT_WRITE_QUOTA',
-  'RATE_LIMIT_WRITE_WINDOW_SECONDS',
-  'RATE_LIMIT_IP_QUOTA',
-  'RATE_LIMIT_IP_WINDOW_SECONDS',
-  'RATE_LIMIT_AUTH_FAILURE_QUOTA',
-  'RATE_LIMIT_AUTH_FAILURE_WINDOW_SECONDS',
-  'RATE_LIMIT_ON_STORE_ERROR',
-  'RATE_LIMIT_REDIS_PREFIX',
-  'IDEMPOTENCY_TTL_HOURS',
-  'IDEMPOTENCY_LOCK_TIMEOUT_MS',
-  'IDEMPOTENCY_PURGE_INTERVAL_MS',
-  // Unset, main.ts starts its own sandbox processor, which is what child processes should use.
-  'PAYMENT_PROCESSOR_URL',
-  'PROCESSOR_ATTEMPT_TIMEOUT_MS',
-  'PROCESSOR_DEADLINE_MS',
-  'PROCESSOR_MAX_ATTEMPTS',
-  'PROCESSOR_BREAKER_THRESHOLD',
-  'PROCESSOR_BREAKER_HALF_OPEN_MS',
-  'METRICS_ENABLED',
-  'METRICS_HOST',
-  'METRICS_PORT',
-  'OTEL_SDK_DISABLED',
-  'OTEL_TRACES_EXPORTER',
-  'OTEL_EXPORTER_OTLP_ENDPOINT',
-  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
-  'OTEL_SERVICE_NAME',
-  'V1_DEPRECATED_AT',
-  'V1_SUNSET_AT',
-];
+/** Variables the configuration reads: never inherited from the runner (CI may set DATABASE_URL, NODE_ENV…). */
+const CONFIG_VARIABLES = configEntries.map((entry) => entry.name);
 
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { ...process.env };

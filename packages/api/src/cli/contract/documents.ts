@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildApp, type AppOverrides } from '../../app.js';
-import { loadConfig } from '../../config.js';
+import { loadConfig } from '../../config/index.js';
 import { openDatabase } from '../../db/database.js';
 import type { OpenApiDocument } from '../../platform/openapi/document-types.js';
 import { API_VERSIONS, type ApiVersion } from '../../platform/versioning/api-version.js';

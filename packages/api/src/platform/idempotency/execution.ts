@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { IdempotencyConfig } from '../../config.js';
+import type { IdempotencyConfig } from '../../config/index.js';
 import type { Database } from '../../db/schema.js';
 import { ApiError } from '../errors/api-error.js';
 import { newId } from '../ids/ids.js';

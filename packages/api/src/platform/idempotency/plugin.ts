@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
-import type { IdempotencyConfig } from '../../config.js';
+import type { IdempotencyConfig } from '../../config/index.js';
 import type { Database } from '../../db/schema.js';
 import { principalOf } from '../auth/authenticate.js';
 import { validationFailed } from '../errors/api-error.js';

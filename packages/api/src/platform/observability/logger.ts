@@ -1,5 +1,5 @@
 import type { LoggerOptions } from 'pino';
-import type { Config } from '../../config.js';
+import type { Config } from '../../config/index.js';
 import { logFieldsOf } from './trace-context.js';
 
 /** What the mixin returns for a logger with no trace: recognised, never merged into. */

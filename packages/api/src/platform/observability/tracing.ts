@@ -32,7 +32,7 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import type { SamplerName, TraceExporterName, TracingConfig } from './tracing-config.js';
+import type { SamplerName, TraceExporterName, TracingConfig } from '../../config/index.js';
 
 /**
  * OpenTelemetry tracing, off unless OTEL_* asks for it. The provider is not registered globally:

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { RateLimitConfig, RedisConfig } from '../../config.js';
+import type { RateLimitConfig, RedisConfig } from '../../config/index.js';
 import { ApiError } from '../errors/api-error.js';
 import { addressPartition } from './client-address.js';
 import type { Check, Decision, Policy } from './gcra.js';

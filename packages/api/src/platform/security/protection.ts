@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { SecurityConfig } from '../../security-config.js';
+import type { SecurityConfig } from '../../config/index.js';
 import { corsAllowList } from './cors.js';
 import { httpFraming } from './http-framing.js';
 import { jsonBody } from './json-body.js';

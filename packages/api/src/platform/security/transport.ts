@@ -1,6 +1,6 @@
 import type { ServerOptions as HttpServerOptions } from 'node:http';
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
-import type { SecurityConfig } from '../../security-config.js';
+import type { SecurityConfig } from '../../config/index.js';
 
 /**
  * The part of Fastify's options that picks the listener. Fastify creates an HTTPS server when
