@@ -20,8 +20,8 @@ import { forgetState, saveState, type TopologyState } from './state.js';
 import { stopRecorded } from './teardown.js';
 
 /**
- * The scale-out shape of ARCHITECTURE.md on one machine, every part a real process on loopback:
- * PostgreSQL and Redis, a shared sandbox payment processor, N API instances, nginx with TLS in
+ * Stateless API nodes on PostgreSQL + Redis (docs/architecture.md) on one machine, every part a
+ * real process on loopback: PostgreSQL and Redis, a shared sandbox payment processor, N API instances, nginx with TLS in
  * front, and Prometheus scraping each instance. `npm run staging` and the load-balancer tests
  * both start it through here.
  */

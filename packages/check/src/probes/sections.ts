@@ -1,4 +1,4 @@
-/** The six sections of the readiness checklist (ARCHITECTURE.md), in the order they are reported. */
+/** The six sections of the readiness checklist, in the order they are reported. */
 export const SECTIONS = [
   { id: 'fails-gracefully', title: 'Fails gracefully' },
   { id: 'predictable', title: 'Predictable' },
