@@ -18,6 +18,7 @@ import { createAccountStatuses, type AccountStatuses } from './platform/auth/acc
 import { createKeyVerifier, type KeyVerifier } from './platform/auth/key-verifier.js';
 import { createMemoryBus, type InvalidationBus } from './platform/invalidation/bus.js';
 import { createRedisBus } from './platform/invalidation/redis-bus.js';
+import { createKeyStore } from './modules/api-keys/repository.js';
 import { registerApiKeyRoutes } from './modules/api-keys/routes.js';
 import { createApiKeysService } from './modules/api-keys/service.js';
 import { conditionalRequests } from './platform/caching/conditional-requests.js';
@@ -289,7 +290,7 @@ export async function buildApp(
   const countLookup = (cache: string, result: 'hit' | 'miss') =>
     metrics.cacheRequests.inc({ cache, result });
   const keys = createKeyVerifier({
-    db: db.kysely,
+    store: createKeyStore(db.kysely),
     ...config.apiKeys,
     invalidation,
     observe: countLookup,

@@ -8,7 +8,7 @@ import {
   seededTenantOf,
   type ScaleSeedResult,
 } from '../../src/db/scale-seed.js';
-import { findKey, findKeyByLookup, findKeyPage } from '../../src/platform/auth/key-store.js';
+import { findKey, findKeyByLookup, findKeyPage } from '../../src/modules/api-keys/repository.js';
 import { findRecord } from '../../src/platform/idempotency/store.js';
 import * as orders from '../../src/modules/orders/repository.js';
 import * as payments from '../../src/modules/payments/repository.js';

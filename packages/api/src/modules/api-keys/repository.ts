@@ -1,5 +1,6 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { ApiKeysTable, Database } from '../../db/schema.js';
+import type { KeyStore } from '../../platform/auth/key-verifier.js';
 
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 
@@ -81,12 +82,10 @@ export async function writeLastUsed(
   });
 }
 
-export async function accountExists(db: Kysely<Database>, accountId: string): Promise<boolean> {
-  return (
-    (await db
-      .selectFrom('accounts')
-      .select('id')
-      .where('id', '=', accountId)
-      .executeTakeFirst()) !== undefined
-  );
+/** What the platform's key verifier reads and writes, served by the functions above. */
+export function createKeyStore(db: Kysely<Database>): KeyStore {
+  return {
+    findByLookup: (lookup) => findKeyByLookup(db, lookup),
+    writeLastUsed: (uses) => writeLastUsed(db, uses),
+  };
 }

@@ -15,7 +15,8 @@ import * as repo from './repository.js';
 import * as refundsRepo from './refunds-repository.js';
 import { insertEvent } from './events-repository.js';
 import type { RefundView } from './schemas.js';
-import { abandonRefund, markRefundUnknown, refundView, settleRefund } from './settlement.js';
+import { abandonRefund, markRefundUnknown, settleRefund } from './settlement.js';
+import { refundView } from './views.js';
 
 const now = () => new Date().toISOString();
 

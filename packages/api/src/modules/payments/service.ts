@@ -14,7 +14,8 @@ import { callAndSettle, processorUnavailable, type Phases, type Respond } from '
 import * as repo from './repository.js';
 import { insertEvent } from './events-repository.js';
 import type { CreatePaymentInput, PaymentView } from './schemas.js';
-import { abandonPayment, markPaymentUnknown, paymentView, settleCharge } from './settlement.js';
+import { abandonPayment, markPaymentUnknown, settleCharge } from './settlement.js';
+import { paymentView } from './views.js';
 
 const now = () => new Date().toISOString();
 
