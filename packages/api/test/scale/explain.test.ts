@@ -163,7 +163,7 @@ describe.skipIf(!isPostgresUrl(URL_))(`PostgreSQL plans over ${ORDERS} seeded or
     ['api key by id', () => findKey(db.kysely, tenant, 'key_01jd0000000000000000000001')],
     ['api keys page', () => findKeyPage(db.kysely, tenant, { limit: 20 })],
     ['idempotency record', () => findRecord(db.kysely, tenant, 'some-key')],
-    ['order for payment', () => payments.findOrderForPayment(db.kysely, tenant, order())],
+    ['order for payment', () => orders.findOrderForPayment(db.kysely, tenant, order())],
     [
       'payment by id',
       () => payments.findPayment(db.kysely, tenant, 'pay_01jd0000000000000000000001'),

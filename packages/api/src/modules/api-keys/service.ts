@@ -7,7 +7,7 @@ import { SCOPES } from '../../platform/auth/scopes.js';
 import { insertAccount } from '../../platform/auth/tenants.js';
 import { ApiError, notFound, validationFailed } from '../../platform/errors/api-error.js';
 import { newId } from '../../platform/ids/ids.js';
-import { pageFrom, type Page } from '../../platform/pagination/page.js';
+import { mapPage, type Page } from '../../platform/pagination/page.js';
 import { findKeyPage, insertKey, revokeKey } from './repository.js';
 import type { ApiKeyView, CreateApiKeyInput } from './schemas.js';
 import { toView } from './views.js';
@@ -58,7 +58,7 @@ export function createApiKeysService(deps: { db: Kysely<Database>; keys: KeyVeri
       accountId: string,
       query: { afterId?: string; limit: number },
     ): Promise<Page<ApiKeyView>> {
-      return pageFrom((await findKeyPage(db, accountId, query)).map(toView), query.limit);
+      return mapPage(await findKeyPage(db, accountId, query), toView);
     },
 
     async revoke(accountId: string, id: string): Promise<ApiKeyView> {

@@ -10,7 +10,7 @@ import {
   validationFailed,
 } from '../../platform/errors/api-error.js';
 import { newId } from '../../platform/ids/ids.js';
-import { pageFrom, type Page } from '../../platform/pagination/page.js';
+import { mapPage, type Page } from '../../platform/pagination/page.js';
 import * as repo from './repository.js';
 import type { CreateOrderInput } from './schemas.js';
 import { toOrder, type Order } from './views.js';
@@ -122,7 +122,7 @@ export function createOrdersService(deps: { db: Kysely<Database>; cache?: Resour
       accountId: string,
       query: { userId?: string; status?: Order['status']; afterId?: string; limit: number },
     ): Promise<Page<Order>> {
-      const page = pageFrom(await repo.findOrderPage(db, accountId, query), query.limit);
+      const page = await repo.findOrderPage(db, accountId, query);
       const items = await repo.findItemsOfOrders(
         db,
         accountId,
@@ -131,10 +131,7 @@ export function createOrdersService(deps: { db: Kysely<Database>; cache?: Resour
       const byOrder = new Map<string, repo.OrderItemRow[]>();
       for (const item of items)
         byOrder.set(item.order_id, [...(byOrder.get(item.order_id) ?? []), item]);
-      return {
-        items: page.items.map((row) => toOrder(row, byOrder.get(row.id) ?? [])),
-        hasMore: page.hasMore,
-      };
+      return mapPage(page, (row) => toOrder(row, byOrder.get(row.id) ?? []));
     },
 
     async cancel(accountId: string, id: string, precondition: VersionPrecondition): Promise<Order> {

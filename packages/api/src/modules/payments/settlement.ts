@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { ChargeResult, RefundResult } from '../../processor/types.js';
+import * as orders from '../orders/repository.js';
 import * as repo from './repository.js';
 import * as refundsRepo from './refunds-repository.js';
 import { insertEvent } from './events-repository.js';
@@ -36,8 +37,8 @@ export async function settleCharge(
     at,
   );
   if (!row) return undefined;
-  if (succeeded) await repo.addOrderPayment(trx, row.order_id, row.amount, at);
-  else await repo.releaseOrderAmount(trx, row.order_id, row.amount, at);
+  if (succeeded) await orders.addOrderPayment(trx, row.order_id, row.amount, at);
+  else await orders.releaseOrderAmount(trx, row.order_id, row.amount, at);
   await insertEvent(
     trx,
     row.account_id,
@@ -89,7 +90,7 @@ export async function abandonPayment(
     at,
   );
   if (!row) return undefined;
-  await repo.releaseOrderAmount(trx, row.order_id, row.amount, at);
+  await orders.releaseOrderAmount(trx, row.order_id, row.amount, at);
   await insertEvent(trx, row.account_id, 'payment.failed', row.id, paymentView(row), at);
   return row;
 }
@@ -110,7 +111,7 @@ export async function settleRefund(
   if (!row) return undefined;
   await refundsRepo.settleRefund(trx, row.payment_id, row.amount, true, at);
   const payment = await repo.findPayment(trx, row.account_id, row.payment_id);
-  if (payment) await repo.addOrderRefund(trx, payment.order_id, row.amount, at);
+  if (payment) await orders.addOrderRefund(trx, payment.order_id, row.amount, at);
   await insertEvent(trx, row.account_id, 'refund.succeeded', row.id, refundView(row), at);
   return row;
 }

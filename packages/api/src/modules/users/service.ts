@@ -5,7 +5,7 @@ import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors.js';
 import type { Database } from '../../db/schema.js';
 import { ApiError, notFound, preconditionFailed } from '../../platform/errors/api-error.js';
 import { newId } from '../../platform/ids/ids.js';
-import { pageFrom, type Page } from '../../platform/pagination/page.js';
+import { mapPage, type Page } from '../../platform/pagination/page.js';
 import * as repo from './repository.js';
 import { toUser, type User } from './views.js';
 
@@ -83,12 +83,12 @@ export function createUsersService(deps: { db: Kysely<Database>; cache?: Resourc
       accountId: string,
       query: { email?: string; afterId?: string; limit: number },
     ): Promise<Page<User>> {
-      const rows = await repo.findUserPage(db, accountId, {
+      const page = await repo.findUserPage(db, accountId, {
         emailNormalized: query.email?.toLowerCase(),
         afterId: query.afterId,
         limit: query.limit,
       });
-      return pageFrom(rows.map(toUser), query.limit);
+      return mapPage(page, toUser);
     },
 
     async update(
