@@ -98,12 +98,14 @@ export async function findRefundPage(
   accountId: string,
   filter: { paymentId: string } & PageRequest,
 ): Promise<Page<RefundRow>> {
-  let query = db
-    .selectFrom('refunds')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .where('payment_id', '=', filter.paymentId);
-  return keysetPage(query, filter);
+  return keysetPage(
+    db
+      .selectFrom('refunds')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('payment_id', '=', filter.paymentId),
+    filter,
+  );
 }
 
 export async function findUnresolvedRefunds(
