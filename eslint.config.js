@@ -109,9 +109,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [
-            { name: 'kysely', importNames: ['sql'], message: 'SQL belongs in a repository' },
-          ],
+          paths: [{ name: 'kysely', importNames: ['sql'], message: 'SQL belongs in a repository' }],
           patterns: [
             { group: ['fastify', '**/routes.js'], message: 'services know nothing of HTTP' },
           ],
