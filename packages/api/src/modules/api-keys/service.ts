@@ -10,7 +10,7 @@ import { newId } from '../../platform/ids/ids.js';
 import { mapPage, type Page } from '../../platform/pagination/page.js';
 import { findKeyPage, insertKey, revokeKey } from './repository.js';
 import type { ApiKeyView, CreateApiKeyInput } from './schemas.js';
-import { toView } from './views.js';
+import { apiKeyView } from './views.js';
 
 /** API key lifecycle: mint (secret shown once), list (never the secret), revoke (effective at once). */
 export function createApiKeysService(deps: { db: Kysely<Database>; keys: KeyVerifier }) {
@@ -51,21 +51,21 @@ export function createApiKeysService(deps: { db: Kysely<Database>; keys: KeyVeri
       });
       // A prefix probed before it existed may be remembered as unknown; forget that everywhere.
       await keys.invalidate(row.lookup);
-      return { ...toView(row), secret: key.secret };
+      return { ...apiKeyView(row), secret: key.secret };
     },
 
     async list(
       accountId: string,
       query: { afterId?: string; limit: number },
     ): Promise<Page<ApiKeyView>> {
-      return mapPage(await findKeyPage(db, accountId, query), toView);
+      return mapPage(await findKeyPage(db, accountId, query), apiKeyView);
     },
 
     async revoke(accountId: string, id: string): Promise<ApiKeyView> {
       const row = await revokeKey(db, accountId, id, new Date().toISOString());
       if (!row) throw notFound('API key', id);
       await keys.invalidate(row.lookup);
-      return toView(row);
+      return apiKeyView(row);
     },
   };
 }

@@ -4,7 +4,7 @@ import type { ApiKeyRow } from './repository.js';
 import type { ApiKeyView } from './schemas.js';
 
 /** The public shape of an api_keys row: its prefix, never its secret or hash. */
-export function toView(row: ApiKeyRow): ApiKeyView {
+export function apiKeyView(row: ApiKeyRow): ApiKeyView {
   return {
     id: row.id,
     object: 'api_key',
