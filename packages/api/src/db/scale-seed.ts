@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { mintKey } from '../platform/auth/api-keys.js';
-import { insertKey } from '../platform/auth/key-store.js';
+import { insertKey } from '../modules/api-keys/repository.js';
 import { SCOPES } from '../platform/auth/scopes.js';
 import { newId } from '../platform/ids/ids.js';
 import type { Db, Dialect } from './database.js';
