@@ -7,7 +7,7 @@ import {
   seededId,
   seededTenantOf,
   type ScaleSeedResult,
-} from '../../src/db/scale-seed.js';
+} from '../../src/cli/scale-dataset.js';
 import { findKey, findKeyByLookup, findKeyPage } from '../../src/modules/api-keys/repository.js';
 import { findRecord } from '../../src/platform/idempotency/store.js';
 import * as orders from '../../src/modules/orders/repository.js';
