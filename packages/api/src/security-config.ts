@@ -36,6 +36,8 @@ export interface SecurityConfig {
     maxConnections: number;
     /** MAX_CONNECTIONS_PER_ADDRESS: per client address (IPv6: per /64); 0 = derived. */
     maxConnectionsPerAddress: number;
+    /** LISTEN_BACKLOG: connections the kernel completes before the process accepts them (capped by net.core.somaxconn). */
+    listenBacklog: number;
   };
   /** Load shedding (503 + Retry-After when saturated); each threshold 0 = off. */
   loadShedding: {
@@ -136,6 +138,9 @@ export function loadSecurityConfig(env: Env): SecurityConfig {
     connections: {
       maxConnections: integer(env, 'MAX_CONNECTIONS', 0, 0, 10_000_000),
       maxConnectionsPerAddress: integer(env, 'MAX_CONNECTIONS_PER_ADDRESS', 0, 0, 10_000_000),
+      // Node's default is 511: a burst of new connections while the loop is busy overflows it,
+      // and a dropped handshake costs the client a 1 s, then 3 s, SYN retransmission (issue 20).
+      listenBacklog: integer(env, 'LISTEN_BACKLOG', 4096, 1, 65_535),
     },
     loadShedding: {
       maxEventLoopDelayMs: integer(env, 'LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),

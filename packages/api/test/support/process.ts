@@ -45,6 +45,7 @@ const CONFIG_VARIABLES = [
   'LOAD_SHED_CONCURRENCY_MAX',
   'MAX_CONNECTIONS',
   'MAX_CONNECTIONS_PER_ADDRESS',
+  'LISTEN_BACKLOG',
   // CI exports REDIS_URL: children would otherwise share rate-limit buckets in the real Redis.
   'RECONCILE_INTERVAL_MS',
   'RECONCILE_STALE_AFTER_MS',
