@@ -38,7 +38,13 @@ export interface BurstResult {
   };
   probes: Record<string, ProbeSummary>;
   rawProbes: Record<ProbeTarget, Sample[]>;
-  after: { normalMs: number; recoveredAfterMs: number; samples: Sample[] };
+  after: {
+    normalMs: number;
+    recoveredAfterMs: number;
+    newConnectionRecoveredAfterMs: number;
+    samples: Sample[];
+    newConnectionSamples: Sample[];
+  };
   footprint: { at: number; rssMiB: number; fds: number }[];
   cpu: CpuShare;
   listenOverflows: { overflows: number; drops: number };
@@ -130,9 +136,14 @@ export function renderOverloadReport(r: OverloadResult): string {
       b.goodputRatio >= 0.7,
     ]);
     rows.push([
-      'after the burst: normal latency within 2 s',
-      `every request from +${b.after.recoveredAfterMs} ms on answered 200 within ${b.after.normalMs} ms (3 × the unloaded p50 of ${b.unloadedP50Ms} ms)`,
+      'after the burst: normal latency within 2 s (a client connected before the burst)',
+      `every request from +${b.after.recoveredAfterMs} ms on answered 200 within ${b.after.normalMs} ms (max(3 × the unloaded p50 of ${b.unloadedP50Ms} ms, p50 + 25 ms)); slowest ${Math.max(...b.after.samples.map((x) => x.totalMs))} ms`,
       b.after.recoveredAfterMs <= 2000,
+    ]);
+    rows.push([
+      'after the burst: normal latency within 2 s (a new connection per request)',
+      `every request from +${b.after.newConnectionRecoveredAfterMs} ms on normal; slowest ${Math.max(...b.after.newConnectionSamples.map((x) => x.totalMs))} ms`,
+      b.after.newConnectionRecoveredAfterMs <= 2000,
     ]);
     const statuses = JSON.stringify(b.wrk.statuses);
     rows.push([
