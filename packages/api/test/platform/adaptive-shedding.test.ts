@@ -21,6 +21,8 @@ import {
 interface Answer {
   status: number;
   ms: number;
+  /** Sent on a connection already open (its latency holds no wait in the accept queue). */
+  reused?: boolean;
   retryAfter?: string;
   contentType?: string;
 }
@@ -35,6 +37,7 @@ function get(port: number, path: string, agent: Agent | false, key?: string): Pr
         resolve({
           status: res.statusCode ?? 0,
           ms: performance.now() - started,
+          reused: req.reusedSocket,
           retryAfter: res.headers['retry-after'],
           contentType: res.headers['content-type'],
         }),
@@ -113,16 +116,21 @@ describe('adaptive load shedding under a burst', () => {
       const [status, seconds] = stdout.split(' ');
       return { status: Number(status), ms: Number(seconds) * 1000 };
     };
+    // Paced as an orchestrator's probes are: spawning curl back to back would itself load the
+    // two cores the burst is measured on.
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 250));
     const prober = async () => {
       while (running) {
         probes.push(await probe('/livez'));
         probes.push(await probe('/readyz'));
+        await pause();
       }
     };
     const opsProber = async () => {
       while (running) {
         opsProbes.push(await probe('/livez', metricsPort));
         opsProbes.push(await probe('/readyz', metricsPort));
+        await pause();
       }
     };
     const stop = new Promise<void>((resolve) =>
@@ -136,6 +144,9 @@ describe('adaptive load shedding under a burst', () => {
 
     const shed = answers.filter((a) => a.status === 503);
     const served = answers.filter((a) => a.status === 200);
+    // The first request of each of the 300 new connections also waited for Node to accept it
+    // (one connection per event-loop turn), which admission control cannot shorten.
+    const servedOnOpenConnections = served.filter((a) => a.reused);
     expect(answers.every((a) => a.status === 200 || a.status === 503)).toBe(true);
     expect(shed.length).toBeGreaterThan(0);
     expect(served.length).toBeGreaterThan(0);
@@ -145,7 +156,7 @@ describe('adaptive load shedding under a burst', () => {
     }
     // Admitted requests do not wait behind the burst: without admission control their median was
     // 0.96-1.24 s on the same run (300 clients, 2 shared cores), with it 0.06-0.24 s.
-    expect(median(served.map((a) => a.ms))).toBeLessThan(800);
+    expect(median(servedOnOpenConnections.map((a) => a.ms))).toBeLessThan(800);
     // Every probe is answered 200 during the burst. On the API port a probe's new connection waits
     // in the kernel's accept queue behind the burst's connections, and Node (libuv >= 1.45)
     // accepts one connection per event-loop turn: seconds while every turn is busy, so the bound
