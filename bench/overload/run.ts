@@ -310,29 +310,26 @@ async function burstPhase(server: Server, dataset: Dataset): Promise<OverloadRes
   const footprint = watchFootprint(server.pid, phaseStart);
   const burst = await runWrk({ ...common, connections, seconds, timeoutSeconds: 10 });
   const burstEnd = performance.now();
-  const [probes, sampled] = await Promise.all([probing.stop(), sampling.stop()]);
   const footprints = footprint.stop();
   const cpu = footprint.cpu();
   const overflows = diffOverflows(overflowsBefore);
+  const stopped = Promise.all([probing.stop(), sampling.stop()]);
 
   // After the burst: one request every 100 ms for 3 s on the kept-alive connection, and one on a
   // new connection each time (which waits behind whatever the burst left in the accept queue).
   const after: Sample[] = [];
   const afterNew: Sample[] = [];
-  while (performance.now() - burstEnd < 3_000) {
-    const [kept, fresh] = await Promise.all([
-      timedGet(`${server.url}${LIST}`, {
-        agent: afterAgent,
-        key: dataset.key,
-        phaseStart: burstEnd,
-      }),
-      timedGet(`${server.url}${LIST}`, { agent: false, key: dataset.key, phaseStart: burstEnd }),
-    ]);
-    after.push(kept);
-    afterNew.push(fresh);
-    await sleep(100);
-  }
+  const afterLoop = async (agent: Agent | false, into: Sample[]) => {
+    while (performance.now() - burstEnd < 3_000) {
+      into.push(
+        await timedGet(`${server.url}${LIST}`, { agent, key: dataset.key, phaseStart: burstEnd }),
+      );
+      await sleep(100);
+    }
+  };
+  await Promise.all([afterLoop(afterAgent, after), afterLoop(false, afterNew)]);
   afterAgent.destroy();
+  const [probes, sampled] = await stopped;
   const normalMs = Math.max(3 * unloadedP50, unloadedP50 + 25);
   const normal = (s: Sample) => s.status === 200 && s.totalMs <= normalMs;
   const recovered = (samples: Sample[]) => {
