@@ -8,6 +8,7 @@ import { withCursorSecret } from './platform/pagination/cursor-secret.js';
 import { sandboxWhenUnset } from './processor/sandbox/when-unset.js';
 import { startMetricsServer } from './platform/observability/metrics-server.js';
 import { configSummary } from './platform/observability/config-summary.js';
+import { probesOnOpsListener } from './platform/health/ops-listener.js';
 
 function configOrExit(): Config {
   try {
@@ -51,7 +52,11 @@ async function main(): Promise<void> {
   }
 
   const metricsServer = config.observability.metrics.enabled
-    ? await startMetricsServer(app.metrics.registry, config.observability.metrics)
+    ? await startMetricsServer(
+        app.metrics.registry,
+        config.observability.metrics,
+        probesOnOpsListener(app),
+      )
     : undefined;
   let stopping = false;
   const shutdown = async (signal: NodeJS.Signals) => {
@@ -88,7 +93,11 @@ async function main(): Promise<void> {
     process.once(signal, (received) => void shutdown(received));
   }
 
-  await app.listen({ host: config.host, port: config.port });
+  await app.listen({
+    host: config.host,
+    port: config.port,
+    backlog: app.connectionLimits.backlog,
+  });
   app.log.info({ event: 'startup.config', config: configSummary(config) }, 'configuration');
   app.log.info(
     {
@@ -102,6 +111,7 @@ async function main(): Promise<void> {
       descriptor_limit: app.connectionLimits.descriptorLimit ?? 'unknown',
       max_connections: app.connectionLimits.max,
       max_connections_per_address: app.connectionLimits.perAddress,
+      listen_backlog: app.connectionLimits.backlog,
     },
     `listening; at most ${app.connectionLimits.max} connections (${app.connectionLimits.perAddress} per address) under ulimit -n ${app.connectionLimits.descriptorLimit ?? 'unknown'}`,
   );
