@@ -40,8 +40,14 @@ export async function createTenant(
   return { accountId, keyId, secret: key.secret };
 }
 
-/** True when no account exists yet (first start). */
-export async function hasNoTenants(db: Kysely<Database>): Promise<boolean> {
-  const row = await db.selectFrom('accounts').select('id').limit(1).executeTakeFirst();
-  return row === undefined;
+/** The id of the oldest account (the demo tenant on a development database), if any. */
+export async function oldestTenantId(db: Kysely<Database>): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('accounts')
+    .select('id')
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id;
 }
