@@ -26,6 +26,7 @@ import { handlerDeadline } from './platform/errors/handler-deadline.js';
 import { registerOperatorRoutes } from './platform/tenants/operator-routes.js';
 import { registerProblemPages } from './platform/errors/problem-pages.js';
 import { registerHealthRoutes, withinDeadline } from './platform/health/routes.js';
+import { registerDiscoveryRoutes } from './platform/discovery/routes.js';
 import { accessLog } from './platform/observability/access-log.js';
 import { createQueryObserver } from './platform/observability/db-telemetry.js';
 import { httpMetrics } from './platform/observability/http-metrics.js';
@@ -383,6 +384,7 @@ export async function buildApp(
     publicBaseUrl: config.publicBaseUrl,
   });
   registerProblemPages(app);
+  registerDiscoveryRoutes(app, config);
   if (config.operatorToken !== undefined) {
     await registerOperatorRoutes(app, { token: config.operatorToken });
   }
