@@ -21,7 +21,12 @@ describe('metrics listener (real process)', { timeout: 60_000 }, () => {
     const db = tempDatabase();
     removeDb = db.remove;
     const metricsPort = await freePort();
-    server = await spawnServer({ DATABASE_URL: db.url, METRICS_PORT: String(metricsPort) });
+    server = await spawnServer({
+      DATABASE_URL: db.url,
+      METRICS_PORT: String(metricsPort),
+      // The configuration dump is one debug-level event (issue 16: not on the first screen).
+      LOG_LEVEL: 'debug',
+    });
     expect((await httpRequest(`${server.baseUrl}/livez`)).status).toBe(200);
     expect((await httpRequest(`${server.baseUrl}/v1/users`)).status).toBe(401);
 
@@ -54,7 +59,10 @@ describe('metrics listener (real process)', { timeout: 60_000 }, () => {
       .split('\n')
       .find((line) => line.includes('"event":"startup.config"'));
     expect(startup).toBeDefined();
+    expect(startup).toContain('"level":"debug"');
     expect(startup).toContain(`"port":${metricsPort}`);
+    // Dates as ISO dates, not `{}` (a Date has no enumerable fields).
+    expect(startup).toMatch(/"v1DeprecatedAt":"\d{4}-\d\d-\d\dT[\d:.]+Z"/);
   });
 
   it('answers /livez and /readyz on METRICS_PORT as on the API port, 503 once draining', async () => {

@@ -9,10 +9,16 @@ export async function insertAccount(
   await db.insertInto('accounts').values(row).execute();
 }
 
-/** True when no account exists yet (first start). */
-export async function hasNoTenants(db: Kysely<Database>): Promise<boolean> {
-  const row = await db.selectFrom('accounts').select('id').limit(1).executeTakeFirst();
-  return row === undefined;
+/** The id of the oldest account (the demo tenant on a development database), if any. */
+export async function oldestTenantId(db: Kysely<Database>): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('accounts')
+    .select('id')
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id;
 }
 
 export async function accountExists(db: Kysely<Database>, accountId: string): Promise<boolean> {
