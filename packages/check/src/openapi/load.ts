@@ -321,12 +321,15 @@ export async function discoverDocuments(
     return found;
   };
   // Links the API gives first (RFC 8631 Link, links in the root answer), then the API catalog.
+  // Every linked description is taken, not only the first: an API with /v1 and /v2 links both.
+  let linked = false;
   for (const candidate of [
     ...serviceDescLinks(hints.root, base),
     ...rootBodyLinks(hints.root, base),
   ]) {
-    if (await tryCandidate(candidate)) return discovery;
+    if (await tryCandidate(candidate)) linked = true;
   }
+  if (linked) return discovery;
   const catalogUrl = new URL('/.well-known/api-catalog', base.origin);
   fetches += 1;
   const catalog = await client.send('discovery', { url: catalogUrl, scan: false });
@@ -339,8 +342,9 @@ export async function discoverDocuments(
         : `${listed.length} service description(s) listed (RFC 9727 API catalog)`,
   });
   for (const candidate of listed) {
-    if (await tryCandidate(candidate)) return discovery;
+    if (await tryCandidate(candidate)) linked = true;
   }
+  if (linked) return discovery;
   for (const candidate of usualCandidates(base, hints.versionPrefix)) {
     const versioned = VERSIONED_LOCATIONS.some((path) =>
       candidate.url.pathname.endsWith(`/${path}`),

@@ -86,6 +86,12 @@ const SENSITIVE =
 
 const HEALTH = /(^|\/)(livez|readyz|healthz?|ready|live|ping|status)$/i;
 
+/**
+ * The API's own index (`/`) and RFC 8615 well-known resources (`/.well-known/api-catalog`)
+ * describe the API: lists of links, never a collection of records, and unversioned by design.
+ */
+const ABOUT_THE_API = /^\/$|^\/\.well-known\//;
+
 function hasPathParams(path: string): boolean {
   return /\{[^}]+\}/.test(path);
 }
@@ -205,7 +211,8 @@ export class Catalog {
   private fromDocuments(): Resource[] {
     const resources: Resource[] = [];
     for (const list of this.operations) {
-      if (list.method !== 'get' || !returnsCollection(list)) continue;
+      if (list.method !== 'get' || ABOUT_THE_API.test(list.path) || !returnsCollection(list))
+        continue;
       if (hasPathParams(list.path)) {
         // `/projects/{projectId}/features`: a collection inside a record of another one. Used
         // only when no plain collection answers, with the parameter taken from a live list.

@@ -8,6 +8,13 @@ import { withoutDocument } from '../support/document.js';
 
 type Style = 'snake_case' | 'camelCase' | 'kebab-case' | 'PascalCase';
 
+/**
+ * Media types whose member names a standard fixes, not the API: a linkset's keys are IANA link
+ * relation types (RFC 9264: `service-desc`), a JRD's are RFC 7033's. They say nothing of the
+ * API's own convention.
+ */
+const STANDARD_NAMES = /^application\/(linkset|jrd)\+json\b/i;
+
 /** The naming style of a multi-word name; undefined for one word ("email") or odd names. */
 export function styleOf(name: string): Style | undefined {
   if (/^[a-z][a-z0-9]*(_[a-z0-9]+)+$/.test(name)) return 'snake_case';
@@ -41,7 +48,8 @@ export const naming: Probe = {
         note(param.name, `${op.key} query`);
       const holders = [op.requestBody, ...Object.values(op.responses)];
       for (const holder of holders) {
-        for (const { schema } of jsonMedia(op.document, holder)) {
+        for (const { type, schema } of jsonMedia(op.document, holder)) {
+          if (STANDARD_NAMES.test(type)) continue;
           walkSchema(op.document, schema, '', (node) => {
             if (isObject(node.properties))
               for (const name of Object.keys(node.properties)) note(name, op.key);
