@@ -10,6 +10,8 @@ export const SCOPES = [
   'payments:read',
   'payments:write',
   'api_keys:manage',
+  'webhooks:read',
+  'webhooks:write',
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];
