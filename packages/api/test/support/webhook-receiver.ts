@@ -11,6 +11,8 @@ export type ReceiverMode =
   | { kind: 'reset' };
 
 export interface Arrival {
+  /** The request path (several endpoints can point at one receiver). */
+  url: string;
   headers: IncomingHttpHeaders;
   body: string;
   /** Whether `standardwebhooks` (an implementation independent of ours) verified it with `secret`. */
@@ -40,7 +42,13 @@ export async function startReceiver() {
           return false;
         }
       });
-      arrivals.push({ headers: req.headers, body, verified: verifiedWith.length > 0, verifiedWith });
+      arrivals.push({
+        url: req.url ?? '',
+        headers: req.headers,
+        body,
+        verified: verifiedWith.length > 0,
+        verifiedWith,
+      });
       const mode = modes.shift() ?? { kind: 'ok' };
       switch (mode.kind) {
         case 'ok':

@@ -165,7 +165,7 @@ describe.each(stores)('webhook delivery (%s)', (store) => {
     expect(receiver.arrivals.at(-1)!.headers['webhook-id']).toBe([...ids][0]);
   });
 
-  it("honours Retry-After on 429 and 503", async () => {
+  it('honours Retry-After on 429 and 503', async () => {
     randomValue = 0;
     const tenant = await newTenant();
     const endpoint = await subscribe(tenant, ['order.created']);
@@ -187,9 +187,14 @@ describe.each(stores)('webhook delivery (%s)', (store) => {
   it('signs with both secrets during a rotation overlap', async () => {
     const tenant = await newTenant();
     const endpoint = await subscribe(tenant, ['order.created']);
-    const rotated = await call(t.app, 'POST', `/v1/webhook_endpoints/${endpoint.id}/rotate_secret`, {
-      tenant,
-    });
+    const rotated = await call(
+      t.app,
+      'POST',
+      `/v1/webhook_endpoints/${endpoint.id}/rotate_secret`,
+      {
+        tenant,
+      },
+    );
     expect(rotated.statusCode, rotated.body).toBe(200);
     const { secret } = rotated.json<{ secret: string }>();
     expect(secret).toMatch(/^whsec_/);
@@ -222,7 +227,10 @@ describe.each(stores)('webhook delivery (%s)', (store) => {
       clock += 10_000;
     }
     const got = await call(t.app, 'GET', `/v1/webhook_endpoints/${failing.id}`, { tenant });
-    expect(got.json()).toMatchObject({ enabled: false, disabled_reason: expect.stringMatching(/6 consecutive/) });
+    expect(got.json()).toMatchObject({
+      enabled: false,
+      disabled_reason: expect.stringMatching(/6 consecutive/),
+    });
     // The watcher endpoint receives the disabled event; the disabled one gets nothing more.
     await worker().runOnce();
     const last = receiver.arrivals.at(-1)!;
@@ -264,6 +272,26 @@ describe.each(stores)('webhook delivery (%s)', (store) => {
       attempts: 2,
     });
     expect(receiver.arrivals).toHaveLength(1);
+  });
+
+  it('checks the URL again at delivery: an address refused now is not connected to', async () => {
+    const tenant = await newTenant();
+    const endpoint = await subscribe(tenant, ['order.created']);
+    await seedOrder(t, tenant, await seedUser(t, tenant));
+    startClock();
+    const strict = createDeliveryWorker({
+      db: t.db.kysely,
+      dialect: t.db.dialect,
+      settings: t.config.webhooks,
+      guard: { requireHttps: false, allowLoopback: false },
+      log: t.app.log,
+      now: () => new Date(clock),
+    });
+    expect(await strict.runOnce()).toBe(1);
+    expect(receiver.arrivals).toHaveLength(0);
+    const [entry] = await deliveries(tenant, endpoint.id);
+    expect(entry).toMatchObject({ status: 'pending', last_response_status: null });
+    expect(entry!.last_error).toMatch(/URL refused: resolves to a loopback address/);
   });
 
   it('counts attempts and the backlog age in the metrics', async () => {
