@@ -78,7 +78,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the /docs reference page in a browser', 
     const title = page.locator('.swagger-ui .information-container .title');
     await expect.poll(() => title.textContent(), { timeout: 20_000 }).toContain('Steadfast API v2');
     await page.locator('.opblock').first().waitFor();
-    await expect.poll(() => page.locator('.opblock').count()).toBe(20); // 18 operations + 2 probes
+    await expect.poll(() => page.locator('.opblock').count()).toBe(28); // 26 operations + 2 probes
     const ordersPath = page.locator('.opblock-summary-path', { hasText: /^\/v2\/orders$/ });
     expect(await ordersPath.count()).toBe(2);
     expect(await page.locator('.opblock-deprecated').count()).toBe(0);
@@ -94,7 +94,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the /docs reference page in a browser', 
     const title = page.locator('.swagger-ui .information-container .title');
     await expect.poll(() => title.textContent(), { timeout: 20_000 }).toContain('v1 (deprecated)');
     await page.locator('.opblock-deprecated').first().waitFor();
-    await expect.poll(() => page.locator('.opblock-deprecated').count()).toBe(18);
+    await expect.poll(() => page.locator('.opblock-deprecated').count()).toBe(26);
     await screenshot('reference-page-v1.png');
     expect(blocked).toEqual([]);
   }, 60_000);

@@ -168,15 +168,16 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
       return row;
     });
     const outcome: AttemptOutcome = delay === undefined ? 'failed' : 'retried';
-    log.warn(
-      {
-        event: outcome === 'failed' ? 'webhook.delivery_failed' : 'webhook.attempt_failed',
-        ...context,
-        error,
-        ...(delay !== undefined ? { retry_in_ms: delay } : {}),
-      },
-      outcome === 'failed' ? 'webhook delivery failed for good' : 'webhook attempt failed',
-    );
+    if (outcome === 'failed')
+      log.warn(
+        { event: 'webhook.delivery_failed', ...context, error },
+        'webhook delivery failed for good',
+      );
+    else
+      log.warn(
+        { event: 'webhook.attempt_failed', ...context, error, retry_in_ms: delay },
+        'webhook attempt failed',
+      );
     if (disabled)
       log.warn(
         {
