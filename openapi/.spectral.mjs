@@ -65,6 +65,8 @@ export default {
         '**/v1.json#/paths/~1v1~1payments/get/parameters',
         '**/v1.json#/paths/~1v1~1payments~1%7Bid%7D~1refunds/get/parameters',
         '**/v1.json#/paths/~1v1~1api_keys/get/parameters',
+        '**/v1.json#/paths/~1v1~1webhook_endpoints/get/parameters',
+        '**/v1.json#/paths/~1v1~1webhook_endpoints~1%7Bid%7D~1deliveries/get/parameters',
       ],
       rules: { 'owasp:api4:2023-string-restricted': 'off' },
     },

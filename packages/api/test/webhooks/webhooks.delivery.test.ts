@@ -204,7 +204,9 @@ describe.each(stores)('webhook delivery (%s)', (store) => {
     startClock();
     expect(await worker().runOnce()).toBe(1);
     expect(receiver.arrivals[0]!.verifiedWith.sort()).toEqual([endpoint.secret, secret].sort());
-    expect(receiver.arrivals[0]!.headers['webhook-signature']!.split(' ')).toHaveLength(2);
+    expect((receiver.arrivals[0]!.headers['webhook-signature'] as string).split(' ')).toHaveLength(
+      2,
+    );
   });
 
   it('disables an endpoint after the failure threshold and tells the tenant with an event', async () => {

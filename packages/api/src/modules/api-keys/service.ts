@@ -10,7 +10,7 @@ import {
 } from '../../platform/auth/key-store.js';
 import type { KeyVerifier } from '../../platform/auth/key-verifier.js';
 import type { Principal } from '../../platform/auth/principal.js';
-import { parseScopes } from '../../platform/auth/scopes.js';
+import { parseScopes, PUBLISHED_SCOPES } from '../../platform/auth/scopes.js';
 import { ApiError, notFound, validationFailed } from '../../platform/errors/api-error.js';
 import { newId } from '../../platform/ids/ids.js';
 import { pageFrom, type Page } from '../../platform/pagination/page.js';
@@ -24,7 +24,7 @@ function toView(row: ApiKeyRow): ApiKeyView {
     object: 'api_key',
     name: row.name,
     mode: row.mode,
-    scopes: parseScopes(row.scopes),
+    scopes: parseScopes(row.scopes).filter((scope) => PUBLISHED_SCOPES.includes(scope)),
     prefix: `sk_${row.mode}_${row.lookup}`,
     created_at: toIso(row.created_at),
     expires_at: isoOrNull(row.expires_at),

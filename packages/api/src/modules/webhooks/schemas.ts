@@ -17,6 +17,7 @@ const Timestamp = Type.String({ format: 'date-time' });
 const Url = Type.String({
   minLength: 8,
   maxLength: 2048,
+  pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s]+$',
   description:
     'Where events are POSTed. `https` in production; it must resolve to public addresses only (no private, loopback, link-local or metadata addresses), checked at creation and at every delivery.',
   examples: ['https://example.com/webhooks/steadfast'],
@@ -31,6 +32,15 @@ const EventTypes = Type.Array(EventTypeName, {
   minItems: 1,
   maxItems: EVENT_TYPE_NAMES.length + 1,
   uniqueItems: true,
+});
+/**
+ * In responses an event type is a pattern, not the catalogue's enum: adding an event type later
+ * must not widen a response enum (a breaking change for generated clients).
+ */
+const ListedEventType = Type.String({
+  pattern: '^(\\*|[a-z_]+\\.[a-z_]+)$',
+  maxLength: 64,
+  description: 'An event type of the catalogue (docs/webhooks.md), or `*`.',
 });
 const Description = Text({ minLength: 1, maxLength: 500 });
 
@@ -52,13 +62,16 @@ const endpointFields = {
   object: Type.Literal('webhook_endpoint'),
   url: Url,
   description: Type.Union([Description, Type.Null()]),
-  event_types: EventTypes,
+  event_types: Type.Array(ListedEventType, { minItems: 1, maxItems: 100 }),
   enabled: Type.Boolean({
     description: 'Disabled endpoints receive nothing; their pending deliveries wait.',
   }),
-  disabled_reason: Type.Union([Type.String(), Type.Null()], {
-    description: 'Set when the endpoint was disabled automatically after failing repeatedly.',
-  }),
+  disabled_reason: Type.Union(
+    [Type.String({ maxLength: 200, pattern: '^[^\\u0000]*$' }), Type.Null()],
+    {
+      description: 'Set when the endpoint was disabled automatically after failing repeatedly.',
+    },
+  ),
   created_at: Timestamp,
   updated_at: Timestamp,
 };
@@ -74,6 +87,7 @@ export const WebhookEndpointWithSecret = Type.Object(
     ...endpointFields,
     secret: Type.String({
       pattern: '^whsec_[A-Za-z0-9+/=]+$',
+      maxLength: 64,
       description:
         'The signing secret (Standard Webhooks). Shown only in this response: store it now.',
     }),
@@ -144,26 +158,34 @@ export const WebhookDelivery = Type.Object(
     id: DeliveryId,
     object: Type.Literal('webhook_delivery'),
     endpoint_id: EndpointId,
-    event_id: Type.String({ description: 'Also sent as `webhook-id`, the same on every retry.' }),
-    event_type: Type.String(),
+    event_id: Type.String({
+      pattern: idPattern('evt'),
+      description: 'Also sent as `webhook-id`, the same on every retry.',
+    }),
+    event_type: ListedEventType,
     status: Type.Union(
       [Type.Literal('pending'), Type.Literal('succeeded'), Type.Literal('failed')],
       {
         description: '`failed` once every attempt of the retry schedule failed.',
       },
     ),
-    attempts: Type.Integer({ minimum: 0 }),
+    attempts: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
     next_attempt_at: Nullable(
       Type.String({ format: 'date-time', description: 'Next retry, while pending.' }),
     ),
     last_attempt_at: Nullable(Timestamp),
     last_response_status: Nullable(
-      Type.Integer({ description: 'HTTP status of the last attempt.' }),
+      Type.Integer({ minimum: 100, maximum: 599, description: 'HTTP status of the last attempt.' }),
     ),
     last_error: Nullable(
-      Type.String({ description: 'Why the last attempt failed without a response, or refused.' }),
+      Type.String({
+        maxLength: 500,
+        pattern: '^[^\\u0000]*$',
+        description:
+          'Why the last attempt failed (HTTP status, timeout, connection error, URL refused).',
+      }),
     ),
-    last_duration_ms: Nullable(Type.Integer({ minimum: 0 })),
+    last_duration_ms: Nullable(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
     created_at: Timestamp,
   },
   { additionalProperties: false, examples: [DELIVERY_EXAMPLE] },
