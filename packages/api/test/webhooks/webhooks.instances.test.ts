@@ -1,31 +1,13 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPostgresUrl, openDatabase } from '../../src/db/database.js';
+import { isPostgresUrl } from '../../src/db/database.js';
 import { createTestTenant, startApp, type Tenant, type TestApp } from '../support/app.js';
 import { call } from '../support/http.js';
+import { ownPostgresDatabase } from '../support/own-database.js';
 import { spawnServer, type Server } from '../support/process.js';
 import { seedOrder, seedUser } from '../support/seed.js';
 import { startReceiver, type Receiver } from '../support/webhook-receiver.js';
 
 const BASE_URL = process.env.DATABASE_URL ?? '';
-
-/**
- * A database of its own: every worker claims across tenants, so the workers of this suite must not
- * see the deliveries of suites running beside it on the shared test database (nor they these).
- */
-async function ownDatabase(): Promise<string> {
-  const name = 'steadfast_webhook_instances';
-  const admin = openDatabase({ url: BASE_URL, poolMax: 1, statementTimeoutMs: 30_000 });
-  try {
-    await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin.kysely);
-    await sql`create database ${sql.id(name)}`.execute(admin.kysely);
-  } finally {
-    await admin.close();
-  }
-  const url = new URL(BASE_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 async function until(
   condition: () => boolean | Promise<boolean>,
@@ -51,7 +33,7 @@ describe.skipIf(!isPostgresUrl(BASE_URL))('webhooks across instances on PostgreS
   let databaseUrl: string;
   let receiver: Receiver;
   beforeAll(async () => {
-    databaseUrl = await ownDatabase();
+    databaseUrl = await ownPostgresDatabase('steadfast_webhook_instances');
     receiver = await startReceiver();
   });
   afterAll(() => receiver.close());
