@@ -1,6 +1,20 @@
 // @ts-check
 import js from '@eslint/js';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import { importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
+
+/** Where the layering rules below apply: every file of every module. */
+const MODULES = 'packages/api/src/modules';
+/** Files that hold SQL: `repository.ts`, `*-repository.ts`, and the backlog count (read by metrics). */
+const REPOSITORIES = [
+  `${MODULES}/**/repository.ts`,
+  `${MODULES}/**/*-repository.ts`,
+  `${MODULES}/payments/backlog.ts`,
+];
+const ROUTES = [`${MODULES}/**/routes.ts`];
+/** Import specifiers of repository files, as modules write them (`./repository.js`, `../orders/repository.js`). */
+const REPOSITORY_IMPORTS = ['**/repository.js', '**/*-repository.js', '**/backlog.js'];
 
 export default tseslint.config(
   {
@@ -10,7 +24,7 @@ export default tseslint.config(
       '**/data/**',
       'eslint.config.js',
       // Spectral's ruleset module: plain JavaScript in no TypeScript project, loaded by Spectral.
-      'openapi/.spectral.mjs',
+      'tools/spectral.mjs',
     ],
   },
   js.configs.recommended,
@@ -31,6 +45,26 @@ export default tseslint.config(
     },
   },
   {
+    // No import cycles anywhere: a cycle makes module evaluation order matter and hides layering.
+    files: ['packages/*/src/**/*.ts', 'deploy/**/*.ts', 'bench/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      // The plugin reads each imported file itself: it needs the TypeScript parser for `.ts`,
+      // and TypeScript's resolution so that a `./x.js` specifier finds `./x.ts`.
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [
+        createTypeScriptImportResolver({
+          project: ['packages/*/tsconfig.json', 'deploy/tsconfig.json', 'bench/tsconfig.json'],
+          noWarnOnMultipleProjects: true,
+        }),
+      ],
+    },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+    },
+  },
+  {
     // Vitest's asymmetric matchers (expect.any, expect.stringMatching…) are typed `any` by design.
     files: ['packages/*/test/**/*.ts'],
     rules: {
@@ -39,7 +73,7 @@ export default tseslint.config(
     },
   },
   {
-    // ARCHITECTURE.md: platform/ is domain-agnostic and never imports modules/.
+    // platform/ is domain-agnostic and never imports modules/ (modules pass in what it needs).
     files: ['packages/api/src/platform/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -49,8 +83,8 @@ export default tseslint.config(
     },
   },
   {
-    // A request flows one way: route → service → repository (ARCHITECTURE.md).
-    files: ['packages/api/src/modules/**/routes.ts'],
+    // A request flows one way: route → service → repository. Every module file is in one layer.
+    files: ROUTES,
     rules: {
       'no-restricted-imports': [
         'error',
@@ -58,7 +92,7 @@ export default tseslint.config(
           paths: [{ name: 'kysely', message: 'routes never touch SQL; call the service' }],
           patterns: [
             {
-              group: ['**/repository.js', '**/db/**'],
+              group: [...REPOSITORY_IMPORTS, '**/db/**'],
               message: 'routes call services, not repositories',
             },
           ],
@@ -67,14 +101,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ['packages/api/src/modules/**/service.ts'],
+    // Services and everything else of a module that is neither a route nor a repository: views,
+    // settlement, the reconciler, phases, schemas, versions.
+    files: [`${MODULES}/**/*.ts`],
+    ignores: [...ROUTES, ...REPOSITORIES],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: [
-            { name: 'kysely', importNames: ['sql'], message: 'SQL belongs in repository.ts' },
-          ],
+          paths: [{ name: 'kysely', importNames: ['sql'], message: 'SQL belongs in a repository' }],
           patterns: [
             { group: ['fastify', '**/routes.js'], message: 'services know nothing of HTTP' },
           ],
@@ -83,14 +118,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['packages/api/src/modules/**/repository.ts'],
+    files: REPOSITORIES,
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              group: ['fastify', '**/routes.js', '**/service.js'],
+              group: ['fastify', '**/routes.js', '**/service.js', '**/*-service.js'],
               message: 'repositories hold SQL only',
             },
           ],

@@ -8,6 +8,7 @@ import { buildApp, type BenchSwitches } from '../packages/api/src/app.js';
 import { loadConfig } from '../packages/api/src/config/index.js';
 import { migrateToLatest } from '../packages/api/src/db/migrate.js';
 import { SCOPES } from '../packages/api/src/platform/auth/scopes.js';
+import { probesOnOpsListener } from '../packages/api/src/platform/health/ops-listener.js';
 import { startMetricsServer } from '../packages/api/src/platform/observability/metrics-server.js';
 import { sandboxWhenUnset } from '../packages/api/src/processor/sandbox/when-unset.js';
 
@@ -35,7 +36,11 @@ const { config, sandbox } = await sandboxWhenUnset(loadConfig());
 const app = await buildApp(config, { bench: switches() });
 if (config.migrateOnStart) await migrateToLatest(app.db);
 const metricsServer = config.observability.metrics.enabled
-  ? await startMetricsServer(app.metrics.registry, config.observability.metrics)
+  ? await startMetricsServer(
+      app.metrics.registry,
+      config.observability.metrics,
+      probesOnOpsListener(app),
+    )
   : undefined;
 
 process.once('SIGTERM', () => {
@@ -47,7 +52,7 @@ process.once('SIGTERM', () => {
   })();
 });
 
-await app.listen({ host: config.host, port: config.port });
+await app.listen({ host: config.host, port: config.port, backlog: app.connectionLimits.backlog });
 process.stderr.write(
   `bench server listening on ${config.port} (off: ${[...off].join(',') || 'none'})\n`,
 );

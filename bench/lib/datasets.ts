@@ -8,7 +8,7 @@ import {
   seedScale,
   seededId,
   seededTenantOf,
-} from '../../packages/api/src/db/scale-seed.js';
+} from '../../packages/api/src/cli/scale-dataset.js';
 
 /** A seeded database and what the load scripts need to address it. */
 export interface Dataset {
@@ -83,7 +83,7 @@ export async function prepareDataset(options: {
     const accountId = seed.tenants[0]!;
     const key = await mintSeedKey(db.kysely, accountId);
     const tenantOne = (n: number) => seededTenantOf(n) === 1;
-    // Pending orders of tenant 1 are n % 20 in 12..15 (see scale-seed.ts).
+    // Pending orders of tenant 1 are n % 20 in 12..15 (see packages/api/src/cli/scale-dataset.ts).
     const pending = (n: number) => tenantOne(n) && n % 20 >= 12 && n % 20 <= 15;
     const getIds = join(dir, `${name}.get-ids`);
     const payIds = join(dir, `${name}.pay-ids`);

@@ -29,6 +29,10 @@ export interface WrkOptions {
   idsFile: string;
   userId: string;
   idempotency?: boolean;
+  /** Page size of the `list` mode (default 20). */
+  listLimit?: number;
+  /** wrk's own timeout per request (default 10 s). */
+  timeoutSeconds?: number;
 }
 
 interface Raw {
@@ -50,7 +54,7 @@ export async function runWrk(options: WrkOptions): Promise<WrkResult> {
     '-d',
     `${options.seconds}s`,
     '--timeout',
-    '10s',
+    `${options.timeoutSeconds ?? 10}s`,
     '-s',
     SCRIPT,
     options.url,
@@ -63,6 +67,7 @@ export async function runWrk(options: WrkOptions): Promise<WrkResult> {
     BENCH_USER: options.userId,
     BENCH_IDEMPOTENCY: options.idempotency === false ? '0' : '1',
     BENCH_NONCE: randomUUID(),
+    BENCH_LIST_LIMIT: String(options.listLimit ?? 20),
   };
   const output = await new Promise<string>((resolve, reject) => {
     const child = spawn('wrk', args, { env, stdio: ['ignore', 'pipe', 'inherit'] });

@@ -4,6 +4,7 @@
 --   BENCH_IDS   file with one order id per line (GET targets, orders to pay)
 --   BENCH_USER  user id for created orders
 --   BENCH_IDEMPOTENCY  "0" to send no Idempotency-Key on POST /v1/orders
+--   BENCH_LIST_LIMIT  page size of the list mode (default 20)
 -- Each POST carries a fresh Idempotency-Key. done() prints one JSON line with the results,
 -- including a count per status code (wrk itself only counts "non-2xx/3xx").
 
@@ -14,6 +15,7 @@ local user = os.getenv("BENCH_USER") or ""
 local idempotency = os.getenv("BENCH_IDEMPOTENCY") ~= "0"
 -- Differs per wrk invocation: the warm-up and the measured run must never send the same key.
 local nonce = os.getenv("BENCH_NONCE") or ""
+local list_limit = os.getenv("BENCH_LIST_LIMIT") or "20"
 
 local threads = {}
 local next_tid = 1
@@ -55,7 +57,7 @@ local function get_order()
 end
 
 local function list()
-  return wrk.format("GET", "/v1/orders?limit=20", headers())
+  return wrk.format("GET", "/v1/orders?limit=" .. list_limit, headers())
 end
 
 local function post(path, body, with_key)

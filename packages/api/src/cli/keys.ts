@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.js';
 import { openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { createTenant } from '../platform/auth/tenants.js';
+import { createTenant } from '../modules/api-keys/service.js';
 
 const USAGE =
   'Usage: npm run keys -- create --tenant <name> [--mode test|live] [--key-name <name>]\n';

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.js';
 import { openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { mintSeedKey, seedScale } from '../db/scale-seed.js';
+import { mintSeedKey, seedScale } from './scale-dataset.js';
 
 /**
  * `npm run seed:scale -- --orders 1000000 [--key]`: migrates DATABASE_URL and seeds it with that

@@ -48,6 +48,15 @@ export const MAX_CONNECTIONS_PER_ADDRESS = integer('MAX_CONNECTIONS_PER_ADDRESS'
   doc: 'Open connections per client address (IPv6: per /64). `0`: a quarter of `MAX_CONNECTIONS`, or all of it when `TRUST_PROXY` is set (every connection then comes from the proxy).',
 });
 
+// Node's default is 511: a burst of new connections while the loop is busy overflows it, and a
+// dropped handshake costs the client a 1 s, then 3 s, SYN retransmission (issue 20).
+export const LISTEN_BACKLOG = integer('LISTEN_BACKLOG', {
+  default: 4096,
+  min: 1,
+  max: 65_535,
+  doc: 'Connections the kernel completes before the process accepts them (the kernel caps it at `net.core.somaxconn`). Node accepts one connection per event-loop turn, so a burst of new connections waits here; too small a queue drops handshakes, which clients retry only after 1 s, then 3 s.',
+});
+
 export const LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS = integer('LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS', {
   default: 1000,
   min: 0,
@@ -106,6 +115,7 @@ export const limitEntries = [
   MAX_QUERY_PARAMS,
   MAX_CONNECTIONS,
   MAX_CONNECTIONS_PER_ADDRESS,
+  LISTEN_BACKLOG,
   LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS,
   LOAD_SHED_MAX_HEAP_USED_BYTES,
   LOAD_SHED_MAX_RSS_BYTES,
@@ -126,6 +136,7 @@ export function loadLimits(env: Env) {
     connections: {
       maxConnections: MAX_CONNECTIONS.read(env),
       maxConnectionsPerAddress: MAX_CONNECTIONS_PER_ADDRESS.read(env),
+      listenBacklog: LISTEN_BACKLOG.read(env),
     },
     loadShedding: {
       maxEventLoopDelayMs: LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS.read(env),

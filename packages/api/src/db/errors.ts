@@ -43,8 +43,3 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     error.message,
   );
 }
-
-/** Normalises a timestamp column (Date from pg, ISO text from SQLite) to ISO 8601 UTC. */
-export function toIso(value: Date | string): string {
-  return (value instanceof Date ? value : new Date(value)).toISOString();
-}

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Server } from 'node:http';
 import type { Config } from '../config/index.js';
 import { openDatabase, type Db } from '../db/database.js';
+import { createKeyStore } from '../modules/api-keys/repository.js';
 import { ORDER_CACHE_KIND, type Order } from '../modules/orders/service.js';
 import type { TransitionObserver } from '../modules/payments/transitions.js';
 import { USER_CACHE_KIND, type User } from '../modules/users/service.js';
@@ -106,7 +107,12 @@ export function buildInfrastructure(
       : createMemoryBus());
   const observe = (cache: string, result: 'hit' | 'miss') =>
     metrics.cacheRequests.inc({ cache, result });
-  const keys = createKeyVerifier({ db: db.kysely, ...config.apiKeys, invalidation, observe });
+  const keys = createKeyVerifier({
+    store: createKeyStore(db.kysely),
+    ...config.apiKeys,
+    invalidation,
+    observe,
+  });
   const accounts = createAccountStatuses({
     db: db.kysely,
     ttlMs: config.apiKeys.cacheTtlMs,

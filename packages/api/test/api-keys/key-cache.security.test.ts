@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryBus, type Invalidation } from '../../src/platform/invalidation/bus.js';
 import { createKeyVerifier } from '../../src/platform/auth/key-verifier.js';
-import { insertKey } from '../../src/platform/auth/key-store.js';
+import { createKeyStore, insertKey } from '../../src/modules/api-keys/repository.js';
 import { hashKey } from '../../src/platform/auth/api-keys.js';
 import { newId } from '../../src/platform/ids/ids.js';
 import { createTestTenant, startApp, stores, type Tenant, type TestApp } from '../support/app.js';
@@ -84,7 +84,7 @@ describe.each(stores)('API key cache (%s)', (store) => {
 
     it('a prefix remembered as unknown works as soon as a key with it is created and announced', async () => {
       const keys = createKeyVerifier({
-        db: t.db.kysely,
+        store: createKeyStore(t.db.kysely),
         cacheTtlMs: 60_000,
         cacheMax: 100,
         negativeCacheTtlMs: 60_000,

@@ -1,5 +1,6 @@
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKeyStore } from '../../src/modules/api-keys/repository.js';
 import { requireAuthentication } from '../../src/platform/auth/authenticate.js';
 import { createAccountStatuses } from '../../src/platform/auth/account-status.js';
 import { createKeyVerifier } from '../../src/platform/auth/key-verifier.js';
@@ -16,7 +17,11 @@ describe('scopes', () => {
   it('an authenticated route that declares no scope cannot even be registered', async () => {
     const app = Fastify();
     requireAuthentication(app, {
-      keys: createKeyVerifier({ db: t.db.kysely, cacheTtlMs: 1000, cacheMax: 10 }),
+      keys: createKeyVerifier({
+        store: createKeyStore(t.db.kysely),
+        cacheTtlMs: 1000,
+        cacheMax: 10,
+      }),
       accounts: createAccountStatuses({ db: t.db.kysely, ttlMs: 1000, max: 10 }),
     });
     expect(() => app.get('/v1/unscoped', async () => ({}))).toThrowError(

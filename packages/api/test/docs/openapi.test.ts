@@ -88,9 +88,16 @@ describe.each(['v1', 'v2'])('OpenAPI document of %s', (version) => {
       type: 'object',
       required: expect.arrayContaining(['type', 'title', 'status', 'code', 'request_id']),
     });
-    // Its own version's operations and the unversioned probes, nothing of another version.
+    // Its own version's operations and the unversioned public routes (probes, index, catalog),
+    // nothing of another version.
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/livez', '/readyz', ...OPERATIONS.map((path) => `/${version}${path}`)].sort(),
+      [
+        '/',
+        '/.well-known/api-catalog',
+        '/livez',
+        '/readyz',
+        ...OPERATIONS.map((path) => `/${version}${path}`),
+      ].sort(),
     );
     expect(doc.servers).toEqual([expect.objectContaining({ url: '/' })]);
     expect(doc.info.title).toContain(version);
@@ -109,8 +116,9 @@ describe.each(['v1', 'v2'])('OpenAPI document of %s', (version) => {
       expect(success.length, name).toBeGreaterThan(0);
       for (const [status, response] of success) {
         if (status === '204') continue;
+        // JSON, or a JSON-based type (the API catalog is application/linkset+json).
         expect(
-          hasExample(response.content?.['application/json']),
+          hasExample(Object.values(response.content ?? {})[0]),
           `${name} ${status} example`,
         ).toBe(true);
       }

@@ -78,7 +78,17 @@ describe.skipIf(!existsSync(CHROMIUM))('the /docs reference page in a browser', 
     const title = page.locator('.swagger-ui .information-container .title');
     await expect.poll(() => title.textContent(), { timeout: 20_000 }).toContain('Steadfast API v2');
     await page.locator('.opblock').first().waitFor();
-    await expect.poll(() => page.locator('.opblock').count()).toBe(28); // 26 operations + 2 probes
+    // 26 operations, 2 probes, the index and the API catalog.
+    await expect.poll(() => page.locator('.opblock').count()).toBe(30);
+    // In the project's own name: no third-party branding in the title, icon or top bar.
+    expect(await page.title()).toBe('Steadfast API reference');
+    const logo = page.locator('.topbar-wrapper a.link img');
+    await expect.poll(() => logo.count()).toBe(1);
+    expect(await logo.getAttribute('src')).toMatch(/^data:image\/svg\+xml;base64,/);
+    expect(await page.locator('.topbar-wrapper a.link > svg').isVisible()).toBe(false);
+    const icon = await page.locator('link[rel="icon"]').getAttribute('href');
+    expect(icon).toContain('/theme/favicon.svg');
+    expect((await page.request.get(new URL(icon!, page.url()).href)).status()).toBe(200);
     const ordersPath = page.locator('.opblock-summary-path', { hasText: /^\/v2\/orders$/ });
     expect(await ordersPath.count()).toBe(2);
     expect(await page.locator('.opblock-deprecated').count()).toBe(0);

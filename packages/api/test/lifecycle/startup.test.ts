@@ -1,5 +1,15 @@
+import { existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { createServer, type Server as NetServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { httpRequest, runTs, spawnServer, tempDatabase, type Server } from '../support/process.js';
+import {
+  freePort,
+  httpRequest,
+  runTs,
+  spawnServer,
+  tempDatabase,
+  type Server,
+} from '../support/process.js';
 
 const DEMO_KEY = /sk_test_[0-9a-f]{60}/g;
 
@@ -75,14 +85,95 @@ describe('startup (real process)', { timeout: 60_000 }, () => {
     const firstExit = await server.waitForExit(10_000);
     expect(firstExit, server.stderr()).toEqual({ code: 0, signal: null });
 
-    // Second start on the same database: the tenant exists, so no new key is minted or shown.
+    // Second start on the same database: the tenant exists, so no new key is minted or shown,
+    // and the first screen says where to get another.
     server = await spawnServer(env);
     expect(server.stdout()).not.toMatch(/sk_(test|live)_/);
     expect(server.stdout()).not.toContain('Created demo tenant');
+    expect(server.stdout()).toMatch(
+      /Demo tenant acct_\w+ already exists .*create another key with `npm run keys -- create --tenant me`/,
+    );
+    expect(server.stdout()).toContain(`reference   ${server.baseUrl}/docs`);
+    // The configuration dump is debug-level: not on the first screen at the default level.
+    expect(server.stdout()).not.toContain('"event":"startup.config"');
     const again = await httpRequest(`${server.baseUrl}/v1/users`, {
       headers: { authorization: `Bearer ${key}` },
     });
     expect(again.status, again.body).toBe(200);
+  });
+
+  describe('a taken port (a real listener holds it)', () => {
+    let holder: NetServer | undefined;
+    afterEach(async () => {
+      holder?.close();
+      if (holder) await once(holder, 'close');
+      holder = undefined;
+    });
+    const occupy = async () => {
+      const port = await freePort();
+      holder = createServer().listen(port, '127.0.0.1');
+      await once(holder, 'listening');
+      return port;
+    };
+    const base = (databaseUrl: string) => ({
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: databaseUrl,
+      CURSOR_SECRET: 'cursor-secret-of-the-startup-test',
+    });
+
+    it.each(['development', 'production'])(
+      'PORT taken (%s): one line naming PORT, exit 78, nothing created',
+      async (nodeEnv) => {
+        const databaseUrl = freshDatabase();
+        const port = await occupy();
+        const result = await runTs(['src/main.ts'], {
+          ...base(databaseUrl),
+          NODE_ENV: nodeEnv,
+          PORT: String(port),
+          METRICS_PORT: String(await freePort()),
+        });
+        expect(result.code, result.stderr).toBe(78);
+        expect(result.stderr.trim().split('\n')).toEqual([
+          `127.0.0.1:${port} is already in use by another process: set PORT to a free port (e.g. PORT=${port + 1} npm start) or stop what listens there.`,
+        ]);
+        expect(result.stdout).not.toMatch(/Created demo tenant|listening|startup\.completed/);
+        expect(existsSync(databaseUrl), 'no database file is created').toBe(false);
+      },
+    );
+
+    it('METRICS_PORT taken in production: exit 78 naming METRICS_PORT', async () => {
+      const databaseUrl = freshDatabase();
+      const metricsPort = await occupy();
+      const result = await runTs(['src/main.ts'], {
+        ...base(databaseUrl),
+        NODE_ENV: 'production',
+        PORT: String(await freePort()),
+        METRICS_PORT: String(metricsPort),
+      });
+      expect(result.code, result.stderr).toBe(78);
+      expect(result.stderr).toContain(`127.0.0.1:${metricsPort} is already in use`);
+      expect(result.stderr).toContain('set METRICS_PORT to a free port');
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+      expect(existsSync(databaseUrl)).toBe(false);
+    });
+
+    it('METRICS_PORT taken in development: warns and serves the API without /metrics', async () => {
+      const databaseUrl = freshDatabase();
+      const metricsPort = await occupy();
+      server = await spawnServer({
+        ...base(databaseUrl),
+        NODE_ENV: 'development',
+        METRICS_PORT: String(metricsPort),
+      });
+      expect(server.stderr()).toContain(
+        `Warning: 127.0.0.1:${metricsPort} is already in use by another process: set METRICS_PORT to a free port`,
+      );
+      expect(server.stderr()).toContain('Running without the metrics listener.');
+      expect(server.stdout()).toContain('metrics     not served (port taken)');
+      expect(server.stdout()).toMatch(/Created demo tenant acct_/);
+      expect((await httpRequest(`${server.baseUrl}/livez`)).status).toBe(200);
+    });
   });
 
   describe('the keys CLI', () => {

@@ -21,6 +21,8 @@ import {
 interface Answer {
   status: number;
   ms: number;
+  /** Sent on a connection already open (its latency holds no wait in the accept queue). */
+  reused?: boolean;
   retryAfter?: string;
   contentType?: string;
 }
@@ -35,6 +37,7 @@ function get(port: number, path: string, agent: Agent | false, key?: string): Pr
         resolve({
           status: res.statusCode ?? 0,
           ms: performance.now() - started,
+          reused: req.reusedSocket,
           retryAfter: res.headers['retry-after'],
           contentType: res.headers['content-type'],
         }),
@@ -52,6 +55,7 @@ const median = (values: number[]) =>
 
 describe('adaptive load shedding under a burst', () => {
   let server: Server;
+  let metricsPort: number;
   let key: string;
   const db = tempDatabase();
 
@@ -63,7 +67,7 @@ describe('adaptive load shedding under a burst', () => {
     // Warnings only: a line per request into a pipe this busy test process drains late would
     // block the server's synchronous log writes and measure the pipe, not the server.
     const port = await freePort();
-    let metricsPort = await freePort();
+    metricsPort = await freePort();
     while (metricsPort === port) metricsPort = await freePort();
     const child = spawnTs(['src/main.ts'], {
       HOST: '127.0.0.1',
@@ -93,28 +97,40 @@ describe('adaptive load shedding under a burst', () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 300 });
     const answers: Answer[] = [];
     const probes: Answer[] = [];
+    const opsProbes: Answer[] = [];
     let running = true;
     const orders = '/v1/orders?limit=100';
     const client = async () => {
       while (running) answers.push(await get(server.port, orders, agent, key));
     };
     // Probes from another process (curl), so their timing is the server's, not this busy client's.
-    const probe = async (path: string): Promise<Answer> => {
+    const probe = async (path: string, port = server.port): Promise<Answer> => {
       const { stdout } = await execFileAsync('curl', [
         '-s',
         '-o',
         '/dev/null',
         '-w',
         '%{http_code} %{time_total}',
-        `http://127.0.0.1:${server.port}${path}`,
+        `http://127.0.0.1:${port}${path}`,
       ]);
       const [status, seconds] = stdout.split(' ');
       return { status: Number(status), ms: Number(seconds) * 1000 };
     };
+    // Paced as an orchestrator's probes are: spawning curl back to back would itself load the
+    // two cores the burst is measured on.
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 250));
     const prober = async () => {
       while (running) {
         probes.push(await probe('/livez'));
         probes.push(await probe('/readyz'));
+        await pause();
+      }
+    };
+    const opsProber = async () => {
+      while (running) {
+        opsProbes.push(await probe('/livez', metricsPort));
+        opsProbes.push(await probe('/readyz', metricsPort));
+        await pause();
       }
     };
     const stop = new Promise<void>((resolve) =>
@@ -123,20 +139,14 @@ describe('adaptive load shedding under a burst', () => {
         resolve();
       }, 4_000),
     );
-    await Promise.all([...Array.from({ length: 300 }, client), prober(), stop]);
+    await Promise.all([...Array.from({ length: 300 }, client), prober(), opsProber(), stop]);
     agent.destroy();
 
     const shed = answers.filter((a) => a.status === 503);
-    console.log(
-      'DEBUG',
-      answers.length,
-      answers.filter((a) => a.status === 200).length,
-      median(answers.filter((a) => a.status === 200).map((a) => a.ms)),
-      median(answers.filter((a) => a.status === 503).map((a) => a.ms)),
-      probes.length,
-      Math.max(...probes.map((p) => p.ms)),
-    );
     const served = answers.filter((a) => a.status === 200);
+    // The first request of each of the 300 new connections also waited for Node to accept it
+    // (one connection per event-loop turn), which admission control cannot shorten.
+    const servedOnOpenConnections = served.filter((a) => a.reused);
     expect(answers.every((a) => a.status === 200 || a.status === 503)).toBe(true);
     expect(shed.length).toBeGreaterThan(0);
     expect(served.length).toBeGreaterThan(0);
@@ -146,13 +156,19 @@ describe('adaptive load shedding under a burst', () => {
     }
     // Admitted requests do not wait behind the burst: without admission control their median was
     // 0.96-1.24 s on the same run (300 clients, 2 shared cores), with it 0.06-0.24 s.
-    expect(median(served.map((a) => a.ms))).toBeLessThan(800);
-    // Every probe is answered 200 during the burst. (Most within milliseconds; on a shared two-core
-    // machine one new connection per burst was still seen waiting up to 4.5 s, so the bound here
-    // is the 10 s after which the issue's probes gave up, not the 1 s goal.)
+    expect(median(servedOnOpenConnections.map((a) => a.ms))).toBeLessThan(800);
+    // Every probe is answered 200 during the burst. On the API port a probe's new connection waits
+    // in the kernel's accept queue behind the burst's connections, and Node (libuv >= 1.45)
+    // accepts one connection per event-loop turn: seconds while every turn is busy, so the bound
+    // there is the 10 s after which the issue's probes gave up. The metrics listener has an
+    // accept queue of its own; its bound is generous for a loaded two-core machine (the 1 s
+    // target is measured by bench/overload, not asserted by a timed test).
     expect(probes.length).toBeGreaterThan(1);
     expect(probes.every((p) => p.status === 200)).toBe(true);
     expect(Math.max(...probes.map((p) => p.ms))).toBeLessThan(10_000);
+    expect(opsProbes.length).toBeGreaterThan(1);
+    expect(opsProbes.every((p) => p.status === 200)).toBe(true);
+    expect(Math.max(...opsProbes.map((p) => p.ms))).toBeLessThan(5_000);
 
     // No latch: the first request after the burst is served.
     expect((await get(server.port, orders, false, key)).status).toBe(200);

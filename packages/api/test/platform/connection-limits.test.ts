@@ -1,6 +1,11 @@
-import { connect, type Socket } from 'node:net';
+import { createServer } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConnectionLimits } from '../../src/platform/security/connection-limits.js';
+import {
+  enforceConnectionLimits,
+  resolveConnectionLimits,
+} from '../../src/platform/security/connection-limits.js';
 import { freePort, spawnServer, tempDatabase, type Server } from '../support/process.js';
 
 /*
@@ -97,7 +102,7 @@ describe('connection caps under a lowered descriptor limit', () => {
       unknown
     >;
     const expected = resolveConnectionLimits(
-      { maxConnections: 0, maxConnectionsPerAddress: 0 },
+      { maxConnections: 0, maxConnectionsPerAddress: 0, listenBacklog: 511 },
       { descriptorLimit: 256, dbPoolMax: 10, behindProxy: false },
     );
     expect(line).toMatchObject({
@@ -116,7 +121,7 @@ describe('connection caps under a lowered descriptor limit', () => {
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(server.process.exitCode, server.stderr()).toBeNull();
       const { perAddress } = resolveConnectionLimits(
-        { maxConnections: 0, maxConnectionsPerAddress: 0 },
+        { maxConnections: 0, maxConnectionsPerAddress: 0, listenBacklog: 511 },
         { descriptorLimit: 256, dbPoolMax: 10, behindProxy: false },
       );
       expect(attack.kept).toBeLessThanOrEqual(perAddress);
@@ -158,7 +163,7 @@ describe('connection caps under a lowered descriptor limit', () => {
 describe('connection caps', () => {
   it('keep a reserve below the descriptor limit, honour settings below it, and trust proxies', () => {
     const derived = resolveConnectionLimits(
-      { maxConnections: 0, maxConnectionsPerAddress: 0 },
+      { maxConnections: 0, maxConnectionsPerAddress: 0, listenBacklog: 511 },
       { descriptorLimit: 20_000, dbPoolMax: 10, behindProxy: false },
     );
     expect(derived).toEqual({
@@ -166,21 +171,84 @@ describe('connection caps', () => {
       reserved: 2_010,
       max: 17_990,
       perAddress: 4_497,
+      backlog: 511,
     });
     const set = resolveConnectionLimits(
-      { maxConnections: 50_000, maxConnectionsPerAddress: 100 },
+      { maxConnections: 50_000, maxConnectionsPerAddress: 100, listenBacklog: 511 },
       { descriptorLimit: 20_000, dbPoolMax: 10, behindProxy: false },
     );
     expect(set).toMatchObject({ max: 17_990, perAddress: 100 });
     const proxied = resolveConnectionLimits(
-      { maxConnections: 0, maxConnectionsPerAddress: 0 },
+      { maxConnections: 0, maxConnectionsPerAddress: 0, listenBacklog: 511 },
       { descriptorLimit: 20_000, dbPoolMax: 10, behindProxy: true },
     );
     expect(proxied.perAddress).toBe(proxied.max);
     const unknown = resolveConnectionLimits(
-      { maxConnections: 0, maxConnectionsPerAddress: 0 },
+      { maxConnections: 0, maxConnectionsPerAddress: 0, listenBacklog: 511 },
       { descriptorLimit: undefined, dbPoolMax: 10, behindProxy: false },
     );
     expect(unknown).toMatchObject({ max: 10_000, perAddress: 2_500 });
+  });
+});
+
+describe('the idle sweep', () => {
+  it('closes idle connections oldest first, down to 70% of the total, never one with a request in flight', async () => {
+    const server = createServer((request, response) => {
+      if (request.url === '/slow') setTimeout(() => response.end('slow'), 500);
+      else response.end('ok');
+    });
+    const limits = {
+      descriptorLimit: undefined,
+      reserved: 0,
+      max: 20,
+      perAddress: 20,
+      backlog: 511,
+    };
+    enforceConnectionLimits(server, limits, pino({ level: 'silent' }), { refused: () => {} });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    /** Opens a keep-alive connection, sends `path`, resolves once connected (and answered, if asked). */
+    const open = (path: string, waitForAnswer: boolean) =>
+      new Promise<{ socket: Socket; answer: Promise<string>; closed: () => boolean }>((resolve) => {
+        const socket = connect({ port, host: '127.0.0.1' });
+        let closed = false;
+        socket.on('error', () => undefined);
+        socket.on('close', () => (closed = true));
+        const answer = new Promise<string>((done) =>
+          socket.once('data', (chunk: Buffer) => done(chunk.toString())),
+        );
+        socket.once('connect', () => {
+          socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+          const result = { socket, answer, closed: () => closed };
+          if (waitForAnswer) void answer.then(() => resolve(result));
+          else setTimeout(() => resolve(result), 50);
+        });
+      });
+    try {
+      const busy = await open('/slow', false);
+      const idle = [];
+      // 1 busy + 15 idle = 16, exactly 80% of 20: no sweep yet.
+      for (let i = 0; i < 15; i += 1) idle.push(await open('/', true));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(idle.some((c) => c.closed())).toBe(false);
+      // The 17th crosses 80%: back down to 14 (70%), closing the 3 oldest idle ones.
+      const last = await open('/', true);
+      const deadline = Date.now() + 5_000;
+      while (idle.filter((c) => c.closed()).length < 3 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(idle.map((c) => c.closed())).toEqual([
+        ...Array(3).fill(true),
+        ...Array(12).fill(false),
+      ]);
+      expect(last.closed()).toBe(false);
+      expect(busy.closed()).toBe(false);
+      expect(await busy.answer).toContain('slow');
+      [busy, last, ...idle].forEach((c) => c.socket.destroy());
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -11,6 +11,7 @@ import { expectProblem } from '../support/http.js';
  */
 const PUBLIC: { method?: string; pattern: RegExp; why: string }[] = [
   { pattern: /^\/(livez|readyz)$/, why: 'health probes for orchestrators' },
+  { pattern: /^\/(\.well-known\/api-catalog)?$/, why: 'the index and the API catalog (RFC 9727)' },
   { pattern: /^\/docs(\/.*)?$/, why: 'the interactive reference and its bundled assets' },
   { pattern: /^\/v\d+\/openapi\.json$/, why: 'the published contract of each API version' },
   { pattern: /^\/problems(\/.*)?$/, why: 'the error catalogue pages (problem type URIs)' },

@@ -7,8 +7,8 @@ import {
   seededId,
   seededTenantOf,
   type ScaleSeedResult,
-} from '../../src/db/scale-seed.js';
-import { findKey, findKeyByLookup, findKeyPage } from '../../src/platform/auth/key-store.js';
+} from '../../src/cli/scale-dataset.js';
+import { findKey, findKeyByLookup, findKeyPage } from '../../src/modules/api-keys/repository.js';
 import { findRecord } from '../../src/platform/idempotency/store.js';
 import * as orders from '../../src/modules/orders/repository.js';
 import * as payments from '../../src/modules/payments/repository.js';
@@ -163,7 +163,7 @@ describe.skipIf(!isPostgresUrl(URL_))(`PostgreSQL plans over ${ORDERS} seeded or
     ['api key by id', () => findKey(db.kysely, tenant, 'key_01jd0000000000000000000001')],
     ['api keys page', () => findKeyPage(db.kysely, tenant, { limit: 20 })],
     ['idempotency record', () => findRecord(db.kysely, tenant, 'some-key')],
-    ['order for payment', () => payments.findOrderForPayment(db.kysely, tenant, order())],
+    ['order for payment', () => orders.findOrderForPayment(db.kysely, tenant, order())],
     [
       'payment by id',
       () => payments.findPayment(db.kysely, tenant, 'pay_01jd0000000000000000000001'),

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../../src/db/database.js';
-import { createTenant } from '../../src/platform/auth/tenants.js';
+import { createTenant } from '../../src/modules/api-keys/service.js';
 import { uniqueEmail } from '../support/app.js';
 import { json, type Client } from './client.js';
 import type { Actor } from './steady-load.js';

@@ -7,7 +7,7 @@ import { buildApp, type AppOverrides } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { isPostgresUrl, openDatabase, type Db } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { createTenant } from '../../src/platform/auth/tenants.js';
+import { createTenant } from '../../src/modules/api-keys/service.js';
 
 export type Store = 'sqlite' | 'postgres';
 

@@ -1,37 +1,16 @@
 import type { Kysely } from 'kysely';
-import { toIso } from '../../db/errors.js';
 import type { Database } from '../../db/schema.js';
-import { mintKey } from '../../platform/auth/api-keys.js';
-import {
-  findKeyPage,
-  insertKey,
-  revokeKey,
-  type ApiKeyRow,
-} from '../../platform/auth/key-store.js';
+import { mintKey, type KeyMode } from '../../platform/auth/api-keys.js';
 import type { KeyVerifier } from '../../platform/auth/key-verifier.js';
 import type { Principal } from '../../platform/auth/principal.js';
-import { parseScopes, PUBLISHED_SCOPES } from '../../platform/auth/scopes.js';
+import { SCOPES } from '../../platform/auth/scopes.js';
+import { insertAccount } from '../../platform/auth/tenants.js';
 import { ApiError, notFound, validationFailed } from '../../platform/errors/api-error.js';
 import { newId } from '../../platform/ids/ids.js';
-import { pageFrom, type Page } from '../../platform/pagination/page.js';
+import { mapPage, type Page } from '../../platform/pagination/page.js';
+import { findKeyPage, insertKey, revokeKey } from './repository.js';
 import type { ApiKeyView, CreateApiKeyInput } from './schemas.js';
-
-const isoOrNull = (value: Date | string | null) => (value === null ? null : toIso(value));
-
-function toView(row: ApiKeyRow): ApiKeyView {
-  return {
-    id: row.id,
-    object: 'api_key',
-    name: row.name,
-    mode: row.mode,
-    scopes: parseScopes(row.scopes).filter((scope) => PUBLISHED_SCOPES.includes(scope)),
-    prefix: `sk_${row.mode}_${row.lookup}`,
-    created_at: toIso(row.created_at),
-    expires_at: isoOrNull(row.expires_at),
-    revoked_at: isoOrNull(row.revoked_at),
-    last_used_at: isoOrNull(row.last_used_at),
-  };
-}
+import { apiKeyView } from './views.js';
 
 /** API key lifecycle: mint (secret shown once), list (never the secret), revoke (effective at once). */
 export function createApiKeysService(deps: { db: Kysely<Database>; keys: KeyVerifier }) {
@@ -72,23 +51,55 @@ export function createApiKeysService(deps: { db: Kysely<Database>; keys: KeyVeri
       });
       // A prefix probed before it existed may be remembered as unknown; forget that everywhere.
       await keys.invalidate(row.lookup);
-      return { ...toView(row), secret: key.secret };
+      return { ...apiKeyView(row), secret: key.secret };
     },
 
     async list(
       accountId: string,
       query: { afterId?: string; limit: number },
     ): Promise<Page<ApiKeyView>> {
-      return pageFrom((await findKeyPage(db, accountId, query)).map(toView), query.limit);
+      return mapPage(await findKeyPage(db, accountId, query), apiKeyView);
     },
 
     async revoke(accountId: string, id: string): Promise<ApiKeyView> {
       const row = await revokeKey(db, accountId, id, new Date().toISOString());
       if (!row) throw notFound('API key', id);
       await keys.invalidate(row.lookup);
-      return toView(row);
+      return apiKeyView(row);
     },
   };
 }
 
 export type ApiKeysService = ReturnType<typeof createApiKeysService>;
+
+export interface CreatedTenant {
+  accountId: string;
+  keyId: string;
+  /** The API key in clear: returned once, stored only as a hash. */
+  secret: string;
+}
+
+/** Creates an account and its first API key (all scopes) in one transaction. */
+export async function createTenant(
+  db: Kysely<Database>,
+  input: { name: string; mode: KeyMode; keyName?: string },
+): Promise<CreatedTenant> {
+  const accountId = newId('acct');
+  const keyId = newId('key');
+  const key = mintKey(input.mode);
+  const now = new Date().toISOString();
+  await db.transaction().execute(async (trx) => {
+    await insertAccount(trx, { id: accountId, name: input.name, created_at: now });
+    await insertKey(trx, {
+      id: keyId,
+      account_id: accountId,
+      lookup: key.lookup,
+      secret_hash: key.secretHash,
+      mode: key.mode,
+      name: input.keyName ?? 'default',
+      scopes: SCOPES.join(' '),
+      created_at: now,
+    });
+  });
+  return { accountId, keyId, secret: key.secret };
+}

@@ -1,5 +1,7 @@
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, OrderItemsTable, OrdersTable } from '../../db/schema.js';
+import { keysetPage, type PageRequest } from '../../platform/pagination/keyset.js';
+import type { Page } from '../../platform/pagination/page.js';
 
 export type OrderRow = Selectable<OrdersTable>;
 export type OrderItemRow = Selectable<OrderItemsTable>;
@@ -28,20 +30,16 @@ export async function findOrderById(
     .executeTakeFirst();
 }
 
-/** Newest first, keyset on id, `limit + 1` rows; each filter has a matching (account_id, …, id) index. */
+/** A page of the account's orders, newest first; each filter has a matching (account_id, …, id) index. */
 export async function findOrderPage(
   db: Executor,
   accountId: string,
-  filter: { userId?: string; status?: OrderRow['status']; afterId?: string; limit: number },
-): Promise<OrderRow[]> {
+  filter: { userId?: string; status?: OrderRow['status'] } & PageRequest,
+): Promise<Page<OrderRow>> {
   let query = db.selectFrom('orders').selectAll().where('account_id', '=', accountId);
   if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
-  if (filter.afterId !== undefined) query = query.where('id', '<', filter.afterId);
-  return query
-    .orderBy('id', 'desc')
-    .limit(filter.limit + 1)
-    .execute();
+  return keysetPage(query, filter);
 }
 
 /** Items of many orders in one query: a list page costs two queries whatever its size (no N+1). */
@@ -102,4 +100,121 @@ export async function cancelOrder(
   if (versions !== undefined)
     query = query.where('version', 'in', versions.length > 0 ? versions : [-1]);
   return query.returningAll().executeTakeFirst();
+}
+
+/*
+ * The order's money state machine: amount committed (held by open payments), paid, refunded, and
+ * the status they drive. Payments call these inside their own transactions, so the hold, the
+ * payment row and its event commit together; no other module writes the orders table.
+ */
+
+/** What a payment needs to know of its order: status, currency and amounts. */
+export async function findOrderForPayment(db: Executor, accountId: string, orderId: string) {
+  return db
+    .selectFrom('orders')
+    .select([
+      'id',
+      'status',
+      'currency',
+      'total_amount',
+      'amount_committed',
+      'amount_paid',
+      'amount_refunded',
+    ])
+    .where('account_id', '=', accountId)
+    .where('id', '=', orderId)
+    .executeTakeFirst();
+}
+
+/**
+ * Reserves `amount` of the order's balance for a new payment in one guarded statement, so two
+ * concurrent payments (with different idempotency keys) can never overpay. False if refused.
+ */
+export async function commitOrderAmount(
+  db: Executor,
+  accountId: string,
+  orderId: string,
+  amount: number,
+  at: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('orders')
+    .set((eb) => ({
+      amount_committed: eb('amount_committed', '+', amount),
+      updated_at: at,
+      version: eb('version', '+', 1),
+    }))
+    .where('account_id', '=', accountId)
+    .where('id', '=', orderId)
+    .where('status', '=', 'pending_payment')
+    .where((eb) => eb(eb('amount_committed', '+', amount), '<=', eb.ref('total_amount')))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Gives back a failed payment's reservation. */
+export async function releaseOrderAmount(
+  db: Executor,
+  orderId: string,
+  amount: number,
+  at: string,
+): Promise<void> {
+  await db
+    .updateTable('orders')
+    .set((eb) => ({
+      amount_committed: eb('amount_committed', '-', amount),
+      updated_at: at,
+      version: eb('version', '+', 1),
+    }))
+    .where('id', '=', orderId)
+    .execute();
+}
+
+/** Books a succeeded payment; the order becomes `paid` once fully paid. */
+export async function addOrderPayment(
+  db: Executor,
+  orderId: string,
+  amount: number,
+  at: string,
+): Promise<void> {
+  await db
+    .updateTable('orders')
+    .set((eb) => ({
+      amount_paid: eb('amount_paid', '+', amount),
+      status: eb
+        .case()
+        .when(eb(eb('amount_paid', '+', amount), '>=', eb.ref('total_amount')))
+        .then('paid' as const)
+        .else(eb.ref('status'))
+        .end(),
+      updated_at: at,
+      version: eb('version', '+', 1),
+    }))
+    .where('id', '=', orderId)
+    .execute();
+}
+
+/** Books a succeeded refund on the order: `refunded` once everything paid is returned. */
+export async function addOrderRefund(
+  db: Executor,
+  orderId: string,
+  amount: number,
+  at: string,
+): Promise<void> {
+  await db
+    .updateTable('orders')
+    .set((eb) => ({
+      amount_refunded: eb('amount_refunded', '+', amount),
+      status: eb
+        .case()
+        .when(eb(eb('amount_refunded', '+', amount), '>=', eb.ref('amount_paid')))
+        .then('refunded' as const)
+        .else('partially_refunded' as const)
+        .end(),
+      updated_at: at,
+      version: eb('version', '+', 1),
+    }))
+    .where('id', '=', orderId)
+    .where('status', 'in', ['paid', 'partially_refunded'])
+    .execute();
 }

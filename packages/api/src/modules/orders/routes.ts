@@ -9,6 +9,7 @@ import {
   versionEtag,
 } from '../../platform/caching/conditional-requests.js';
 import { problemResponses } from '../../platform/errors/problem-schema.js';
+import { createdResponse, sendRecorded } from '../../platform/idempotency/recorded-response.js';
 import { idPattern } from '../../platform/ids/ids.js';
 import { sendPage } from '../../platform/pagination/page.js';
 import {
@@ -60,7 +61,12 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
       },
     },
     async (request, reply) => {
-      const locationOf = (id: string) => `${publicBaseUrl}${path('/orders')}/${id}`;
+      const response = (order: Order) =>
+        createdResponse(
+          `${publicBaseUrl}${path('/orders')}/${order.id}`,
+          order.version,
+          present(order),
+        );
       const input = createOrderRequest.accept(version, request.body);
       // The idempotency record commits in the same transaction as the order.
       const order = await createOrderRequest.translateErrors(version, request.body, () =>
@@ -68,18 +74,10 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
           principalOf(request).accountId,
           input,
           (trx, created) =>
-            request.idempotency?.complete(trx, {
-              status: 201,
-              body: present(created),
-              headers: { location: locationOf(created.id), etag: versionEtag(created.version) },
-            }) ?? Promise.resolve(),
+            request.idempotency?.complete(trx, response(created)) ?? Promise.resolve(),
         ),
       );
-      return reply
-        .code(201)
-        .header('location', locationOf(order.id))
-        .header('etag', versionEtag(order.version))
-        .send(present(order));
+      return sendRecorded(reply, response(order));
     },
   );
 

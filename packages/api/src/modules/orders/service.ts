@@ -4,7 +4,7 @@ import {
 } from '../../platform/caching/conditional-requests.js';
 import type { ResourceCache } from '../../platform/caching/resource-cache.js';
 import type { Kysely } from 'kysely';
-import { isForeignKeyViolation, toIso } from '../../db/errors.js';
+import { isForeignKeyViolation } from '../../db/errors.js';
 import type { Database } from '../../db/schema.js';
 import {
   ApiError,
@@ -13,46 +13,19 @@ import {
   validationFailed,
 } from '../../platform/errors/api-error.js';
 import { newId } from '../../platform/ids/ids.js';
-import { pageFrom, type Page } from '../../platform/pagination/page.js';
+import { mapPage, type Page } from '../../platform/pagination/page.js';
 import { appendEvent } from '../webhooks/outbox.js';
 import * as repo from './repository.js';
-import type { CreateOrderInput, OrderView } from './schemas.js';
+import type { CreateOrderInput } from './schemas.js';
+import { toOrder, type Order } from './views.js';
 
-export interface Order extends OrderView {
-  version: number;
-}
+export type { Order } from './views.js';
 
 // Intl knows the ISO 4217 codes; the schema only checks the shape.
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 
 const noSuchUser = () =>
   validationFailed({ in: 'body', pointer: '/user_id', detail: 'no user with this id exists' });
-
-function toOrder(row: repo.OrderRow, items: repo.OrderItemRow[]): Order {
-  return {
-    id: row.id,
-    object: 'order',
-    user_id: row.user_id,
-    currency: row.currency,
-    status: row.status,
-    total_amount: row.total_amount,
-    amount_paid: row.amount_paid,
-    amount_refunded: row.amount_refunded,
-    items: items.map((item) => ({
-      id: item.id,
-      object: 'order_item' as const,
-      name: item.name,
-      sku: item.sku,
-      quantity: item.quantity,
-      unit_amount: item.unit_amount,
-      amount: item.amount,
-    })),
-    created_at: toIso(row.created_at),
-    updated_at: toIso(row.updated_at),
-    canceled_at: row.canceled_at === null ? null : toIso(row.canceled_at),
-    version: row.version,
-  };
-}
 
 /** The invalidation kind (and metric label) of cached orders; the id is `<account>:<order>`. */
 export const ORDER_CACHE_KIND = 'order';
@@ -154,7 +127,7 @@ export function createOrdersService(deps: { db: Kysely<Database>; cache?: Resour
       accountId: string,
       query: { userId?: string; status?: Order['status']; afterId?: string; limit: number },
     ): Promise<Page<Order>> {
-      const page = pageFrom(await repo.findOrderPage(db, accountId, query), query.limit);
+      const page = await repo.findOrderPage(db, accountId, query);
       const items = await repo.findItemsOfOrders(
         db,
         accountId,
@@ -163,10 +136,7 @@ export function createOrdersService(deps: { db: Kysely<Database>; cache?: Resour
       const byOrder = new Map<string, repo.OrderItemRow[]>();
       for (const item of items)
         byOrder.set(item.order_id, [...(byOrder.get(item.order_id) ?? []), item]);
-      return {
-        items: page.items.map((row) => toOrder(row, byOrder.get(row.id) ?? [])),
-        hasMore: page.hasMore,
-      };
+      return mapPage(page, (row) => toOrder(row, byOrder.get(row.id) ?? []));
     },
 
     async cancel(accountId: string, id: string, precondition: VersionPrecondition): Promise<Order> {

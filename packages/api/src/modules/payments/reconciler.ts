@@ -1,5 +1,5 @@
-import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { BaseLogger } from 'pino';
 import type { Database } from '../../db/schema.js';
 import type { ProcessorClient } from '../../processor/types.js';
 import * as repo from './repository.js';
@@ -10,7 +10,8 @@ import { abandonPayment, abandonRefund, settleCharge, settleRefund } from './set
 export interface ReconcilerOptions {
   db: Kysely<Database>;
   processor: ProcessorClient;
-  logger: FastifyBaseLogger;
+  /** Where decisions and processor errors are logged (the app's logger, or the CLI's). */
+  logger: Pick<BaseLogger, 'info' | 'warn'>;
   /** A processing payment idle this long is assumed orphaned (crash); must exceed the processor deadline. */
   staleAfterMs: number;
   batchSize?: number;

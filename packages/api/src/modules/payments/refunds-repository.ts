@@ -1,5 +1,7 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database, RefundStatus, RefundsTable } from '../../db/schema.js';
+import { keysetPage, type PageRequest } from '../../platform/pagination/keyset.js';
+import type { Page } from '../../platform/pagination/page.js';
 
 export type RefundRow = Selectable<RefundsTable>;
 type Executor = Kysely<Database>;
@@ -90,21 +92,20 @@ export async function transitionRefund(
     .executeTakeFirst();
 }
 
+/** A page of one payment's refunds, newest first. */
 export async function findRefundPage(
   db: Executor,
   accountId: string,
-  filter: { paymentId: string; afterId?: string; limit: number },
-): Promise<RefundRow[]> {
-  let query = db
-    .selectFrom('refunds')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .where('payment_id', '=', filter.paymentId);
-  if (filter.afterId !== undefined) query = query.where('id', '<', filter.afterId);
-  return query
-    .orderBy('id', 'desc')
-    .limit(filter.limit + 1)
-    .execute();
+  filter: { paymentId: string } & PageRequest,
+): Promise<Page<RefundRow>> {
+  return keysetPage(
+    db
+      .selectFrom('refunds')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('payment_id', '=', filter.paymentId),
+    filter,
+  );
 }
 
 export async function findUnresolvedRefunds(

@@ -8,14 +8,15 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { ApiError, notFound } from '../../platform/errors/api-error.js';
 import { newId } from '../../platform/ids/ids.js';
-import { pageFrom, type Page } from '../../platform/pagination/page.js';
+import { mapPage, type Page } from '../../platform/pagination/page.js';
 import type { ProcessorClient } from '../../processor/types.js';
 import { callAndSettle, processorUnavailable, type Phases, type Respond } from './phases.js';
 import * as repo from './repository.js';
 import * as refundsRepo from './refunds-repository.js';
 import { insertEvent } from './events-repository.js';
 import type { RefundView } from './schemas.js';
-import { abandonRefund, markRefundUnknown, refundView, settleRefund } from './settlement.js';
+import { abandonRefund, markRefundUnknown, settleRefund } from './settlement.js';
+import { refundView } from './views.js';
 
 const now = () => new Date().toISOString();
 
@@ -144,9 +145,9 @@ export function createRefundsService(deps: {
       query: { afterId?: string; limit: number },
     ): Promise<Page<RefundView>> {
       if (!(await repo.findPayment(db, accountId, paymentId))) throw notFound('payment', paymentId);
-      return pageFrom(
-        (await refundsRepo.findRefundPage(db, accountId, { paymentId, ...query })).map(refundView),
-        query.limit,
+      return mapPage(
+        await refundsRepo.findRefundPage(db, accountId, { paymentId, ...query }),
+        refundView,
       );
     },
   };

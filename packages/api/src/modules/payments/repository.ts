@@ -1,118 +1,10 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database, PaymentStatus, PaymentsTable } from '../../db/schema.js';
+import { keysetPage, type PageRequest } from '../../platform/pagination/keyset.js';
+import type { Page } from '../../platform/pagination/page.js';
 
 export type PaymentRow = Selectable<PaymentsTable>;
 type Executor = Kysely<Database>;
-
-export async function findOrderForPayment(db: Executor, accountId: string, orderId: string) {
-  return db
-    .selectFrom('orders')
-    .select([
-      'id',
-      'status',
-      'currency',
-      'total_amount',
-      'amount_committed',
-      'amount_paid',
-      'amount_refunded',
-    ])
-    .where('account_id', '=', accountId)
-    .where('id', '=', orderId)
-    .executeTakeFirst();
-}
-
-/**
- * Reserves `amount` of the order's balance for a new payment in one guarded statement, so two
- * concurrent payments (with different idempotency keys) can never overpay. False if refused.
- */
-export async function commitOrderAmount(
-  db: Executor,
-  accountId: string,
-  orderId: string,
-  amount: number,
-  at: string,
-): Promise<boolean> {
-  const result = await db
-    .updateTable('orders')
-    .set((eb) => ({
-      amount_committed: eb('amount_committed', '+', amount),
-      updated_at: at,
-      version: eb('version', '+', 1),
-    }))
-    .where('account_id', '=', accountId)
-    .where('id', '=', orderId)
-    .where('status', '=', 'pending_payment')
-    .where((eb) => eb(eb('amount_committed', '+', amount), '<=', eb.ref('total_amount')))
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
-}
-
-/** Gives back a failed payment's reservation. */
-export async function releaseOrderAmount(
-  db: Executor,
-  orderId: string,
-  amount: number,
-  at: string,
-): Promise<void> {
-  await db
-    .updateTable('orders')
-    .set((eb) => ({
-      amount_committed: eb('amount_committed', '-', amount),
-      updated_at: at,
-      version: eb('version', '+', 1),
-    }))
-    .where('id', '=', orderId)
-    .execute();
-}
-
-/** Books a succeeded payment; the order becomes `paid` once fully paid. */
-export async function addOrderPayment(
-  db: Executor,
-  orderId: string,
-  amount: number,
-  at: string,
-): Promise<void> {
-  await db
-    .updateTable('orders')
-    .set((eb) => ({
-      amount_paid: eb('amount_paid', '+', amount),
-      status: eb
-        .case()
-        .when(eb(eb('amount_paid', '+', amount), '>=', eb.ref('total_amount')))
-        .then('paid' as const)
-        .else(eb.ref('status'))
-        .end(),
-      updated_at: at,
-      version: eb('version', '+', 1),
-    }))
-    .where('id', '=', orderId)
-    .execute();
-}
-
-/** Books a succeeded refund on the order: `refunded` once everything paid is returned. */
-export async function addOrderRefund(
-  db: Executor,
-  orderId: string,
-  amount: number,
-  at: string,
-): Promise<void> {
-  await db
-    .updateTable('orders')
-    .set((eb) => ({
-      amount_refunded: eb('amount_refunded', '+', amount),
-      status: eb
-        .case()
-        .when(eb(eb('amount_refunded', '+', amount), '>=', eb.ref('amount_paid')))
-        .then('refunded' as const)
-        .else('partially_refunded' as const)
-        .end(),
-      updated_at: at,
-      version: eb('version', '+', 1),
-    }))
-    .where('id', '=', orderId)
-    .where('status', 'in', ['paid', 'partially_refunded'])
-    .execute();
-}
 
 export async function insertPayment(
   db: Executor,
@@ -166,19 +58,16 @@ export async function touchPayment(db: Executor, id: string, at: string): Promis
   return result.numUpdatedRows > 0n;
 }
 
+/** A page of the account's payments, newest first, optionally of one order or status. */
 export async function findPaymentPage(
   db: Executor,
   accountId: string,
-  filter: { orderId?: string; status?: PaymentStatus; afterId?: string; limit: number },
-): Promise<PaymentRow[]> {
+  filter: { orderId?: string; status?: PaymentStatus } & PageRequest,
+): Promise<Page<PaymentRow>> {
   let query = db.selectFrom('payments').selectAll().where('account_id', '=', accountId);
   if (filter.orderId !== undefined) query = query.where('order_id', '=', filter.orderId);
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
-  if (filter.afterId !== undefined) query = query.where('id', '<', filter.afterId);
-  return query
-    .orderBy('id', 'desc')
-    .limit(filter.limit + 1)
-    .execute();
+  return keysetPage(query, filter);
 }
 
 /** Payments whose outcome is open: awaiting reconciliation, or processing and idle since `before`. */

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { ApiError, notFound } from '../../platform/errors/api-error.js';
 import { newId } from '../../platform/ids/ids.js';
-import { pageFrom, type Page } from '../../platform/pagination/page.js';
+import { mapPage, type Page } from '../../platform/pagination/page.js';
 import type { ProcessorClient } from '../../processor/types.js';
 import {
   ignoreOrderChanges,
@@ -11,10 +11,12 @@ import {
   type TransitionObserver,
 } from './transitions.js';
 import { callAndSettle, processorUnavailable, type Phases, type Respond } from './phases.js';
+import * as orders from '../orders/repository.js';
 import * as repo from './repository.js';
 import { insertEvent } from './events-repository.js';
 import type { CreatePaymentInput, PaymentView } from './schemas.js';
-import { abandonPayment, markPaymentUnknown, paymentView, settleCharge } from './settlement.js';
+import { abandonPayment, markPaymentUnknown, settleCharge } from './settlement.js';
+import { paymentView } from './views.js';
 
 const now = () => new Date().toISOString();
 
@@ -54,7 +56,7 @@ export function createPaymentsService(deps: {
     phases: Phases,
   ): Promise<repo.PaymentRow> {
     return db.transaction().execute(async (trx) => {
-      const order = await repo.findOrderForPayment(trx, accountId, input.order_id);
+      const order = await orders.findOrderForPayment(trx, accountId, input.order_id);
       if (!order) throw notFound('order', input.order_id);
       if (order.status !== 'pending_payment') {
         throw new ApiError(
@@ -71,7 +73,7 @@ export function createPaymentsService(deps: {
       const balance = order.total_amount - order.amount_committed;
       const amount = input.amount ?? balance;
       const at = now();
-      if (amount <= 0 || !(await repo.commitOrderAmount(trx, accountId, order.id, amount, at))) {
+      if (amount <= 0 || !(await orders.commitOrderAmount(trx, accountId, order.id, amount, at))) {
         throw new ApiError(
           'amount_exceeds_balance',
           `The order's unpaid balance is ${balance}; ${amount} cannot be charged.`,
@@ -185,10 +187,7 @@ export function createPaymentsService(deps: {
         limit: number;
       },
     ): Promise<Page<PaymentView>> {
-      return pageFrom(
-        (await repo.findPaymentPage(db, accountId, query)).map(paymentView),
-        query.limit,
-      );
+      return mapPage(await repo.findPaymentPage(db, accountId, query), paymentView);
     },
   };
 }

@@ -1,45 +1,17 @@
 import type { Kysely } from 'kysely';
-import { toIso } from '../../db/errors.js';
 import type { Database } from '../../db/schema.js';
 import type { ChargeResult, RefundResult } from '../../processor/types.js';
+import * as orders from '../orders/repository.js';
 import * as repo from './repository.js';
 import * as refundsRepo from './refunds-repository.js';
 import { insertEvent } from './events-repository.js';
-import type { PaymentView, RefundView } from './schemas.js';
+import { paymentView, refundView } from './views.js';
 
 /**
  * The state transitions of payments and refunds, shared by the request path and reconciliation.
  * Each one is a guarded UPDATE plus its order bookkeeping and its event, run in the caller's
  * transaction; a transition that finds the row already moved does nothing and returns undefined.
  */
-
-export function paymentView(row: repo.PaymentRow): PaymentView {
-  return {
-    id: row.id,
-    object: 'payment',
-    order_id: row.order_id,
-    amount: row.amount,
-    currency: row.currency,
-    status: row.status,
-    payment_method: row.payment_method,
-    decline_code: row.decline_code,
-    amount_refunded: row.amount_refunded,
-    created_at: toIso(row.created_at),
-    updated_at: toIso(row.updated_at),
-  };
-}
-
-export function refundView(row: refundsRepo.RefundRow): RefundView {
-  return {
-    id: row.id,
-    object: 'refund',
-    payment_id: row.payment_id,
-    amount: row.amount,
-    status: row.status,
-    created_at: toIso(row.created_at),
-    updated_at: toIso(row.updated_at),
-  };
-}
 
 const OPEN_PAYMENT: repo.PaymentRow['status'][] = ['processing', 'requires_reconciliation'];
 const OPEN_REFUND: refundsRepo.RefundRow['status'][] = ['pending', 'requires_reconciliation'];
@@ -65,8 +37,8 @@ export async function settleCharge(
     at,
   );
   if (!row) return undefined;
-  if (succeeded) await repo.addOrderPayment(trx, row.order_id, row.amount, at);
-  else await repo.releaseOrderAmount(trx, row.order_id, row.amount, at);
+  if (succeeded) await orders.addOrderPayment(trx, row.order_id, row.amount, at);
+  else await orders.releaseOrderAmount(trx, row.order_id, row.amount, at);
   await insertEvent(
     trx,
     row.account_id,
@@ -118,7 +90,7 @@ export async function abandonPayment(
     at,
   );
   if (!row) return undefined;
-  await repo.releaseOrderAmount(trx, row.order_id, row.amount, at);
+  await orders.releaseOrderAmount(trx, row.order_id, row.amount, at);
   await insertEvent(trx, row.account_id, 'payment.failed', row.id, paymentView(row), at);
   return row;
 }
@@ -139,7 +111,7 @@ export async function settleRefund(
   if (!row) return undefined;
   await refundsRepo.settleRefund(trx, row.payment_id, row.amount, true, at);
   const payment = await repo.findPayment(trx, row.account_id, row.payment_id);
-  if (payment) await repo.addOrderRefund(trx, payment.order_id, row.amount, at);
+  if (payment) await orders.addOrderRefund(trx, payment.order_id, row.amount, at);
   await insertEvent(trx, row.account_id, 'refund.succeeded', row.id, refundView(row), at);
   return row;
 }

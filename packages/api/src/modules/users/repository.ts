@@ -1,5 +1,7 @@
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { Database, UsersTable } from '../../db/schema.js';
+import { keysetPage, type PageRequest } from '../../platform/pagination/keyset.js';
+import type { Page } from '../../platform/pagination/page.js';
 
 export type UserRow = Selectable<UsersTable>;
 type Executor = Kysely<Database>;
@@ -21,20 +23,16 @@ export async function findUserById(
     .executeTakeFirst();
 }
 
-/** Newest first, keyset on id (ids are time-sortable), `limit + 1` rows to detect a next page. */
+/** A page of the account's users, newest first, optionally those with one email. */
 export async function findUserPage(
   db: Executor,
   accountId: string,
-  filter: { emailNormalized?: string; afterId?: string; limit: number },
-): Promise<UserRow[]> {
+  filter: { emailNormalized?: string } & PageRequest,
+): Promise<Page<UserRow>> {
   let query = db.selectFrom('users').selectAll().where('account_id', '=', accountId);
   if (filter.emailNormalized !== undefined)
     query = query.where('email_normalized', '=', filter.emailNormalized);
-  if (filter.afterId !== undefined) query = query.where('id', '<', filter.afterId);
-  return query
-    .orderBy('id', 'desc')
-    .limit(filter.limit + 1)
-    .execute();
+  return keysetPage(query, filter);
 }
 
 /**

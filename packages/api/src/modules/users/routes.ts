@@ -9,6 +9,7 @@ import {
   versionEtag,
 } from '../../platform/caching/conditional-requests.js';
 import { problemResponses } from '../../platform/errors/problem-schema.js';
+import { createdResponse, sendRecorded } from '../../platform/idempotency/recorded-response.js';
 import { sendPage } from '../../platform/pagination/page.js';
 import { idPattern } from '../../platform/ids/ids.js';
 import {
@@ -25,7 +26,7 @@ import {
   UserFilters,
   UserParams,
 } from './schemas.js';
-import type { UsersService } from './service.js';
+import type { User as UserRecord, UsersService } from './service.js';
 
 interface Deps {
   users: UsersService;
@@ -64,23 +65,20 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
       },
     },
     async (request, reply) => {
-      const locationOf = (id: string) => `${publicBaseUrl}${path('/users')}/${id}`;
+      const response = (user: UserRecord) =>
+        createdResponse(
+          `${publicBaseUrl}${path('/users')}/${user.id}`,
+          user.version,
+          withoutVersion(user),
+        );
       // The idempotency record commits in the same transaction as the user.
       const user = await users.create(
         principalOf(request).accountId,
         request.body,
         (trx, created) =>
-          request.idempotency?.complete(trx, {
-            status: 201,
-            body: withoutVersion(created),
-            headers: { location: locationOf(created.id), etag: versionEtag(created.version) },
-          }) ?? Promise.resolve(),
+          request.idempotency?.complete(trx, response(created)) ?? Promise.resolve(),
       );
-      return reply
-        .code(201)
-        .header('location', locationOf(user.id))
-        .header('etag', versionEtag(user.version))
-        .send(withoutVersion(user));
+      return sendRecorded(reply, response(user));
     },
   );
 

@@ -1,17 +1,15 @@
 import type { VersionPrecondition } from '../../platform/caching/conditional-requests.js';
 import type { ResourceCache } from '../../platform/caching/resource-cache.js';
 import type { Kysely } from 'kysely';
-import { isForeignKeyViolation, isUniqueViolation, toIso } from '../../db/errors.js';
+import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors.js';
 import type { Database } from '../../db/schema.js';
 import { ApiError, notFound, preconditionFailed } from '../../platform/errors/api-error.js';
 import { newId } from '../../platform/ids/ids.js';
-import { pageFrom, type Page } from '../../platform/pagination/page.js';
+import { mapPage, type Page } from '../../platform/pagination/page.js';
 import * as repo from './repository.js';
-import type { UserView } from './schemas.js';
+import { toUser, type User } from './views.js';
 
-export interface User extends UserView {
-  version: number;
-}
+export type { User } from './views.js';
 
 /** Work that must commit with a change, in its transaction (services stay HTTP-agnostic). */
 export type OnCommit<T> = (trx: Kysely<Database>, result: T) => Promise<void>;
@@ -20,18 +18,6 @@ const userHasOrders = () =>
   new ApiError('user_has_orders', 'This user has orders and cannot be deleted.');
 const emailTaken = () =>
   new ApiError('email_taken', 'Another user in this account already has this email.');
-
-function toUser(row: repo.UserRow): User {
-  return {
-    id: row.id,
-    object: 'user',
-    email: row.email,
-    name: row.name,
-    created_at: toIso(row.created_at),
-    updated_at: toIso(row.updated_at),
-    version: row.version,
-  };
-}
 
 /** The invalidation kind (and metric label) of cached users; the id is `<account>:<user>`. */
 export const USER_CACHE_KIND = 'user';
@@ -97,12 +83,12 @@ export function createUsersService(deps: { db: Kysely<Database>; cache?: Resourc
       accountId: string,
       query: { email?: string; afterId?: string; limit: number },
     ): Promise<Page<User>> {
-      const rows = await repo.findUserPage(db, accountId, {
+      const page = await repo.findUserPage(db, accountId, {
         emailNormalized: query.email?.toLowerCase(),
         afterId: query.afterId,
         limit: query.limit,
       });
-      return pageFrom(rows.map(toUser), query.limit);
+      return mapPage(page, toUser);
     },
 
     async update(

@@ -1,5 +1,7 @@
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { Database, WebhookDeliveriesTable, WebhookEndpointsTable } from '../../db/schema.js';
+import { keysetPage, type PageRequest } from '../../platform/pagination/keyset.js';
+import type { Page } from '../../platform/pagination/page.js';
 
 export type EndpointRow = Selectable<WebhookEndpointsTable>;
 export type DeliveryRow = Selectable<WebhookDeliveriesTable>;
@@ -25,18 +27,16 @@ export async function findEndpoint(
     .executeTakeFirst();
 }
 
-/** Newest first, keyset on id, `limit + 1` rows to detect a next page. */
+/** Newest first (keyset on id). */
 export async function findEndpointPage(
   db: Executor,
   accountId: string,
-  page: { afterId?: string; limit: number },
-): Promise<EndpointRow[]> {
-  let query = db.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', accountId);
-  if (page.afterId !== undefined) query = query.where('id', '<', page.afterId);
-  return query
-    .orderBy('id', 'desc')
-    .limit(page.limit + 1)
-    .execute();
+  page: PageRequest,
+): Promise<Page<EndpointRow>> {
+  return keysetPage(
+    db.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', accountId),
+    page,
+  );
 }
 
 export async function updateEndpoint(
@@ -72,24 +72,38 @@ export async function deleteEndpoint(db: Executor, accountId: string, id: string
 /** A delivery with the type of its event, for the delivery log. */
 export type DeliveryLogRow = DeliveryRow & { event_type: string };
 
+/** Newest first (keyset on id), with the type of each event (one query for the page). */
 export async function findDeliveryPage(
   db: Executor,
   accountId: string,
   endpointId: string,
-  page: { afterId?: string; limit: number },
-): Promise<DeliveryLogRow[]> {
-  let query = db
-    .selectFrom('webhook_deliveries as d')
-    .innerJoin('events as e', 'e.id', 'd.event_id')
-    .selectAll('d')
-    .select('e.type as event_type')
-    .where('d.account_id', '=', accountId)
-    .where('d.endpoint_id', '=', endpointId);
-  if (page.afterId !== undefined) query = query.where('d.id', '<', page.afterId);
-  return query
-    .orderBy('d.id', 'desc')
-    .limit(page.limit + 1)
-    .execute();
+  page: PageRequest,
+): Promise<Page<DeliveryLogRow>> {
+  const deliveries = await keysetPage(
+    db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('endpoint_id', '=', endpointId),
+    page,
+  );
+  const eventIds = deliveries.items.map((d) => d.event_id);
+  const types = new Map(
+    eventIds.length === 0
+      ? []
+      : (
+          await db
+            .selectFrom('events')
+            .select(['id', 'type'])
+            .where('account_id', '=', accountId)
+            .where('id', 'in', eventIds)
+            .execute()
+        ).map((e) => [e.id, e.type]),
+  );
+  return {
+    items: deliveries.items.map((d) => ({ ...d, event_type: types.get(d.event_id) ?? '' })),
+    hasMore: deliveries.hasMore,
+  };
 }
 
 export async function findDelivery(

@@ -7,7 +7,7 @@ import {
   resolvePublicTarget,
   type GuardOptions,
 } from '../../platform/outbound/address-guard.js';
-import { pageFrom, type Page } from '../../platform/pagination/page.js';
+import { mapPage, type Page } from '../../platform/pagination/page.js';
 import * as repo from './repository.js';
 import type {
   CreateEndpointInput,
@@ -85,9 +85,7 @@ export function createWebhooksService(deps: WebhooksServiceDeps) {
       accountId: string,
       page: { afterId?: string; limit: number },
     ): Promise<Page<EndpointView>> {
-      const rows = await repo.findEndpointPage(db, accountId, page);
-      const result = pageFrom(rows, page.limit);
-      return { items: result.items.map(endpointView), hasMore: result.hasMore };
+      return mapPage(await repo.findEndpointPage(db, accountId, page), endpointView);
     },
 
     async update(accountId: string, id: string, input: UpdateEndpointInput): Promise<EndpointView> {
@@ -141,9 +139,7 @@ export function createWebhooksService(deps: WebhooksServiceDeps) {
       page: { afterId?: string; limit: number },
     ): Promise<Page<DeliveryView>> {
       await loadOrFail(accountId, endpointId);
-      const rows = await repo.findDeliveryPage(db, accountId, endpointId, page);
-      const result = pageFrom(rows, page.limit);
-      return { items: result.items.map(deliveryView), hasMore: result.hasMore };
+      return mapPage(await repo.findDeliveryPage(db, accountId, endpointId, page), deliveryView);
     },
 
     /** Makes a delivery due now (a no-op while a worker is attempting it). */

@@ -1,4 +1,4 @@
-import { toIso } from '../../db/errors.js';
+import { toIso } from '../../db/timestamps.js';
 import type { DeliveryLogRow, EndpointRow } from './repository.js';
 import type { DeliveryView, EndpointView } from './schemas.js';
 

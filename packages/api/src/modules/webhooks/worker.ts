@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { FastifyBaseLogger } from 'fastify';
+import type { BaseLogger } from 'pino';
 import type { WebhooksConfig } from '../../config/index.js';
 import type { Dialect } from '../../db/database.js';
-import { toIso } from '../../db/errors.js';
+import { toIso } from '../../db/timestamps.js';
 import type { Database } from '../../db/schema.js';
 import {
   RefusedUrl,
@@ -26,7 +26,8 @@ export interface DeliveryWorkerDeps {
   dialect: Dialect;
   settings: WebhooksConfig;
   guard: GuardOptions;
-  log: FastifyBaseLogger;
+  /** Where attempts are logged (key events: docs/operations.md "Webhooks"). */
+  log: Pick<BaseLogger, 'info' | 'warn'>;
   /** Told of every attempt (metrics). */
   observe?: (attempt: {
     outcome: AttemptOutcome;

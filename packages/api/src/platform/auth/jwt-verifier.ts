@@ -6,7 +6,7 @@ import type { Database } from '../../db/schema.js';
 import { ApiError } from '../errors/api-error.js';
 import { idPattern } from '../ids/ids.js';
 import { createJwksKeySet, type JwksStatus } from './jwks-key-set.js';
-import { accountExists } from './key-store.js';
+import { accountExists } from './tenants.js';
 import type { Principal } from './principal.js';
 import { parseScopes } from './scopes.js';
 

@@ -1,14 +1,27 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.js';
+import type { Selectable } from 'kysely';
+import type { ApiKeysTable } from '../../db/schema.js';
 import { createInvalidatedCache, type CacheLookupObserver } from '../caching/invalidated-cache.js';
 import { createMemoryBus, type InvalidationBus } from '../invalidation/bus.js';
 import { hashKey, keyMatches, parseKey } from './api-keys.js';
-import { findKeyByLookup, writeLastUsed, type ApiKeyRow } from './key-store.js';
 import { parseScopes, type Scope } from './scopes.js';
 import type { Principal } from './principal.js';
 
+/** The columns of an api_keys row that verification reads. */
+export type StoredKey = Pick<
+  Selectable<ApiKeysTable>,
+  'id' | 'account_id' | 'secret_hash' | 'mode' | 'scopes' | 'expires_at' | 'revoked_at'
+>;
+
+/** Where key rows live; the api-keys module implements it (platform never imports modules). */
+export interface KeyStore {
+  /** The key with this lookup prefix (one indexed probe), or undefined. */
+  findByLookup(lookup: string): Promise<StoredKey | undefined>;
+  /** Writes buffered last-used times (key id → ISO time), never moving a time backwards. */
+  writeLastUsed(uses: Map<string, string>): Promise<void>;
+}
+
 export interface KeyVerifierOptions {
-  db: Kysely<Database>;
+  store: KeyStore;
   /** How long a key row is trusted without re-reading it (API_KEY_CACHE_TTL_MS); 0 = no cache. */
   cacheTtlMs: number;
   /** Most key rows held in memory (API_KEY_CACHE_MAX); also bounds the negative cache. */
@@ -25,10 +38,7 @@ export interface KeyVerifierOptions {
 export const API_KEY_INVALIDATION = 'api_key';
 
 /** A key row as verification needs it, scopes parsed once when the row is loaded, not per request. */
-type CachedKey = Pick<
-  ApiKeyRow,
-  'id' | 'account_id' | 'secret_hash' | 'mode' | 'expires_at' | 'revoked_at'
-> & {
+type CachedKey = Omit<StoredKey, 'scopes'> & {
   scopes: Scope[];
 };
 
@@ -76,7 +86,7 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
     const cached = rows.peek(lookup) ?? absent.peek(lookup);
     if (cached) return cached;
     const [rowsAt, absentAt] = [rows.generation(), absent.generation()];
-    const row = await findKeyByLookup(options.db, lookup);
+    const row = await options.store.findByLookup(lookup);
     if (!row) {
       absent.store(lookup, ABSENT, absentAt);
       return ABSENT;
@@ -135,7 +145,7 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
     async flushLastUsed(): Promise<void> {
       const uses = pendingUses;
       pendingUses = new Map();
-      await writeLastUsed(options.db, uses);
+      await options.store.writeLastUsed(uses);
     },
   };
 }

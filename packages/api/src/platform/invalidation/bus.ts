@@ -1,9 +1,9 @@
 /**
  * Cache invalidation across instances. An in-process cache (API key rows, single-resource GETs)
  * registers under a `kind`; whoever changes the underlying row publishes `{ kind, id }`, and every
- * instance drops that entry. memory-bus.ts serves one instance; redis-bus.ts fans out to N through
- * Redis pub/sub. How late another instance can serve a stale entry is documented in
- * docs/staging.md ("How fresh is a cache").
+ * instance drops that entry. `createMemoryBus` below serves one instance; redis-bus.ts fans out
+ * to N through Redis pub/sub. How late another instance can serve a stale entry is documented
+ * in docs/staging.md ("How fresh is a cache").
  */
 
 /** One changed resource: the cache `kind` it lives in and the cache key to drop. */

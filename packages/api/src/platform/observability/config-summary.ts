@@ -35,6 +35,9 @@ function maskUrl(value: string): string {
 
 function mask(value: unknown, name: string): unknown {
   if (value === undefined || value === null) return value;
+  // A Date has no own enumerable fields: without this it would print as `{}`.
+  if (value instanceof Date)
+    return Number.isNaN(value.getTime()) ? String(value) : value.toISOString();
   if (Buffer.isBuffer(value) || value instanceof Uint8Array) return MASK;
   if (typeof value === 'string') return SECRET_NAME.test(name) ? MASK : maskUrl(value);
   if (Array.isArray(value)) return value.map((item) => mask(item, name));

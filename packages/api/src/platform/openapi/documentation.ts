@@ -11,6 +11,16 @@ export interface DocumentationOptions {
   changes: readonly ChangeNote[];
 }
 
+/** The reference's own name and marks, instead of the Swagger and Fastify ones (issue 16). */
+const WORDMARK = Buffer.from(
+  '<svg xmlns="http://www.w3.org/2000/svg" width="190" height="40" viewBox="0 0 190 40"><text x="0" y="28" font-family="system-ui,sans-serif" font-size="24" font-weight="700" fill="#ffffff">Steadfast API</text></svg>',
+);
+const FAVICON = Buffer.from(
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1f5fbf"/><text x="16" y="23" text-anchor="middle" font-family="system-ui,sans-serif" font-size="20" font-weight="700" fill="#ffffff">S</text></svg>',
+);
+/** Swagger UI's own logo would flash before ours replaces it: never show it. */
+const THEME_CSS = '.swagger-ui .topbar-wrapper a.link > svg { display: none; }';
+
 /** Where the published contract of a version is served. */
 export const documentPath = (version: ApiVersion) => `/${version}/openapi.json`;
 
@@ -57,6 +67,7 @@ export async function registerDocumentation(app: FastifyInstance, options: Docum
           description: 'Signed event notifications to your URLs (Standard Webhooks), retried.',
         },
         { name: 'health', description: 'Probes for orchestrators and load balancers.' },
+        { name: 'discovery', description: 'Where to start: the index and the API catalog.' },
       ],
     },
     refResolver: {
@@ -99,7 +110,26 @@ export async function registerDocumentation(app: FastifyInstance, options: Docum
     transformSpecification: () => documentOf(LATEST_VERSION),
     transformSpecificationClone: false,
     uiHooks: {},
+    logo: { type: 'image/svg+xml', content: WORDMARK, href: '/', target: '_self' },
+    theme: {
+      title: 'Steadfast API reference',
+      favicon: [
+        {
+          filename: 'favicon.svg',
+          rel: 'icon',
+          sizes: 'any',
+          type: 'image/svg+xml',
+          content: FAVICON,
+        },
+      ],
+      css: [{ filename: 'steadfast.css', content: THEME_CSS }],
+    },
     logLevel: 'warn',
+  });
+  // Cut the documents before the first visitor: the reference would otherwise spin while the
+  // first request builds them.
+  app.addHook('onReady', async () => {
+    for (const version of API_VERSIONS) documentOf(version);
   });
   for (const version of API_VERSIONS)
     app.get(documentPath(version), { schema: { hide: true } }, async () => documentOf(version));

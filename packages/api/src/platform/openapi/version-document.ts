@@ -98,8 +98,9 @@ function documentCommonHeaders(method: string, operation: OperationObject, depre
       'X-Request-Id': headerRef('X-Request-Id'),
       'Access-Control-Allow-Origin': headerRef('Access-Control-Allow-Origin'),
     });
+    // Every route but the probes counts against a limit (the public index and catalog per address).
     if (
-      isAuthenticated(operation) &&
+      (isAuthenticated(operation) || !operation.tags?.includes('health')) &&
       (Math.floor(code / 100) === 2 || Math.floor(code / 100) === 4)
     )
       addHeaders(response, {

@@ -48,14 +48,15 @@ export function ListEnvelope<T extends TSchema>(item: T) {
   );
 }
 
-/** Repositories fetch `limit + 1` rows; the extra row only tells whether another page exists. */
+/** One page of a list (read by `keysetPage`); the next cursor is the last item's id. */
 export interface Page<T> {
   items: T[];
   hasMore: boolean;
 }
 
-export function pageFrom<T>(rows: T[], limit: number): Page<T> {
-  return { items: rows.slice(0, limit), hasMore: rows.length > limit };
+/** The same page with each item mapped (a row to its public view). */
+export function mapPage<T, R>(page: Page<T>, map: (item: T) => R): Page<R> {
+  return { items: page.items.map(map), hasMore: page.hasMore };
 }
 
 /** How a list travels: the query parameter that carries the cursor, and the envelope. */

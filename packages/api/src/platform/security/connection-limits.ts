@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import { addressPartition } from '../rate-limit/client-address.js';
@@ -15,6 +15,8 @@ export interface ConnectionLimits {
   max: number;
   /** Open client connections per remote address at most; the excess is closed at once. */
   perAddress: number;
+  /** listen(2) backlog of the API listener (the kernel caps it at net.core.somaxconn). */
+  backlog: number;
 }
 
 export interface ConnectionSettings {
@@ -22,12 +24,21 @@ export interface ConnectionSettings {
   maxConnections: number;
   /** MAX_CONNECTIONS_PER_ADDRESS; 0 = derived from the total. */
   maxConnectionsPerAddress: number;
+  /** LISTEN_BACKLOG. */
+  listenBacklog: number;
 }
 
 /** Without a known descriptor limit (not Linux, `ulimit -n` unlimited) the total is this. */
 const FALLBACK_MAX = 10_000;
-/** Above this share of the total, idle keep-alive connections are closed to make room. */
+/** Above this share of the total, idle keep-alive connections are closed to make room… */
 const IDLE_SWEEP_SHARE = 0.8;
+/** …the oldest first, down to this share… */
+const IDLE_SWEEP_TARGET_SHARE = 0.7;
+/**
+ * …and at most this many per sweep: closing every idle connection at once (Node's
+ * closeIdleConnections) stalled the event loop 1.6–3.3 s with 10,000 of them (bench/overload).
+ */
+const IDLE_SWEEP_BATCH = 1_000;
 const IDLE_SWEEP_INTERVAL_MS = 1_000;
 
 /** The soft descriptor limit of this process: /proc on Linux, `ulimit -n` elsewhere. */
@@ -74,7 +85,7 @@ export function resolveConnectionLimits(
     settings.maxConnectionsPerAddress > 0 ? settings.maxConnectionsPerAddress : derivedPerAddress,
     max,
   );
-  return { descriptorLimit, reserved, max, perAddress };
+  return { descriptorLimit, reserved, max, perAddress, backlog: settings.listenBacklog };
 }
 
 export interface ConnectionObserver {
@@ -85,7 +96,8 @@ export interface ConnectionObserver {
 /**
  * Enforces the caps on `server`: the total through Node's maxConnections (the excess is closed at
  * accept, before any JavaScript object exists for it), per address by closing the newest socket,
- * and idle keep-alive sockets closed when the server is over 80% of its total. An accept error
+ * and, when the server is over 80% of its total, idle connections (no request in flight: idle
+ * keep-alive, or headers not yet complete) closed oldest first, in bounded batches. An accept error
  * (EMFILE despite the caps: another component leaking descriptors) is logged, never thrown.
  * Returns the count of open connections, for the metrics.
  */
@@ -97,9 +109,32 @@ export function enforceConnectionLimits(
 ): { open: () => number } {
   server.maxConnections = limits.max;
   const perAddress = new Map<string, number>();
+  /** Open connections, oldest first (a Map keeps insertion order), with their requests in flight. */
+  const sockets = new Map<Socket, number>();
   let open = 0;
   let lastSweep = 0;
   let lastAcceptWarning = 0;
+
+  // Requests in flight per connection: a connection with none is idle and may be swept.
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const socket = request.socket;
+    if (!sockets.has(socket)) return;
+    sockets.set(socket, sockets.get(socket)! + 1);
+    response.once('close', () => {
+      if (sockets.has(socket)) sockets.set(socket, sockets.get(socket)! - 1);
+    });
+  });
+  const sweepIdle = () => {
+    const target = Math.floor(limits.max * IDLE_SWEEP_TARGET_SHARE);
+    let closing = 0;
+    for (const [socket, inFlight] of sockets) {
+      if (open - closing <= target || closing >= IDLE_SWEEP_BATCH) break;
+      if (inFlight > 0) continue;
+      sockets.delete(socket);
+      socket.destroy();
+      closing += 1;
+    }
+  };
 
   server.on('drop', () => observer.refused('total'));
   server.on('connection', (socket: Socket) => {
@@ -113,8 +148,10 @@ export function enforceConnectionLimits(
     }
     perAddress.set(address, count);
     open += 1;
+    sockets.set(socket, 0);
     socket.once('close', () => {
       open -= 1;
+      sockets.delete(socket);
       const left = (perAddress.get(address) ?? 1) - 1;
       if (left === 0) perAddress.delete(address);
       else perAddress.set(address, left);
@@ -122,7 +159,7 @@ export function enforceConnectionLimits(
     const now = Date.now();
     if (open > limits.max * IDLE_SWEEP_SHARE && now - lastSweep > IDLE_SWEEP_INTERVAL_MS) {
       lastSweep = now;
-      server.closeIdleConnections();
+      sweepIdle();
     }
   });
   server.once('listening', () => {

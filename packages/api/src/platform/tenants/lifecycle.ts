@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AccountStatus, Database } from '../../db/schema.js';
+import { toIsoOrNull } from '../../db/timestamps.js';
 import { ApiError, notFound } from '../errors/api-error.js';
 import type { InvalidationBus } from '../invalidation/bus.js';
 import { ACCOUNT_INVALIDATION } from '../auth/account-status.js';
@@ -24,9 +25,6 @@ const TARGET: Record<TenantAction, AccountStatus> = {
 /** 404 for a tenant id no account has. */
 export const notFoundTenant = (accountId: string) => notFound('tenant', accountId);
 
-const iso = (value: Date | string | null) =>
-  value === null ? null : new Date(value).toISOString();
-
 /** The tenant as an operator sees it, or undefined. */
 export async function findTenant(
   db: Kysely<Database>,
@@ -40,8 +38,8 @@ export async function findTenant(
   return (
     row && {
       ...row,
-      status_changed_at: iso(row.status_changed_at),
-      deleted_at: iso(row.deleted_at),
+      status_changed_at: toIsoOrNull(row.status_changed_at),
+      deleted_at: toIsoOrNull(row.deleted_at),
     }
   );
 }

@@ -40,6 +40,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Index: the versions, their contracts and reference, and health
+     * @description Where a person or a crawler starts: links to the reference (`/docs`), each version with its OpenAPI document, the error catalogue and the probes. Carries `Link: <…/.well-known/api-catalog>; rel="api-catalog"`. No credentials, no rate limit beyond the per-address one.
+     */
+    get: operations['getIndex'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/.well-known/api-catalog': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * API catalog (RFC 9727): a linkset of the versions and their descriptions
+     * @description The API catalog at its well-known URI (RFC 9727), as `application/linkset+json` (RFC 9264): one `item` per version, and for each its OpenAPI document (`service-desc`), reference (`service-doc`) and readiness (`status`). Also answers `HEAD` with the `Link` header only.
+     */
+    get: operations['getApiCatalog'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v2/api_keys': {
     parameters: {
       query?: never;
@@ -618,6 +658,289 @@ export interface operations {
            *       "checks": {
            *         "database": "unavailable"
            *       }
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getIndex: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "name": "Steadfast API",
+           *       "description": "Users, Orders and Payments, one tenant per API key. Every /v2 route needs `Authorization: Bearer <key>`; start with the reference.",
+           *       "versions": [
+           *         {
+           *           "version": "v2",
+           *           "status": "current",
+           *           "base_url": "http://127.0.0.1:3000/v2",
+           *           "openapi": "http://127.0.0.1:3000/v2/openapi.json",
+           *           "docs": "http://127.0.0.1:3000/docs/?urls.primaryName=v2"
+           *         },
+           *         {
+           *           "version": "v1",
+           *           "status": "deprecated",
+           *           "sunset_at": "2027-11-30T00:00:00.000Z",
+           *           "base_url": "http://127.0.0.1:3000/v1",
+           *           "openapi": "http://127.0.0.1:3000/v1/openapi.json",
+           *           "docs": "http://127.0.0.1:3000/docs/?urls.primaryName=v1"
+           *         }
+           *       ],
+           *       "links": {
+           *         "docs": "http://127.0.0.1:3000/docs",
+           *         "api_catalog": "http://127.0.0.1:3000/.well-known/api-catalog",
+           *         "errors": "http://127.0.0.1:3000/problems/",
+           *         "liveness": "http://127.0.0.1:3000/livez",
+           *         "readiness": "http://127.0.0.1:3000/readyz"
+           *       }
+           *     }
+           */
+          'application/json': {
+            name: string;
+            description: string;
+            versions: {
+              version: string;
+              status: 'current' | 'deprecated';
+              /** Format: date-time */
+              sunset_at?: string;
+              /** Format: uri */
+              base_url: string;
+              /** Format: uri */
+              openapi: string;
+              /** Format: uri */
+              docs: string;
+            }[];
+            links: {
+              /** Format: uri */
+              docs: string;
+              /** Format: uri */
+              api_catalog: string;
+              /** Format: uri */
+              errors: string;
+              /** Format: uri */
+              liveness: string;
+              /** Format: uri */
+              readiness: string;
+            };
+          };
+        };
+      };
+      /** @description `rate_limited`: Too many requests */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/rate_limited",
+           *       "title": "Too many requests",
+           *       "status": 429,
+           *       "detail": "The request exceeds a rate-limit policy: requests per API key, writes per API key, requests per client address, or failed authentications per client address (after which that address cannot use authenticated routes for a while, even with a valid key).",
+           *       "instance": "/",
+           *       "code": "rate_limited",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `internal_error`: Internal server error */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/internal_error",
+           *       "title": "Internal server error",
+           *       "status": 500,
+           *       "detail": "Something failed on our side.",
+           *       "instance": "/",
+           *       "code": "internal_error",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getApiCatalog: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The catalog. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "linkset": [
+           *         {
+           *           "anchor": "http://127.0.0.1:3000/.well-known/api-catalog",
+           *           "item": [
+           *             {
+           *               "href": "http://127.0.0.1:3000/v2"
+           *             },
+           *             {
+           *               "href": "http://127.0.0.1:3000/v1"
+           *             }
+           *           ]
+           *         },
+           *         {
+           *           "anchor": "http://127.0.0.1:3000/v2",
+           *           "service-desc": [
+           *             {
+           *               "href": "http://127.0.0.1:3000/v2/openapi.json",
+           *               "type": "application/vnd.oai.openapi+json"
+           *             }
+           *           ],
+           *           "service-doc": [
+           *             {
+           *               "href": "http://127.0.0.1:3000/docs/?urls.primaryName=v2",
+           *               "type": "text/html"
+           *             }
+           *           ],
+           *           "status": [
+           *             {
+           *               "href": "http://127.0.0.1:3000/readyz",
+           *               "type": "application/json"
+           *             }
+           *           ]
+           *         },
+           *         {
+           *           "anchor": "http://127.0.0.1:3000/v1",
+           *           "service-desc": [
+           *             {
+           *               "href": "http://127.0.0.1:3000/v1/openapi.json",
+           *               "type": "application/vnd.oai.openapi+json"
+           *             }
+           *           ],
+           *           "service-doc": [
+           *             {
+           *               "href": "http://127.0.0.1:3000/docs/?urls.primaryName=v1",
+           *               "type": "text/html"
+           *             }
+           *           ],
+           *           "status": [
+           *             {
+           *               "href": "http://127.0.0.1:3000/readyz",
+           *               "type": "application/json"
+           *             }
+           *           ]
+           *         }
+           *       ]
+           *     }
+           */
+          'application/linkset+json; profile="https://www.rfc-editor.org/info/rfc9727"': {
+            linkset: {
+              /** Format: uri */
+              anchor: string;
+              item?: {
+                /** Format: uri */
+                href: string;
+                type?: string;
+              }[];
+              'service-desc'?: {
+                /** Format: uri */
+                href: string;
+                type?: string;
+              }[];
+              'service-doc'?: {
+                /** Format: uri */
+                href: string;
+                type?: string;
+              }[];
+              status?: {
+                /** Format: uri */
+                href: string;
+                type?: string;
+              }[];
+            }[];
+          };
+        };
+      };
+      /** @description `rate_limited`: Too many requests */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/rate_limited",
+           *       "title": "Too many requests",
+           *       "status": 429,
+           *       "detail": "The request exceeds a rate-limit policy: requests per API key, writes per API key, requests per client address, or failed authentications per client address (after which that address cannot use authenticated routes for a while, even with a valid key).",
+           *       "instance": "/.well-known/api-catalog",
+           *       "code": "rate_limited",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `internal_error`: Internal server error */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/internal_error",
+           *       "title": "Internal server error",
+           *       "status": 500,
+           *       "detail": "Something failed on our side.",
+           *       "instance": "/.well-known/api-catalog",
+           *       "code": "internal_error",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
            *     }
            */
           'application/problem+json': components['schemas']['Problem'];

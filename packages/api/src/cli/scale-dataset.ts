@@ -1,10 +1,10 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { mintKey } from '../platform/auth/api-keys.js';
-import { insertKey } from '../platform/auth/key-store.js';
+import { insertKey } from '../modules/api-keys/repository.js';
 import { SCOPES } from '../platform/auth/scopes.js';
 import { newId } from '../platform/ids/ids.js';
-import type { Db, Dialect } from './database.js';
-import type { Database } from './schema.js';
+import type { Db, Dialect } from '../db/database.js';
+import type { Database } from '../db/schema.js';
 
 /**
  * Seeds a dedicated database with many orders across tenants, set-based (INSERT … SELECT over a

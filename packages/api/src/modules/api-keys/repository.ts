@@ -1,5 +1,8 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { ApiKeysTable, Database } from '../../db/schema.js';
+import type { KeyStore } from '../../platform/auth/key-verifier.js';
+import { keysetPage, type PageRequest } from '../../platform/pagination/keyset.js';
+import type { Page } from '../../platform/pagination/page.js';
 
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 
@@ -32,18 +35,16 @@ export async function findKey(
     .executeTakeFirst();
 }
 
-/** Newest first, keyset on id, `limit + 1` rows. */
+/** A page of the account's keys, newest first. */
 export async function findKeyPage(
   db: Kysely<Database>,
   accountId: string,
-  filter: { afterId?: string; limit: number },
-): Promise<ApiKeyRow[]> {
-  let query = db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId);
-  if (filter.afterId !== undefined) query = query.where('id', '<', filter.afterId);
-  return query
-    .orderBy('id', 'desc')
-    .limit(filter.limit + 1)
-    .execute();
+  filter: PageRequest,
+): Promise<Page<ApiKeyRow>> {
+  return keysetPage(
+    db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId),
+    filter,
+  );
 }
 
 /** Sets revoked_at once; revoking again keeps the first time. Returns the row as it now is. */
@@ -81,12 +82,10 @@ export async function writeLastUsed(
   });
 }
 
-export async function accountExists(db: Kysely<Database>, accountId: string): Promise<boolean> {
-  return (
-    (await db
-      .selectFrom('accounts')
-      .select('id')
-      .where('id', '=', accountId)
-      .executeTakeFirst()) !== undefined
-  );
+/** What the platform's key verifier reads and writes, served by the functions above. */
+export function createKeyStore(db: Kysely<Database>): KeyStore {
+  return {
+    findByLookup: (lookup) => findKeyByLookup(db, lookup),
+    writeLastUsed: (uses) => writeLastUsed(db, uses),
+  };
 }
