@@ -26,7 +26,14 @@ describe.each(stores)('tracing with an in-memory exporter (%s)', (store) => {
     proxy = await startRecordingProxy(sandbox.url);
     t = await startApp(
       store,
-      { PAYMENT_PROCESSOR_URL: proxy.url, ...FAST_PROCESSOR },
+      // Patient attempts: one processor span is asserted, and under a loaded machine a 300 ms
+      // attempt to the local sandbox can time out and (rightly) be retried.
+      {
+        PAYMENT_PROCESSOR_URL: proxy.url,
+        ...FAST_PROCESSOR,
+        PROCESSOR_ATTEMPT_TIMEOUT_MS: '5000',
+        PROCESSOR_DEADLINE_MS: '15000',
+      },
       (app) => {
         app.get('/v1/test-only/boom', { config: { scope: 'users:read' } }, () => {
           throw new Error('kaboom');

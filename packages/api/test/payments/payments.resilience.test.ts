@@ -19,7 +19,8 @@ import { startSandboxProcessor } from '../../src/processor/sandbox/server.js';
 describe.each(stores)('payments when the processor misbehaves (%s)', (store) => {
   let w: PaymentWorld;
   beforeAll(async () => {
-    w = await startPaymentWorld(store);
+    // Short attempts and deadline: these tests wait for them to pass (the sandbox's hang).
+    w = await startPaymentWorld(store, FAST_PROCESSOR);
   });
   afterAll(() => w.close());
 

@@ -22,6 +22,18 @@ export const FAST_PROCESSOR = {
   RECONCILE_STALE_AFTER_MS: '0',
 };
 
+/**
+ * The processor timings of a payment world unless a test asks for FAST_PROCESSOR's: attempts long
+ * enough that a charge to the loopback sandbox never times out because two cores are running the
+ * whole suite (a timed-out attempt is retried, and a test asserting 201 would see 202). Tests of
+ * timeouts and deadlines pass FAST_PROCESSOR and use the sandbox's slow and hanging methods.
+ */
+export const PATIENT_PROCESSOR = {
+  ...FAST_PROCESSOR,
+  PROCESSOR_ATTEMPT_TIMEOUT_MS: '5000',
+  PROCESSOR_DEADLINE_MS: '15000',
+};
+
 export interface PaymentWorld {
   t: TestApp;
   sandbox: Sandbox;
@@ -37,7 +49,7 @@ export async function startPaymentWorld(
   const sandbox = await startSandboxProcessor({ slowMs: 100, hangMs: 5_000 });
   const t = await startApp(store, {
     PAYMENT_PROCESSOR_URL: sandbox.url,
-    ...FAST_PROCESSOR,
+    ...PATIENT_PROCESSOR,
     ...env,
   });
   const tenant = await createTestTenant(t);

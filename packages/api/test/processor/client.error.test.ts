@@ -9,7 +9,7 @@ import {
   ProcessorUnavailableError,
 } from '../../src/processor/types.js';
 import { freePort } from '../support/process.js';
-import { FAST, chargeOf, testClient, timed } from './fixtures.js';
+import { PATIENT, FAST, chargeOf, testClient, timed } from './fixtures.js';
 
 /** The deadline bounds a call; this much more covers timers and a loaded CI machine. */
 const SLACK_MS = 300;
@@ -63,7 +63,7 @@ describe('processor client: how it fails', () => {
   });
 
   it('a 4xx is rejected at once, never retried, and does not count towards the breaker', async () => {
-    const { client, events } = testClient(sandbox.url, { breakerThreshold: 1 });
+    const { client, events } = testClient(sandbox.url, { ...PATIENT, breakerThreshold: 1 });
     const charged = await client.charge(chargeOf('pm_card_visa', { amount: 100 }));
     const overRefund = client.refund({
       idempotencyKey: 'rfd_over',

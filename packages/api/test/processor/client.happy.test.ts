@@ -3,7 +3,7 @@ import {
   startSandboxProcessor,
   type SandboxProcessor,
 } from '../../src/processor/sandbox/server.js';
-import { chargeOf, testClient } from './fixtures.js';
+import { PATIENT, chargeOf, testClient } from './fixtures.js';
 
 let sandbox: SandboxProcessor;
 
@@ -15,7 +15,7 @@ afterAll(() => sandbox.close());
 
 describe('processor client: what it does', () => {
   it('charges, and finds the charge again by idempotency key', async () => {
-    const { client, events } = testClient(sandbox.url);
+    const { client, events } = testClient(sandbox.url, PATIENT);
     const request = chargeOf('pm_card_visa');
     const result = await client.charge(request);
     expect(result).toEqual({
@@ -31,7 +31,7 @@ describe('processor client: what it does', () => {
   });
 
   it('returns a decline as a result, without retrying it', async () => {
-    const { client, events } = testClient(sandbox.url);
+    const { client, events } = testClient(sandbox.url, PATIENT);
     const request = chargeOf('pm_card_insufficient_funds');
     expect(await client.charge(request)).toEqual({
       status: 'declined',

@@ -25,6 +25,13 @@ export const FAST = {
   breakerHalfOpenAfterMs: 300,
 };
 
+/**
+ * For tests that assert no retry happens: an answer that is fast on an idle machine can take
+ * longer than FAST's 200 ms attempt when two cores run the whole suite, and a timed-out attempt
+ * is (rightly) retried. Timeouts are tested with the sandbox's slow methods, not with load.
+ */
+export const PATIENT = { attemptTimeoutMs: 5_000, deadlineMs: 15_000 };
+
 /** A client with test timings whose log lines are kept in `logs`. */
 export function testClient(
   baseUrl: string,
