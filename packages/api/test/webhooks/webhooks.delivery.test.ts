@@ -4,6 +4,7 @@ import { createWebhookWorker } from '../../src/wiring/modules.js';
 import { createDeliveryWorker } from '../../src/modules/webhooks/worker.js';
 import { createTestTenant, startApp, stores, type Tenant, type TestApp } from '../support/app.js';
 import { call } from '../support/http.js';
+import { ownPostgresDatabase } from '../support/own-database.js';
 import { seedOrder, seedUser } from '../support/seed.js';
 import { startReceiver, type Receiver } from '../support/webhook-receiver.js';
 
@@ -35,7 +36,14 @@ describe.each(stores)('webhook delivery (%s)', (store) => {
     });
 
   beforeAll(async () => {
-    t = await startApp(store, ENV);
+    // The worker claims across tenants: on PostgreSQL a database of its own, so it never takes
+    // (nor loses) deliveries of suites running beside it.
+    t = await startApp(
+      store,
+      store === 'postgres'
+        ? { ...ENV, DATABASE_URL: await ownPostgresDatabase('steadfast_webhook_delivery') }
+        : ENV,
+    );
     receiver = await startReceiver();
   });
   afterAll(async () => {
