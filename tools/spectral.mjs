@@ -80,6 +80,8 @@ export default {
         '../openapi/v1.json#/paths/~1v1~1payments/get/parameters',
         '../openapi/v1.json#/paths/~1v1~1payments~1%7Bid%7D~1refunds/get/parameters',
         '../openapi/v1.json#/paths/~1v1~1api_keys/get/parameters',
+        '../openapi/v1.json#/paths/~1v1~1webhook_endpoints/get/parameters',
+        '../openapi/v1.json#/paths/~1v1~1webhook_endpoints~1%7Bid%7D~1deliveries/get/parameters',
       ],
       rules: { 'owasp:api4:2023-string-restricted': 'off' },
     },

@@ -19,6 +19,7 @@ import { loadSecurity, securityEntries } from './security.js';
 import { loadServer, serverEntries } from './server.js';
 import { loadTimeouts, timeoutEntries } from './timeouts.js';
 import { loadVersioning, versioningEntries } from './versioning.js';
+import { loadWebhooks, webhookEntries } from './webhooks.js';
 
 export { ConfigError, type Entry, type Env } from './entry.js';
 export type { Environment, LogLevel } from './server.js';
@@ -38,6 +39,7 @@ export type { RateLimitConfig, RateLimitPolicyConfig } from './rate-limit.js';
 export type { RedisConfig } from './redis.js';
 export type { TlsConfig } from './security.js';
 export type { VersioningConfig } from './versioning.js';
+export type { WebhooksConfig } from './webhooks.js';
 
 /** Every variable the configuration reads, in the order of the README table. */
 export const configEntries: readonly Entry<unknown>[] = [
@@ -55,6 +57,7 @@ export const configEntries: readonly Entry<unknown>[] = [
   ...limitEntries,
   ...observabilityEntries,
   ...versioningEntries,
+  ...webhookEntries,
 ];
 
 /** Builds the configuration from an environment (process.env by default); throws ConfigError. */
@@ -74,6 +77,7 @@ export function loadConfig(env: Env = process.env) {
     ...loadPayments(env),
     observability: loadObservability(env),
     versioning: loadVersioning(env),
+    webhooks: loadWebhooks(env),
   };
 }
 

@@ -6,6 +6,7 @@ import { idempotencyKeys } from './migrations/0003-idempotency-keys.js';
 import { payments } from './migrations/0004-payments.js';
 import { orderUserIndex } from './migrations/0005-order-user-index.js';
 import { accountLifecycle } from './migrations/0006-account-lifecycle.js';
+import { webhooks } from './migrations/0007-webhooks.js';
 
 /** The ordered migrations; names sort in application order. One set serves both dialects. */
 function migrationProvider(db: Db): MigrationProvider {
@@ -18,6 +19,7 @@ function migrationProvider(db: Db): MigrationProvider {
         '0004-payments': payments(db.dialect),
         '0005-order-user-index': orderUserIndex(),
         '0006-account-lifecycle': accountLifecycle(db.dialect),
+        '0007-webhooks': webhooks(db.dialect),
       });
     },
   };

@@ -144,7 +144,50 @@ export interface IdempotencyKeysTable {
   expires_at: Timestamp;
 }
 
+/** A tenant's webhook subscription (docs/webhooks.md). */
+export interface WebhookEndpointsTable {
+  id: string;
+  account_id: string;
+  url: string;
+  description: string | null;
+  /** JSON array of subscribed event types. */
+  event_types: string;
+  /** 1 or 0 (SQLite binds no booleans). */
+  enabled: number;
+  disabled_reason: string | null;
+  /** `whsec_…`: needed in clear to sign, so never logged nor returned after creation/rotation. */
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Timestamp | null;
+  consecutive_failures: Generated<number>;
+  last_failure_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+/** One event to one endpoint: the unit the worker claims, attempts and retries. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  account_id: string;
+  endpoint_id: string;
+  event_id: string;
+  status: WebhookDeliveryStatus;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  claimed_by: string | null;
+  last_attempt_at: Timestamp | null;
+  last_response_status: number | null;
+  last_error: string | null;
+  last_duration_ms: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   payments: PaymentsTable;
   refunds: RefundsTable;
   events: EventsTable;

@@ -4,6 +4,7 @@ import type { Reconciler } from '../modules/payments/reconciler.js';
 import { purgeExpiredIdempotencyKeys } from '../platform/idempotency/purge.js';
 import type { JobRunner } from '../platform/jobs/runner.js';
 import type { Infrastructure } from './infrastructure.js';
+import { createWebhookWorker } from './modules.js';
 
 /**
  * Every periodic task of an instance, under the job runner's one policy (no overlap, awaited on
@@ -32,6 +33,18 @@ export function scheduleJobs(
     run: () => infra.keys.flushLastUsed(),
     finalPassOnStop: true,
   });
+  // Webhook deliveries: every instance claims its own batch (SKIP LOCKED on PostgreSQL).
+  if (config.webhooks.workerEnabled) {
+    const worker = createWebhookWorker(app, config, infra);
+    jobs.schedule({
+      name: 'webhook_delivery',
+      intervalMs: config.webhooks.pollIntervalMs,
+      run: async () => {
+        // Drain what is due (a full batch means more may wait), then sleep until the next tick.
+        while ((await worker.runOnce()) === config.webhooks.batchSize);
+      },
+    });
+  }
   if (reconciler) {
     jobs.schedule({
       name: 'payment_reconciliation',

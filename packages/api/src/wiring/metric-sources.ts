@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
 import { countAwaitingReconciliation } from '../modules/payments/backlog.js';
+import { oldestDueAgeSeconds } from '../modules/webhooks/delivery-queue.js';
 import { withinDeadline } from '../platform/health/routes.js';
 import type { Infrastructure } from './infrastructure.js';
 
@@ -20,6 +21,7 @@ export function attachMetricSources(
         () => false,
       )),
     awaitingReconciliation: () => countAwaitingReconciliation(db.kysely),
+    webhookBacklogAgeSeconds: () => oldestDueAgeSeconds(db.kysely, new Date()),
     breakerState: processor ? () => processor.breakerState() : undefined,
     pool: () => db.poolStats(),
     connections: () => ({ open: infra.openConnections(), max: infra.connectionLimits.max }),

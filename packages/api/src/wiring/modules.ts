@@ -10,6 +10,10 @@ import { registerPaymentRoutes } from '../modules/payments/routes.js';
 import { createPaymentsService } from '../modules/payments/service.js';
 import { registerUserRoutes } from '../modules/users/routes.js';
 import { createUsersService } from '../modules/users/service.js';
+import { registerWebhookRoutes } from '../modules/webhooks/routes.js';
+import { createWebhooksService } from '../modules/webhooks/service.js';
+import { createDeliveryWorker, type DeliveryWorker } from '../modules/webhooks/worker.js';
+import type { GuardOptions } from '../platform/outbound/address-guard.js';
 import { requireAuthentication } from '../platform/auth/authenticate.js';
 import { actAsFixedPrincipal } from '../platform/auth/fixed-principal.js';
 import { registerIdempotency } from '../platform/idempotency/plugin.js';
@@ -59,6 +63,44 @@ export async function registerModules(
       refunds: createRefundsService(money),
       publicBaseUrl,
     });
+    registerWebhookRoutes(authenticated, {
+      webhooks: createWebhooksService({
+        db: db.kysely,
+        guard: webhookGuard(config),
+        secretOverlapSeconds: config.webhooks.secretOverlapSeconds,
+      }),
+      publicBaseUrl,
+    });
+  });
+}
+
+/** The SSRF guard of webhook URLs: https only in production; loopback only when allowed. */
+export function webhookGuard(config: Config): GuardOptions {
+  return {
+    requireHttps: config.env === 'production',
+    allowLoopback: config.webhooks.allowLoopback,
+  };
+}
+
+/** Sends webhook deliveries (docs/webhooks.md); its attempts are counted in the metrics. */
+export function createWebhookWorker(
+  app: FastifyInstance,
+  config: Config,
+  infra: Infrastructure,
+): DeliveryWorker {
+  const { metrics } = infra;
+  return createDeliveryWorker({
+    db: infra.db.kysely,
+    dialect: infra.db.dialect,
+    settings: config.webhooks,
+    guard: webhookGuard(config),
+    log: app.log.child({ component: 'webhooks' }),
+    observe: ({ outcome, durationMs, latencyMs, endpointDisabled }) => {
+      metrics.webhookDeliveries.inc({ outcome });
+      metrics.webhookAttemptDuration.observe(durationMs / 1000);
+      if (latencyMs !== undefined) metrics.webhookDeliveryLatency.observe(latencyMs / 1000);
+      if (endpointDisabled) metrics.webhookEndpointsDisabled.inc();
+    },
   });
 }
 

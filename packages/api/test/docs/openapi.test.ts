@@ -51,6 +51,11 @@ const OPERATIONS = [
   '/refunds/{id}',
   '/users',
   '/users/{id}',
+  '/webhook_endpoints',
+  '/webhook_endpoints/{id}',
+  '/webhook_endpoints/{id}/deliveries',
+  '/webhook_endpoints/{id}/deliveries/{delivery_id}/retry',
+  '/webhook_endpoints/{id}/rotate_secret',
 ];
 
 describe.each(['v1', 'v2'])('OpenAPI document of %s', (version) => {

@@ -78,8 +78,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the /docs reference page in a browser', 
     const title = page.locator('.swagger-ui .information-container .title');
     await expect.poll(() => title.textContent(), { timeout: 20_000 }).toContain('Steadfast API v2');
     await page.locator('.opblock').first().waitFor();
-    // 18 operations, 2 probes, the index and the API catalog.
-    await expect.poll(() => page.locator('.opblock').count()).toBe(22);
+    // 26 operations, 2 probes, the index and the API catalog.
+    await expect.poll(() => page.locator('.opblock').count()).toBe(30);
     // In the project's own name: no third-party branding in the title, icon or top bar.
     expect(await page.title()).toBe('Steadfast API reference');
     const logo = page.locator('.topbar-wrapper a.link img');
@@ -104,7 +104,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the /docs reference page in a browser', 
     const title = page.locator('.swagger-ui .information-container .title');
     await expect.poll(() => title.textContent(), { timeout: 20_000 }).toContain('v1 (deprecated)');
     await page.locator('.opblock-deprecated').first().waitFor();
-    await expect.poll(() => page.locator('.opblock-deprecated').count()).toBe(18);
+    await expect.poll(() => page.locator('.opblock-deprecated').count()).toBe(26);
     await screenshot('reference-page-v1.png');
     expect(blocked).toEqual([]);
   }, 60_000);

@@ -50,6 +50,8 @@ describe('alert rules', () => {
       'SteadfastProcessorBreakerOpen',
       'SteadfastRateLimitSpike',
       'SteadfastTargetDown',
+      'SteadfastWebhookBacklogAge',
+      'SteadfastWebhookEndpointsDisabled',
     ]);
   });
 

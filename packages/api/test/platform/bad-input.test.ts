@@ -25,6 +25,10 @@ interface Ids {
   orderId: string;
   foreignUserId: string;
   foreignOrderId: string;
+  endpointId: string;
+  foreignEndpointId: string;
+  deliveryId: string;
+  foreignDeliveryId: string;
 }
 
 /**
@@ -51,7 +55,89 @@ interface RouteCase {
 const item = { name: 'Thing', quantity: 1, unit_amount: 100 };
 const bigBody = (extra: Record<string, unknown>) => ({ ...extra, padding: 'x'.repeat(200_000) });
 
+const HOOK = 'https://93.184.215.14/hooks'; // a public address literal: no DNS needed
+const hooks = '/v1/webhook_endpoints';
+const webhookRoutes: RouteCase[] = [
+  {
+    method: 'POST',
+    template: hooks,
+    url: () => hooks,
+    body: () => ({ url: HOOK, event_types: ['*'] }),
+    wrongType: () => ({ url: hooks, body: { url: HOOK, event_types: '*' } }),
+    unknownField: () => ({ url: hooks, body: { url: HOOK, event_types: ['*'], secret: 'x' } }),
+    oversized: () => ({ url: hooks, body: bigBody({ url: HOOK, event_types: ['*'] }) }),
+  },
+  {
+    method: 'GET',
+    template: hooks,
+    url: () => hooks,
+    wrongType: () => ({ url: `${hooks}?limit=ten` }),
+    unknownField: () => ({ url: `${hooks}?enabled=true` }),
+    oversized: () => ({ url: `${hooks}?starting_after=${'a'.repeat(300)}` }),
+  },
+  ...(['GET', 'PATCH', 'DELETE'] as const).map((method): RouteCase => ({
+    method,
+    template: `${hooks}/{id}`,
+    url: (ids) => `${hooks}/${ids.endpointId}`,
+    ...(method === 'PATCH' ? { body: () => ({ description: 'x' }) } : {}),
+    wrongType: (ids) =>
+      method === 'PATCH'
+        ? { url: `${hooks}/${ids.endpointId}`, body: { enabled: 'yes' } }
+        : { url: `${hooks}/12345` },
+    unknownField: (ids) =>
+      method === 'PATCH'
+        ? { url: `${hooks}/${ids.endpointId}`, body: { secret: 'x' } }
+        : { url: `${hooks}/${ids.endpointId}?expand=deliveries` },
+    oversized: (ids) =>
+      method === 'PATCH'
+        ? { url: `${hooks}/${ids.endpointId}`, body: bigBody({ description: 'x' }) }
+        : { url: `${hooks}/we_${'a'.repeat(300)}` },
+    foreign: (ids) => ({
+      url: `${hooks}/${ids.foreignEndpointId}`,
+      ...(method === 'PATCH' ? { body: { description: 'x' } } : {}),
+      status: 404,
+    }),
+  })),
+  {
+    method: 'POST',
+    template: `${hooks}/{id}/rotate_secret`,
+    url: (ids) => `${hooks}/${ids.endpointId}/rotate_secret`,
+    wrongType: () => ({ url: `${hooks}/true/rotate_secret` }),
+    unknownField: (ids) => ({ url: `${hooks}/${ids.endpointId}/rotate_secret?now=1` }),
+    oversized: () => ({ url: `${hooks}/we_${'a'.repeat(300)}/rotate_secret` }),
+    foreign: (ids) => ({ url: `${hooks}/${ids.foreignEndpointId}/rotate_secret`, status: 404 }),
+  },
+  {
+    method: 'GET',
+    template: `${hooks}/{id}/deliveries`,
+    url: (ids) => `${hooks}/${ids.endpointId}/deliveries`,
+    wrongType: (ids) => ({ url: `${hooks}/${ids.endpointId}/deliveries?limit=x` }),
+    unknownField: (ids) => ({ url: `${hooks}/${ids.endpointId}/deliveries?status=failed` }),
+    oversized: (ids) => ({
+      url: `${hooks}/${ids.endpointId}/deliveries?starting_after=${'a'.repeat(300)}`,
+    }),
+    foreign: (ids) => ({ url: `${hooks}/${ids.foreignEndpointId}/deliveries`, status: 404 }),
+  },
+  {
+    method: 'POST',
+    template: `${hooks}/{id}/deliveries/{delivery_id}/retry`,
+    url: (ids) => `${hooks}/${ids.endpointId}/deliveries/${ids.deliveryId}/retry`,
+    wrongType: (ids) => ({ url: `${hooks}/${ids.endpointId}/deliveries/42/retry` }),
+    unknownField: (ids) => ({
+      url: `${hooks}/${ids.endpointId}/deliveries/${ids.deliveryId}/retry?force=1`,
+    }),
+    oversized: (ids) => ({
+      url: `${hooks}/${ids.endpointId}/deliveries/whd_${'a'.repeat(300)}/retry`,
+    }),
+    foreign: (ids) => ({
+      url: `${hooks}/${ids.foreignEndpointId}/deliveries/${ids.foreignDeliveryId}/retry`,
+      status: 404,
+    }),
+  },
+];
+
 const v1Routes: RouteCase[] = [
+  ...webhookRoutes,
   {
     method: 'POST',
     template: '/v1/users',
@@ -388,7 +474,13 @@ describe.each(stores)('bad input on every route is a 4xx problem, never a 500 (%
 
   beforeAll(async () => {
     sandbox = await startSandboxProcessor();
-    t = await startApp(store, { PAYMENT_PROCESSOR_URL: sandbox.url });
+    // No webhook worker: the endpoints here point at an address this machine cannot reach.
+    t = await startApp(store, {
+      PAYMENT_PROCESSOR_URL: sandbox.url,
+      WEBHOOK_WORKER_ENABLED: 'false',
+      // One 401 per route ("without credentials"): more routes than the default 50 per address.
+      RATE_LIMIT_AUTH_FAILURE_QUOTA: '500',
+    });
     tenant = await createTestTenant(t);
     const other = await createTestTenant(t, 'other');
     const paymentOf = async (owner: Tenant, userId: string) => {
@@ -413,7 +505,29 @@ describe.each(stores)('bad input on every route is a 4xx problem, never a 500 (%
         id: string;
       }>().id;
     otherAccountId = other.accountId;
+    // An endpoint per tenant, then an order each: one delivery each.
+    const hookOf = async (owner: Tenant) => {
+      const endpointId = (
+        await call(t.app, 'POST', '/v1/webhook_endpoints', {
+          tenant: owner,
+          body: { url: 'https://93.184.215.14/hooks', event_types: ['order.created'] },
+        })
+      ).json<{ id: string }>().id;
+      await seedOrder(t, owner, owner === tenant ? userId : foreignUserId);
+      const delivery = await t.db.kysely
+        .selectFrom('webhook_deliveries')
+        .select('id')
+        .where('endpoint_id', '=', endpointId)
+        .executeTakeFirstOrThrow();
+      return { endpointId, deliveryId: delivery.id };
+    };
+    const mine = await hookOf(tenant);
+    const theirs = await hookOf(other);
     ids = {
+      endpointId: mine.endpointId,
+      deliveryId: mine.deliveryId,
+      foreignEndpointId: theirs.endpointId,
+      foreignDeliveryId: theirs.deliveryId,
       keyId: await keyOf(tenant),
       foreignKeyId: await keyOf(other),
       userId,

@@ -35,7 +35,14 @@ describe.each(stores)('non-finite and out-of-range numbers (%s)', (store) => {
 
   const concrete = (path: string) =>
     path
-      .replace('{id}', path.includes('/payments/') ? 'pay_01jdq6a1b2c3d4e5f6g7h8j9k0' : 'x')
+      .replace(
+        '{id}',
+        path.includes('/payments/')
+          ? 'pay_01jdq6a1b2c3d4e5f6g7h8j9k0'
+          : path.includes('/webhook_endpoints/')
+            ? 'we_01jdq6a1b2c3d4e5f6g7h8j9k0'
+            : 'x',
+      )
       .replace(/\{[^}]+\}/g, 'x');
 
   it('every list answers 400 at /limit for Infinity, 1e999, NaN and out-of-range values', async () => {

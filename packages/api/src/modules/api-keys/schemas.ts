@@ -1,6 +1,6 @@
 import { Text } from '../../platform/validation/text.js';
 import { Type, type Static } from 'typebox';
-import { SCOPES, type Scope } from '../../platform/auth/scopes.js';
+import { PUBLISHED_SCOPES, SCOPES, type Scope } from '../../platform/auth/scopes.js';
 import { idPattern } from '../../platform/ids/ids.js';
 
 const KEY_EXAMPLE_ID = 'key_01jdq52a3b4c5d6e7f8g9h0j1k';
@@ -12,6 +12,12 @@ export const ApiKeyId = Type.String({
 const ScopeSchema = Type.Unsafe<Scope>({
   type: 'string',
   enum: [...SCOPES],
+  description: 'A permission; see the scope list in the API description.',
+});
+/** In responses: the published scopes only (PUBLISHED_SCOPES says why). */
+const ListedScopeSchema = Type.Unsafe<Scope>({
+  type: 'string',
+  enum: [...PUBLISHED_SCOPES],
   description: 'A permission; see the scope list in the API description.',
 });
 const Timestamp = Type.String({ format: 'date-time' });
@@ -34,7 +40,11 @@ const apiKeyFields = {
   object: Type.Literal('api_key'),
   name: Type.String({ maxLength: 100, pattern: '^[^\\u0000]*$' }),
   mode: Type.Union([Type.Literal('live'), Type.Literal('test')]),
-  scopes: Type.Array(ScopeSchema, { maxItems: SCOPES.length }),
+  scopes: Type.Array(ListedScopeSchema, {
+    maxItems: PUBLISHED_SCOPES.length,
+    description:
+      'The scopes of the key, except `webhooks:read` and `webhooks:write`, which this version does not list (the key still carries them).',
+  }),
   prefix: Type.String({
     pattern: '^sk_(live|test)_[0-9a-f]{12}$',
     description: 'The public start of the key, to recognise it; not a secret.',

@@ -1,5 +1,5 @@
 import { toIso, toIsoOrNull } from '../../db/timestamps.js';
-import { parseScopes } from '../../platform/auth/scopes.js';
+import { parseScopes, PUBLISHED_SCOPES } from '../../platform/auth/scopes.js';
 import type { ApiKeyRow } from './repository.js';
 import type { ApiKeyView } from './schemas.js';
 
@@ -10,7 +10,8 @@ export function apiKeyView(row: ApiKeyRow): ApiKeyView {
     object: 'api_key',
     name: row.name,
     mode: row.mode,
-    scopes: parseScopes(row.scopes),
+    // v1/v2 list only the scopes their documents enumerate (PUBLISHED_SCOPES says why).
+    scopes: parseScopes(row.scopes).filter((scope) => PUBLISHED_SCOPES.includes(scope)),
     prefix: `sk_${row.mode}_${row.lookup}`,
     created_at: toIso(row.created_at),
     expires_at: toIsoOrNull(row.expires_at),

@@ -1,4 +1,7 @@
-import type { VersionPrecondition } from '../../platform/caching/conditional-requests.js';
+import {
+  withoutVersion,
+  type VersionPrecondition,
+} from '../../platform/caching/conditional-requests.js';
 import type { ResourceCache } from '../../platform/caching/resource-cache.js';
 import type { Kysely } from 'kysely';
 import { isForeignKeyViolation } from '../../db/errors.js';
@@ -11,6 +14,7 @@ import {
 } from '../../platform/errors/api-error.js';
 import { newId } from '../../platform/ids/ids.js';
 import { mapPage, type Page } from '../../platform/pagination/page.js';
+import { appendEvent } from '../webhooks/outbox.js';
 import * as repo from './repository.js';
 import type { CreateOrderInput } from './schemas.js';
 import { toOrder, type Order } from './views.js';
@@ -108,6 +112,7 @@ export function createOrdersService(deps: { db: Kysely<Database>; cache?: Resour
       try {
         return await db.transaction().execute(async (trx) => {
           const created = toOrder(await repo.insertOrder(trx, order, items), items);
+          await appendOrderEvent(trx, accountId, 'order.created', created, now);
           await onCommit?.(trx, created);
           return created;
         });
@@ -135,16 +140,24 @@ export function createOrdersService(deps: { db: Kysely<Database>; cache?: Resour
     },
 
     async cancel(accountId: string, id: string, precondition: VersionPrecondition): Promise<Order> {
-      const row = await repo.cancelOrder(
-        db,
-        accountId,
-        id,
-        new Date().toISOString(),
-        precondition === 'any' ? undefined : precondition,
-      );
-      if (row) {
+      const at = new Date().toISOString();
+      // The cancel and its event (the webhook outbox) commit together.
+      const canceled = await db.transaction().execute(async (trx) => {
+        const row = await repo.cancelOrder(
+          trx,
+          accountId,
+          id,
+          at,
+          precondition === 'any' ? undefined : precondition,
+        );
+        if (!row) return undefined;
+        const order = toOrder(row, await repo.findItemsOfOrders(trx, accountId, [id]));
+        await appendOrderEvent(trx, accountId, 'order.canceled', order, at);
+        return order;
+      });
+      if (canceled) {
         await cache?.invalidate(accountId, id);
-        return toOrder(row, await repo.findItemsOfOrders(db, accountId, [id]));
+        return canceled;
       }
       const current = await loadOrFail(accountId, id); // 404 when absent from this account
       if (Array.isArray(precondition) && !precondition.includes(current.version))
@@ -160,3 +173,14 @@ export function createOrdersService(deps: { db: Kysely<Database>; cache?: Resour
 }
 
 export type OrdersService = ReturnType<typeof createOrdersService>;
+
+/** The order as the API shows it (no version), as an event in the webhook outbox. */
+function appendOrderEvent(
+  trx: Kysely<Database>,
+  accountId: string,
+  type: 'order.created' | 'order.canceled',
+  order: Order,
+  at: string,
+) {
+  return appendEvent(trx, accountId, type, order.id, withoutVersion(order), at);
+}

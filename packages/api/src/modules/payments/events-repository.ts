@@ -1,10 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { newId } from '../../platform/ids/ids.js';
+import { appendEvent } from '../webhooks/outbox.js';
 
 type Executor = Kysely<Database>;
 
-/** Appends an event; callers pass their transaction so the event commits with the change. */
+/**
+ * Appends an event and its webhook deliveries (the outbox, modules/webhooks/outbox.ts); callers
+ * pass their transaction so both commit with the change.
+ */
 export async function insertEvent(
   db: Executor,
   accountId: string,
@@ -13,15 +16,5 @@ export async function insertEvent(
   data: unknown,
   at: string,
 ): Promise<void> {
-  await db
-    .insertInto('events')
-    .values({
-      id: newId('evt'),
-      account_id: accountId,
-      type,
-      resource_id: resourceId,
-      data: JSON.stringify(data),
-      created_at: at,
-    })
-    .execute();
+  await appendEvent(db, accountId, type, resourceId, data, at);
 }

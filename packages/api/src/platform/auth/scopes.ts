@@ -10,9 +10,18 @@ export const SCOPES = [
   'payments:read',
   'payments:write',
   'api_keys:manage',
+  'webhooks:read',
+  'webhooks:write',
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];
+
+/**
+ * The scopes the published documents of v1 and v2 enumerate in API-key responses. Scopes added
+ * since (the webhooks ones) can be granted, but v1/v2 responses do not list them: a client
+ * generated from those documents must never meet an enum value it was not told about.
+ */
+export const PUBLISHED_SCOPES = SCOPES.slice(0, 7) as readonly Scope[];
 
 export function isScope(value: string): value is Scope {
   return (SCOPES as readonly string[]).includes(value);

@@ -3,7 +3,8 @@ import { monotonicFactory } from 'ulidx';
 // Monotonic within this process, so ids minted in the same millisecond still sort in order.
 const ulid = monotonicFactory();
 
-export type IdPrefix = 'acct' | 'key' | 'usr' | 'ord' | 'item' | 'pay' | 're' | 'evt' | 'idem';
+export type IdPrefix =
+  'acct' | 'key' | 'usr' | 'ord' | 'item' | 'pay' | 're' | 'evt' | 'idem' | 'we' | 'whd';
 
 /** A prefixed, time-sortable id such as `usr_01jd…` (ULID, lower-case): self-describing and keyset-pageable. */
 export function newId(prefix: IdPrefix): string {

@@ -26,6 +26,8 @@ export interface MetricSources {
   concurrency?: () => { limit: number; inFlight: number };
   /** Open client connections of the API listener and its cap. */
   connections?: () => { open: number; max: number };
+  /** Age in seconds of the oldest due webhook delivery of an enabled endpoint (0 when none). */
+  webhookBacklogAgeSeconds?: () => Promise<number>;
   /** The identity provider's key set (JWT on only). */
   jwks?: () => { ageSeconds: number | undefined; stale: boolean; maxStaleSeconds: number };
 }
@@ -142,6 +144,29 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
       labelNames: ['job', 'outcome'] as const,
       registers: [registry],
     }),
+    webhookDeliveries: new Counter({
+      name: 'steadfast_webhook_deliveries_total',
+      help: 'Webhook delivery attempts, by outcome (succeeded; retried: failed, another attempt is scheduled; failed: failed, none left).',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    webhookAttemptDuration: new Histogram({
+      name: 'steadfast_webhook_attempt_duration_seconds',
+      help: 'Duration of one webhook delivery attempt (connect, send, read the capped response).',
+      buckets: PROCESSOR_BUCKETS,
+      registers: [registry],
+    }),
+    webhookDeliveryLatency: new Histogram({
+      name: 'steadfast_webhook_delivery_latency_seconds',
+      help: 'From an event being written to its successful delivery to an endpoint, retries included.',
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 21600, 86400],
+      registers: [registry],
+    }),
+    webhookEndpointsDisabled: new Counter({
+      name: 'steadfast_webhook_endpoints_disabled_total',
+      help: 'Webhook endpoints disabled automatically after WEBHOOK_DISABLE_AFTER_FAILURES consecutive failed attempts.',
+      registers: [registry],
+    }),
     jwksFetches: new Counter({
       name: 'steadfast_jwks_fetches_total',
       help: 'Fetches of the identity provider JWKS, by outcome (success, failure).',
@@ -162,6 +187,9 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
   for (const reason of ['queueTime', 'concurrency', 'eventLoopDelay', 'heapUsedBytes', 'rssBytes'])
     metrics.loadShed.inc({ reason }, 0);
   for (const reason of ['total', 'per_address']) metrics.connectionsRefused.inc({ reason }, 0);
+  for (const outcome of ['succeeded', 'retried', 'failed'])
+    metrics.webhookDeliveries.inc({ outcome }, 0);
+  metrics.webhookEndpointsDisabled.inc(0);
 
   new Gauge({
     name: 'steadfast_processor_breaker_state',
@@ -170,6 +198,17 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
     collect() {
       const state = sources.breakerState?.();
       if (state !== undefined) this.set(BREAKER_VALUE[state]);
+    },
+  });
+  new Gauge({
+    name: 'steadfast_webhook_backlog_age_seconds',
+    help: 'How long the oldest due webhook delivery of an enabled endpoint has waited for a worker.',
+    registers: [registry],
+    async collect() {
+      if (!sources.webhookBacklogAgeSeconds) return;
+      // A failed read leaves the last value: the scrape must not fail with the database.
+      const age = await sources.webhookBacklogAgeSeconds().catch(() => undefined);
+      if (age !== undefined) this.set(age);
     },
   });
   new Gauge({

@@ -62,6 +62,10 @@ export async function registerDocumentation(app: FastifyInstance, options: Docum
           description: 'Payments of orders and their refunds, exactly once with Idempotency-Key.',
         },
         { name: 'api_keys', description: 'API keys of your account: create, list, revoke.' },
+        {
+          name: 'webhooks',
+          description: 'Signed event notifications to your URLs (Standard Webhooks), retried.',
+        },
         { name: 'health', description: 'Probes for orchestrators and load balancers.' },
         { name: 'discovery', description: 'Where to start: the index and the API catalog.' },
       ],

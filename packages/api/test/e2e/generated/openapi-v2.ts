@@ -344,6 +344,126 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v2/webhook_endpoints': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List webhook endpoints, newest first
+     * @description Requires scope `webhooks:read`.
+     */
+    get: operations['listWebhookEndpoints'];
+    put?: never;
+    /**
+     * Subscribe a URL to events
+     * @description The answer holds the signing secret (`whsec_…`), shown only here. The URL is resolved and refused (400) if it is not https (in production) or reaches a private, loopback, link-local or metadata address.
+     *
+     *     Requires scope `webhooks:write`.
+     */
+    post: operations['createWebhookEndpoint'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v2/webhook_endpoints/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Retrieve a webhook endpoint
+     * @description Requires scope `webhooks:read`.
+     */
+    get: operations['getWebhookEndpoint'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete a webhook endpoint and its pending deliveries
+     * @description Requires scope `webhooks:write`.
+     */
+    delete: operations['deleteWebhookEndpoint'];
+    options?: never;
+    head?: never;
+    /**
+     * Change or re-enable a webhook endpoint
+     * @description Requires scope `webhooks:write`.
+     */
+    patch: operations['updateWebhookEndpoint'];
+    trace?: never;
+  };
+  '/v2/webhook_endpoints/{id}/rotate_secret': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Rotate the signing secret
+     * @description Returns the new secret, shown only here. Deliveries carry signatures with both the new and the previous secret for `WEBHOOK_SECRET_OVERLAP_SECONDS` (24 h by default), so receivers can switch without losing any.
+     *
+     *     Requires scope `webhooks:write`.
+     */
+    post: operations['rotateWebhookEndpointSecret'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v2/webhook_endpoints/{id}/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The delivery log of an endpoint, newest first
+     * @description One entry per event sent to the endpoint, with its attempt count and the outcome of its last attempt (status code, error, duration) and, while pending, the next retry.
+     *
+     *     Requires scope `webhooks:read`.
+     */
+    get: operations['listWebhookDeliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v2/webhook_endpoints/{id}/deliveries/{delivery_id}/retry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a delivery again now
+     * @description Makes the delivery due now, whatever its status, with the same `webhook-id`. While a worker is attempting it, nothing changes.
+     *
+     *     Requires scope `webhooks:write`.
+     */
+    post: operations['retryWebhookDelivery'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -895,6 +1015,7 @@ export interface operations {
               object: 'api_key';
               name: string;
               mode: 'live' | 'test';
+              /** @description The scopes of the key, except `webhooks:read` and `webhooks:write`, which this version does not list (the key still carries them). */
               scopes: (
                 | 'users:read'
                 | 'users:write'
@@ -1122,6 +1243,8 @@ export interface operations {
             | 'payments:read'
             | 'payments:write'
             | 'api_keys:manage'
+            | 'webhooks:read'
+            | 'webhooks:write'
           )[];
           /**
            * Format: date-time
@@ -1171,6 +1294,7 @@ export interface operations {
             object: 'api_key';
             name: string;
             mode: 'live' | 'test';
+            /** @description The scopes of the key, except `webhooks:read` and `webhooks:write`, which this version does not list (the key still carries them). */
             scopes: (
               | 'users:read'
               | 'users:write'
@@ -1507,6 +1631,7 @@ export interface operations {
             object: 'api_key';
             name: string;
             mode: 'live' | 'test';
+            /** @description The scopes of the key, except `webhooks:read` and `webhooks:write`, which this version does not list (the key still carries them). */
             scopes: (
               | 'users:read'
               | 'users:write'
@@ -7082,6 +7207,2396 @@ export interface operations {
            *       "status": 503,
            *       "detail": "The service is shutting down, overloaded, or a dependency it needs (such as the database) is not answering.",
            *       "instance": "/v2/refunds/re_01jdq6b1c2d3e4f5g6h7j8k9m0",
+           *       "code": "service_unavailable",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listWebhookEndpoints: {
+    parameters: {
+      query?: {
+        /** @description Page size, 1–100. */
+        limit?: number;
+        /** @description Opaque cursor: `pagination.next_cursor` of the previous page. */
+        cursor?: string;
+      };
+      header?: {
+        /** @description An ETag from an earlier response: 304 (no body) while it is still current. */
+        'if-none-match'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          ETag: components['headers']['Content-ETag'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "object": "list",
+           *       "data": [
+           *         {
+           *           "id": "we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *           "object": "webhook_endpoint",
+           *           "url": "https://example.com/webhooks/steadfast",
+           *           "description": "Order fulfilment",
+           *           "event_types": [
+           *             "order.created",
+           *             "payment.succeeded"
+           *           ],
+           *           "enabled": true,
+           *           "disabled_reason": null,
+           *           "created_at": "2026-11-25T10:00:00.000Z",
+           *           "updated_at": "2026-11-25T10:00:00.000Z"
+           *         }
+           *       ],
+           *       "pagination": {
+           *         "has_more": false,
+           *         "next_cursor": null
+           *       }
+           *     }
+           */
+          'application/json': {
+            /** @enum {string} */
+            object: 'list';
+            data: {
+              /**
+               * @description Webhook endpoint id (`we_…`).
+               * @example we_01jdq3z7x8k2m4n6p8r0s2t4v6
+               */
+              id: string;
+              /** @enum {string} */
+              object: 'webhook_endpoint';
+              /**
+               * @description Where events are POSTed. `https` in production; it must resolve to public addresses only (no private, loopback, link-local or metadata addresses), checked at creation and at every delivery.
+               * @example https://example.com/webhooks/steadfast
+               */
+              url: string;
+              description: string | null;
+              event_types: string[];
+              /** @description Disabled endpoints receive nothing; their pending deliveries wait. */
+              enabled: boolean;
+              /** @description Set when the endpoint was disabled automatically after failing repeatedly. */
+              disabled_reason: string | null;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+            }[];
+            pagination: {
+              /** @description Whether another page follows. */
+              has_more: boolean;
+              /** @description Pass it as the cursor parameter to get the next page; null on the last page. */
+              next_cursor: string | null;
+            };
+          };
+        };
+      };
+      /** @description Not Modified: the representation matching `If-None-Match` is still current. */
+      304: {
+        headers: {
+          ETag: components['headers']['Content-ETag'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `validation_failed`: Request validation failed; `invalid_cursor`: Invalid pagination cursor */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/validation_failed",
+           *       "title": "Request validation failed",
+           *       "status": 400,
+           *       "detail": "One or more parts of the request (body, query string, path or headers) do not match the documented schema: a field is missing, has the wrong type, is out of bounds, is not a known field, or is malformed.",
+           *       "instance": "/v2/webhook_endpoints",
+           *       "code": "validation_failed",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877",
+           *       "errors": [
+           *         {
+           *           "in": "body",
+           *           "pointer": "/email",
+           *           "detail": "must match format \"email\""
+           *         }
+           *       ]
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `unauthenticated`: Authentication required */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/unauthenticated",
+           *       "title": "Authentication required",
+           *       "status": 401,
+           *       "detail": "The request carries no credentials, or the API key is unknown, malformed, revoked or expired.",
+           *       "instance": "/v2/webhook_endpoints",
+           *       "code": "unauthenticated",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/insufficient_scope",
+           *       "title": "Insufficient scope",
+           *       "status": 403,
+           *       "detail": "The credential is valid but lacks the scope this operation requires.",
+           *       "instance": "/v2/webhook_endpoints",
+           *       "code": "insufficient_scope",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `rate_limited`: Too many requests */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/rate_limited",
+           *       "title": "Too many requests",
+           *       "status": 429,
+           *       "detail": "The request exceeds a rate-limit policy: requests per API key, writes per API key, requests per client address, or failed authentications per client address (after which that address cannot use authenticated routes for a while, even with a valid key).",
+           *       "instance": "/v2/webhook_endpoints",
+           *       "code": "rate_limited",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `internal_error`: Internal server error */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/internal_error",
+           *       "title": "Internal server error",
+           *       "status": 500,
+           *       "detail": "Something failed on our side.",
+           *       "instance": "/v2/webhook_endpoints",
+           *       "code": "internal_error",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `service_unavailable`: Service unavailable; `handler_timeout`: Request took too long */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/service_unavailable",
+           *       "title": "Service unavailable",
+           *       "status": 503,
+           *       "detail": "The service is shutting down, overloaded, or a dependency it needs (such as the database) is not answering.",
+           *       "instance": "/v2/webhook_endpoints",
+           *       "code": "service_unavailable",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createWebhookEndpoint: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description A key you choose per operation (a UUID v4 is ideal), 1–255 printable ASCII characters. A retry with the same key and the same request replays the first response (with `Idempotent-Replayed: true`) instead of acting twice, for 24 h; the same key with another request is 422 `idempotency_key_reused`.
+         * @example 4f1c3a5e-8b2d-4c6f-9e7a-1d2b3c4d5e6f
+         */
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "url": "https://example.com/webhooks/steadfast",
+         *       "event_types": [
+         *         "order.created",
+         *         "payment.succeeded"
+         *       ],
+         *       "description": "Order fulfilment"
+         *     }
+         */
+        'application/json': {
+          /**
+           * @description Where events are POSTed. `https` in production; it must resolve to public addresses only (no private, loopback, link-local or metadata addresses), checked at creation and at every delivery.
+           * @example https://example.com/webhooks/steadfast
+           */
+          url: string;
+          event_types: (
+            | 'order.created'
+            | 'order.canceled'
+            | 'payment.created'
+            | 'payment.succeeded'
+            | 'payment.failed'
+            | 'payment.requires_reconciliation'
+            | 'refund.created'
+            | 'refund.succeeded'
+            | 'refund.failed'
+            | 'refund.requires_reconciliation'
+            | 'webhook_endpoint.disabled'
+            | '*'
+          )[];
+          /** @description Control characters (other than tab, line feed and carriage return) and bidirectional overrides (U+202A–U+202E, U+2066–U+2069) are refused with 400 validation_failed. */
+          description?: string;
+          enabled?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description The created endpoint with its secret. `Location` is set. */
+      201: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "object": "webhook_endpoint",
+           *       "url": "https://example.com/webhooks/steadfast",
+           *       "description": "Order fulfilment",
+           *       "event_types": [
+           *         "order.created",
+           *         "payment.succeeded"
+           *       ],
+           *       "enabled": true,
+           *       "disabled_reason": null,
+           *       "created_at": "2026-11-25T10:00:00.000Z",
+           *       "updated_at": "2026-11-25T10:00:00.000Z",
+           *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw7K1ShA5IeA8="
+           *     }
+           */
+          'application/json': {
+            /**
+             * @description Webhook endpoint id (`we_…`).
+             * @example we_01jdq3z7x8k2m4n6p8r0s2t4v6
+             */
+            id: string;
+            /** @enum {string} */
+            object: 'webhook_endpoint';
+            /**
+             * @description Where events are POSTed. `https` in production; it must resolve to public addresses only (no private, loopback, link-local or metadata addresses), checked at creation and at every delivery.
+             * @example https://example.com/webhooks/steadfast
+             */
+            url: string;
+            description: string | null;
+            event_types: string[];
+            /** @description Disabled endpoints receive nothing; their pending deliveries wait. */
+            enabled: boolean;
+            /** @description Set when the endpoint was disabled automatically after failing repeatedly. */
+            disabled_reason: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description The signing secret (Standard Webhooks). Shown only in this response: store it now. */
+            secret: string;
+          };
+        };
+      };
+      /** @description `validation_failed`: Request validation failed; `malformed_json`: Malformed JSON body */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/validation_failed",
+           *       "title": "Request validation failed",
+           *       "status": 400,
+           *       "detail": "One or more parts of the request (body, query string, path or headers) do not match the documented schema: a field is missing, has the wrong type, is out of bounds, is not a known field, or is malformed.",
+           *       "instance": "/v2/webhook_endpoints",
+           *       "code": "validation_failed",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877",
+           *       "errors": [
+           *         {
+           *           "in": "body",
+           *           "pointer": "/email",
+           *           "detail": "must match format \"email\""
+           *         }
+           *       ]
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `unauthenticated`: Authentication required */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/unauthenticated",
+           *       "title": "Authentication required",
+           *       "status": 401,
+           *       "detail": "The request carries no credentials, or the API key is unknown, malformed, revoked or expired.",
+           *       "instance": "/v2/webhook_endpoints",
+           *       "code": "unauthenticated",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/insufficient_scope",
+           *       "title": "Insufficient scope",
+           *       "status": 403,
+           *       "detail": "The credential is valid but lacks the scope this operation requires.",
+           *       "instance": "/v2/webhook_endpoints",
+           *       "code": "insufficient_scope",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `idempotency_request_in_progress`: Request with this Idempotency-Key in progress */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/idempotency_request_in_progress",
+           *       "title": "Request with this Idempotency-Key in progress",
+           *       "status": 409,
+           *       "detail": "Another request with the same `Idempotency-Key` is still being processed.",
+           *       "instance": "/v2/webhook_endpoints",
+           *       "code": "idempotency_request_in_progress",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `payload_too_large`: Request body too large */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/payload_too_large",
+           *       "title": "Request body too large",
+           *       "status": 413,
+           *       "detail": "The request body exceeds the configured limit (`BODY_LIMIT_BYTES`, 100 KiB by default).",
+           *       "instance": "/v2/webhook_endpoints",
+           *       "code": "payload_too_large",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `unsupported_media_type`: Unsupported media type */
+      415: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/unsupported_media_type",
+           *       "title": "Unsupported media type",
+           *       "status": 415,
+           *       "detail": "Request bodies must be JSON; the `Content-Type` header was missing or something else.",
+           *       "instance": "/v2/webhook_endpoints",
+           *       "code": "unsupported_media_type",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `idempotency_key_reused`: Idempotency-Key reused with another request */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/idempotency_key_reused",
+           *       "title": "Idempotency-Key reused with another request",
+           *       "status": 422,
+           *       "detail": "This `Idempotency-Key` was already used, within its retention window (24 h by default), for a request with a different method, path or body.",
+           *       "instance": "/v2/webhook_endpoints",
+           *       "code": "idempotency_key_reused",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `rate_limited`: Too many requests */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/rate_limited",
+           *       "title": "Too many requests",
+           *       "status": 429,
+           *       "detail": "The request exceeds a rate-limit policy: requests per API key, writes per API key, requests per client address, or failed authentications per client address (after which that address cannot use authenticated routes for a while, even with a valid key).",
+           *       "instance": "/v2/webhook_endpoints",
+           *       "code": "rate_limited",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `internal_error`: Internal server error */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/internal_error",
+           *       "title": "Internal server error",
+           *       "status": 500,
+           *       "detail": "Something failed on our side.",
+           *       "instance": "/v2/webhook_endpoints",
+           *       "code": "internal_error",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `service_unavailable`: Service unavailable; `handler_timeout`: Request took too long */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/service_unavailable",
+           *       "title": "Service unavailable",
+           *       "status": 503,
+           *       "detail": "The service is shutting down, overloaded, or a dependency it needs (such as the database) is not answering.",
+           *       "instance": "/v2/webhook_endpoints",
+           *       "code": "service_unavailable",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getWebhookEndpoint: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description An ETag from an earlier response: 304 (no body) while it is still current. */
+        'if-none-match'?: string;
+      };
+      path: {
+        /**
+         * @description Webhook endpoint id (`we_…`).
+         * @example we_01jdq3z7x8k2m4n6p8r0s2t4v6
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          ETag: components['headers']['Content-ETag'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "object": "webhook_endpoint",
+           *       "url": "https://example.com/webhooks/steadfast",
+           *       "description": "Order fulfilment",
+           *       "event_types": [
+           *         "order.created",
+           *         "payment.succeeded"
+           *       ],
+           *       "enabled": true,
+           *       "disabled_reason": null,
+           *       "created_at": "2026-11-25T10:00:00.000Z",
+           *       "updated_at": "2026-11-25T10:00:00.000Z"
+           *     }
+           */
+          'application/json': {
+            /**
+             * @description Webhook endpoint id (`we_…`).
+             * @example we_01jdq3z7x8k2m4n6p8r0s2t4v6
+             */
+            id: string;
+            /** @enum {string} */
+            object: 'webhook_endpoint';
+            /**
+             * @description Where events are POSTed. `https` in production; it must resolve to public addresses only (no private, loopback, link-local or metadata addresses), checked at creation and at every delivery.
+             * @example https://example.com/webhooks/steadfast
+             */
+            url: string;
+            description: string | null;
+            event_types: string[];
+            /** @description Disabled endpoints receive nothing; their pending deliveries wait. */
+            enabled: boolean;
+            /** @description Set when the endpoint was disabled automatically after failing repeatedly. */
+            disabled_reason: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+          };
+        };
+      };
+      /** @description Not Modified: the representation matching `If-None-Match` is still current. */
+      304: {
+        headers: {
+          ETag: components['headers']['Content-ETag'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `validation_failed`: Request validation failed */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/validation_failed",
+           *       "title": "Request validation failed",
+           *       "status": 400,
+           *       "detail": "One or more parts of the request (body, query string, path or headers) do not match the documented schema: a field is missing, has the wrong type, is out of bounds, is not a known field, or is malformed.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "validation_failed",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877",
+           *       "errors": [
+           *         {
+           *           "in": "body",
+           *           "pointer": "/email",
+           *           "detail": "must match format \"email\""
+           *         }
+           *       ]
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `unauthenticated`: Authentication required */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/unauthenticated",
+           *       "title": "Authentication required",
+           *       "status": 401,
+           *       "detail": "The request carries no credentials, or the API key is unknown, malformed, revoked or expired.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "unauthenticated",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/insufficient_scope",
+           *       "title": "Insufficient scope",
+           *       "status": 403,
+           *       "detail": "The credential is valid but lacks the scope this operation requires.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "insufficient_scope",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `not_found`: Resource not found */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/not_found",
+           *       "title": "Resource not found",
+           *       "status": 404,
+           *       "detail": "No resource with this id exists in your account.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "not_found",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `rate_limited`: Too many requests */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/rate_limited",
+           *       "title": "Too many requests",
+           *       "status": 429,
+           *       "detail": "The request exceeds a rate-limit policy: requests per API key, writes per API key, requests per client address, or failed authentications per client address (after which that address cannot use authenticated routes for a while, even with a valid key).",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "rate_limited",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `internal_error`: Internal server error */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/internal_error",
+           *       "title": "Internal server error",
+           *       "status": 500,
+           *       "detail": "Something failed on our side.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "internal_error",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `service_unavailable`: Service unavailable; `handler_timeout`: Request took too long */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/service_unavailable",
+           *       "title": "Service unavailable",
+           *       "status": 503,
+           *       "detail": "The service is shutting down, overloaded, or a dependency it needs (such as the database) is not answering.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "service_unavailable",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteWebhookEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description Webhook endpoint id (`we_…`).
+         * @example we_01jdq3z7x8k2m4n6p8r0s2t4v6
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      204: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `validation_failed`: Request validation failed */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/validation_failed",
+           *       "title": "Request validation failed",
+           *       "status": 400,
+           *       "detail": "One or more parts of the request (body, query string, path or headers) do not match the documented schema: a field is missing, has the wrong type, is out of bounds, is not a known field, or is malformed.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "validation_failed",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877",
+           *       "errors": [
+           *         {
+           *           "in": "body",
+           *           "pointer": "/email",
+           *           "detail": "must match format \"email\""
+           *         }
+           *       ]
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `unauthenticated`: Authentication required */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/unauthenticated",
+           *       "title": "Authentication required",
+           *       "status": 401,
+           *       "detail": "The request carries no credentials, or the API key is unknown, malformed, revoked or expired.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "unauthenticated",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/insufficient_scope",
+           *       "title": "Insufficient scope",
+           *       "status": 403,
+           *       "detail": "The credential is valid but lacks the scope this operation requires.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "insufficient_scope",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `not_found`: Resource not found */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/not_found",
+           *       "title": "Resource not found",
+           *       "status": 404,
+           *       "detail": "No resource with this id exists in your account.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "not_found",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `rate_limited`: Too many requests */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/rate_limited",
+           *       "title": "Too many requests",
+           *       "status": 429,
+           *       "detail": "The request exceeds a rate-limit policy: requests per API key, writes per API key, requests per client address, or failed authentications per client address (after which that address cannot use authenticated routes for a while, even with a valid key).",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "rate_limited",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `internal_error`: Internal server error */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/internal_error",
+           *       "title": "Internal server error",
+           *       "status": 500,
+           *       "detail": "Something failed on our side.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "internal_error",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `service_unavailable`: Service unavailable; `handler_timeout`: Request took too long */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/service_unavailable",
+           *       "title": "Service unavailable",
+           *       "status": 503,
+           *       "detail": "The service is shutting down, overloaded, or a dependency it needs (such as the database) is not answering.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "service_unavailable",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  updateWebhookEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description Webhook endpoint id (`we_…`).
+         * @example we_01jdq3z7x8k2m4n6p8r0s2t4v6
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "enabled": true
+         *     }
+         */
+        'application/json': {
+          /**
+           * @description Where events are POSTed. `https` in production; it must resolve to public addresses only (no private, loopback, link-local or metadata addresses), checked at creation and at every delivery.
+           * @example https://example.com/webhooks/steadfast
+           */
+          url?: string;
+          event_types?: (
+            | 'order.created'
+            | 'order.canceled'
+            | 'payment.created'
+            | 'payment.succeeded'
+            | 'payment.failed'
+            | 'payment.requires_reconciliation'
+            | 'refund.created'
+            | 'refund.succeeded'
+            | 'refund.failed'
+            | 'refund.requires_reconciliation'
+            | 'webhook_endpoint.disabled'
+            | '*'
+          )[];
+          description?: string | null;
+          /** @description Enabling an endpoint also clears its failure count. */
+          enabled?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "object": "webhook_endpoint",
+           *       "url": "https://example.com/webhooks/steadfast",
+           *       "description": "Order fulfilment",
+           *       "event_types": [
+           *         "order.created",
+           *         "payment.succeeded"
+           *       ],
+           *       "enabled": true,
+           *       "disabled_reason": null,
+           *       "created_at": "2026-11-25T10:00:00.000Z",
+           *       "updated_at": "2026-11-25T10:00:00.000Z"
+           *     }
+           */
+          'application/json': {
+            /**
+             * @description Webhook endpoint id (`we_…`).
+             * @example we_01jdq3z7x8k2m4n6p8r0s2t4v6
+             */
+            id: string;
+            /** @enum {string} */
+            object: 'webhook_endpoint';
+            /**
+             * @description Where events are POSTed. `https` in production; it must resolve to public addresses only (no private, loopback, link-local or metadata addresses), checked at creation and at every delivery.
+             * @example https://example.com/webhooks/steadfast
+             */
+            url: string;
+            description: string | null;
+            event_types: string[];
+            /** @description Disabled endpoints receive nothing; their pending deliveries wait. */
+            enabled: boolean;
+            /** @description Set when the endpoint was disabled automatically after failing repeatedly. */
+            disabled_reason: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+          };
+        };
+      };
+      /** @description `validation_failed`: Request validation failed; `malformed_json`: Malformed JSON body */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/validation_failed",
+           *       "title": "Request validation failed",
+           *       "status": 400,
+           *       "detail": "One or more parts of the request (body, query string, path or headers) do not match the documented schema: a field is missing, has the wrong type, is out of bounds, is not a known field, or is malformed.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "validation_failed",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877",
+           *       "errors": [
+           *         {
+           *           "in": "body",
+           *           "pointer": "/email",
+           *           "detail": "must match format \"email\""
+           *         }
+           *       ]
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `unauthenticated`: Authentication required */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/unauthenticated",
+           *       "title": "Authentication required",
+           *       "status": 401,
+           *       "detail": "The request carries no credentials, or the API key is unknown, malformed, revoked or expired.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "unauthenticated",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/insufficient_scope",
+           *       "title": "Insufficient scope",
+           *       "status": 403,
+           *       "detail": "The credential is valid but lacks the scope this operation requires.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "insufficient_scope",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `not_found`: Resource not found */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/not_found",
+           *       "title": "Resource not found",
+           *       "status": 404,
+           *       "detail": "No resource with this id exists in your account.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "not_found",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `payload_too_large`: Request body too large */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/payload_too_large",
+           *       "title": "Request body too large",
+           *       "status": 413,
+           *       "detail": "The request body exceeds the configured limit (`BODY_LIMIT_BYTES`, 100 KiB by default).",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "payload_too_large",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `unsupported_media_type`: Unsupported media type */
+      415: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/unsupported_media_type",
+           *       "title": "Unsupported media type",
+           *       "status": 415,
+           *       "detail": "Request bodies must be JSON; the `Content-Type` header was missing or something else.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "unsupported_media_type",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `rate_limited`: Too many requests */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/rate_limited",
+           *       "title": "Too many requests",
+           *       "status": 429,
+           *       "detail": "The request exceeds a rate-limit policy: requests per API key, writes per API key, requests per client address, or failed authentications per client address (after which that address cannot use authenticated routes for a while, even with a valid key).",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "rate_limited",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `internal_error`: Internal server error */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/internal_error",
+           *       "title": "Internal server error",
+           *       "status": 500,
+           *       "detail": "Something failed on our side.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "internal_error",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `service_unavailable`: Service unavailable; `handler_timeout`: Request took too long */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/service_unavailable",
+           *       "title": "Service unavailable",
+           *       "status": 503,
+           *       "detail": "The service is shutting down, overloaded, or a dependency it needs (such as the database) is not answering.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "service_unavailable",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  rotateWebhookEndpointSecret: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description A key you choose per operation (a UUID v4 is ideal), 1–255 printable ASCII characters. A retry with the same key and the same request replays the first response (with `Idempotent-Replayed: true`) instead of acting twice, for 24 h; the same key with another request is 422 `idempotency_key_reused`.
+         * @example 4f1c3a5e-8b2d-4c6f-9e7a-1d2b3c4d5e6f
+         */
+        'idempotency-key'?: string;
+      };
+      path: {
+        /**
+         * @description Webhook endpoint id (`we_…`).
+         * @example we_01jdq3z7x8k2m4n6p8r0s2t4v6
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "object": "webhook_endpoint",
+           *       "url": "https://example.com/webhooks/steadfast",
+           *       "description": "Order fulfilment",
+           *       "event_types": [
+           *         "order.created",
+           *         "payment.succeeded"
+           *       ],
+           *       "enabled": true,
+           *       "disabled_reason": null,
+           *       "created_at": "2026-11-25T10:00:00.000Z",
+           *       "updated_at": "2026-11-25T10:00:00.000Z",
+           *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw7K1ShA5IeA8="
+           *     }
+           */
+          'application/json': {
+            /**
+             * @description Webhook endpoint id (`we_…`).
+             * @example we_01jdq3z7x8k2m4n6p8r0s2t4v6
+             */
+            id: string;
+            /** @enum {string} */
+            object: 'webhook_endpoint';
+            /**
+             * @description Where events are POSTed. `https` in production; it must resolve to public addresses only (no private, loopback, link-local or metadata addresses), checked at creation and at every delivery.
+             * @example https://example.com/webhooks/steadfast
+             */
+            url: string;
+            description: string | null;
+            event_types: string[];
+            /** @description Disabled endpoints receive nothing; their pending deliveries wait. */
+            enabled: boolean;
+            /** @description Set when the endpoint was disabled automatically after failing repeatedly. */
+            disabled_reason: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description The signing secret (Standard Webhooks). Shown only in this response: store it now. */
+            secret: string;
+          };
+        };
+      };
+      /** @description `validation_failed`: Request validation failed; `malformed_json`: Malformed JSON body */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/validation_failed",
+           *       "title": "Request validation failed",
+           *       "status": 400,
+           *       "detail": "One or more parts of the request (body, query string, path or headers) do not match the documented schema: a field is missing, has the wrong type, is out of bounds, is not a known field, or is malformed.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/rotate_secret",
+           *       "code": "validation_failed",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877",
+           *       "errors": [
+           *         {
+           *           "in": "body",
+           *           "pointer": "/email",
+           *           "detail": "must match format \"email\""
+           *         }
+           *       ]
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `unauthenticated`: Authentication required */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/unauthenticated",
+           *       "title": "Authentication required",
+           *       "status": 401,
+           *       "detail": "The request carries no credentials, or the API key is unknown, malformed, revoked or expired.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/rotate_secret",
+           *       "code": "unauthenticated",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/insufficient_scope",
+           *       "title": "Insufficient scope",
+           *       "status": 403,
+           *       "detail": "The credential is valid but lacks the scope this operation requires.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/rotate_secret",
+           *       "code": "insufficient_scope",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `not_found`: Resource not found */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/not_found",
+           *       "title": "Resource not found",
+           *       "status": 404,
+           *       "detail": "No resource with this id exists in your account.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/rotate_secret",
+           *       "code": "not_found",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `idempotency_request_in_progress`: Request with this Idempotency-Key in progress */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/idempotency_request_in_progress",
+           *       "title": "Request with this Idempotency-Key in progress",
+           *       "status": 409,
+           *       "detail": "Another request with the same `Idempotency-Key` is still being processed.",
+           *       "instance": "/v2/webhook_endpoints/:id/rotate_secret",
+           *       "code": "idempotency_request_in_progress",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `payload_too_large`: Request body too large */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/payload_too_large",
+           *       "title": "Request body too large",
+           *       "status": 413,
+           *       "detail": "The request body exceeds the configured limit (`BODY_LIMIT_BYTES`, 100 KiB by default).",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/rotate_secret",
+           *       "code": "payload_too_large",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `unsupported_media_type`: Unsupported media type */
+      415: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/unsupported_media_type",
+           *       "title": "Unsupported media type",
+           *       "status": 415,
+           *       "detail": "Request bodies must be JSON; the `Content-Type` header was missing or something else.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/rotate_secret",
+           *       "code": "unsupported_media_type",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `idempotency_key_reused`: Idempotency-Key reused with another request */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/idempotency_key_reused",
+           *       "title": "Idempotency-Key reused with another request",
+           *       "status": 422,
+           *       "detail": "This `Idempotency-Key` was already used, within its retention window (24 h by default), for a request with a different method, path or body.",
+           *       "instance": "/v2/webhook_endpoints/:id/rotate_secret",
+           *       "code": "idempotency_key_reused",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `rate_limited`: Too many requests */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/rate_limited",
+           *       "title": "Too many requests",
+           *       "status": 429,
+           *       "detail": "The request exceeds a rate-limit policy: requests per API key, writes per API key, requests per client address, or failed authentications per client address (after which that address cannot use authenticated routes for a while, even with a valid key).",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/rotate_secret",
+           *       "code": "rate_limited",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `internal_error`: Internal server error */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/internal_error",
+           *       "title": "Internal server error",
+           *       "status": 500,
+           *       "detail": "Something failed on our side.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/rotate_secret",
+           *       "code": "internal_error",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `service_unavailable`: Service unavailable; `handler_timeout`: Request took too long */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/service_unavailable",
+           *       "title": "Service unavailable",
+           *       "status": 503,
+           *       "detail": "The service is shutting down, overloaded, or a dependency it needs (such as the database) is not answering.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/rotate_secret",
+           *       "code": "service_unavailable",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listWebhookDeliveries: {
+    parameters: {
+      query?: {
+        /** @description Page size, 1–100. */
+        limit?: number;
+        /** @description Opaque cursor: `pagination.next_cursor` of the previous page. */
+        cursor?: string;
+      };
+      header?: {
+        /** @description An ETag from an earlier response: 304 (no body) while it is still current. */
+        'if-none-match'?: string;
+      };
+      path: {
+        /**
+         * @description Webhook endpoint id (`we_…`).
+         * @example we_01jdq3z7x8k2m4n6p8r0s2t4v6
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          ETag: components['headers']['Content-ETag'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "object": "list",
+           *       "data": [
+           *         {
+           *           "id": "whd_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *           "object": "webhook_delivery",
+           *           "endpoint_id": "we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *           "event_id": "evt_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *           "event_type": "order.created",
+           *           "status": "pending",
+           *           "attempts": 2,
+           *           "next_attempt_at": "2026-11-25T10:01:00.000Z",
+           *           "last_attempt_at": "2026-11-25T10:00:30.000Z",
+           *           "last_response_status": 503,
+           *           "last_error": null,
+           *           "last_duration_ms": 42,
+           *           "created_at": "2026-11-25T10:00:00.000Z"
+           *         }
+           *       ],
+           *       "pagination": {
+           *         "has_more": false,
+           *         "next_cursor": null
+           *       }
+           *     }
+           */
+          'application/json': {
+            /** @enum {string} */
+            object: 'list';
+            data: {
+              /**
+               * @description Webhook delivery id (`whd_…`).
+               * @example whd_01jdq3z7x8k2m4n6p8r0s2t4v6
+               */
+              id: string;
+              /** @enum {string} */
+              object: 'webhook_delivery';
+              /**
+               * @description Webhook endpoint id (`we_…`).
+               * @example we_01jdq3z7x8k2m4n6p8r0s2t4v6
+               */
+              endpoint_id: string;
+              /** @description Also sent as `webhook-id`, the same on every retry. */
+              event_id: string;
+              /** @description An event type of the catalogue (docs/webhooks.md), or `*`. */
+              event_type: string;
+              /** @description `failed` once every attempt of the retry schedule failed. */
+              status: 'pending' | 'succeeded' | 'failed';
+              /** Format: int32 */
+              attempts: number;
+              next_attempt_at: string | null;
+              last_attempt_at: string | null;
+              last_response_status: number | null;
+              last_error: string | null;
+              last_duration_ms: number | null;
+              /** Format: date-time */
+              created_at: string;
+            }[];
+            pagination: {
+              /** @description Whether another page follows. */
+              has_more: boolean;
+              /** @description Pass it as the cursor parameter to get the next page; null on the last page. */
+              next_cursor: string | null;
+            };
+          };
+        };
+      };
+      /** @description Not Modified: the representation matching `If-None-Match` is still current. */
+      304: {
+        headers: {
+          ETag: components['headers']['Content-ETag'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `validation_failed`: Request validation failed; `invalid_cursor`: Invalid pagination cursor */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/validation_failed",
+           *       "title": "Request validation failed",
+           *       "status": 400,
+           *       "detail": "One or more parts of the request (body, query string, path or headers) do not match the documented schema: a field is missing, has the wrong type, is out of bounds, is not a known field, or is malformed.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries",
+           *       "code": "validation_failed",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877",
+           *       "errors": [
+           *         {
+           *           "in": "body",
+           *           "pointer": "/email",
+           *           "detail": "must match format \"email\""
+           *         }
+           *       ]
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `unauthenticated`: Authentication required */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/unauthenticated",
+           *       "title": "Authentication required",
+           *       "status": 401,
+           *       "detail": "The request carries no credentials, or the API key is unknown, malformed, revoked or expired.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries",
+           *       "code": "unauthenticated",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/insufficient_scope",
+           *       "title": "Insufficient scope",
+           *       "status": 403,
+           *       "detail": "The credential is valid but lacks the scope this operation requires.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries",
+           *       "code": "insufficient_scope",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `not_found`: Resource not found */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/not_found",
+           *       "title": "Resource not found",
+           *       "status": 404,
+           *       "detail": "No resource with this id exists in your account.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries",
+           *       "code": "not_found",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `rate_limited`: Too many requests */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/rate_limited",
+           *       "title": "Too many requests",
+           *       "status": 429,
+           *       "detail": "The request exceeds a rate-limit policy: requests per API key, writes per API key, requests per client address, or failed authentications per client address (after which that address cannot use authenticated routes for a while, even with a valid key).",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries",
+           *       "code": "rate_limited",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `internal_error`: Internal server error */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/internal_error",
+           *       "title": "Internal server error",
+           *       "status": 500,
+           *       "detail": "Something failed on our side.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries",
+           *       "code": "internal_error",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `service_unavailable`: Service unavailable; `handler_timeout`: Request took too long */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/service_unavailable",
+           *       "title": "Service unavailable",
+           *       "status": 503,
+           *       "detail": "The service is shutting down, overloaded, or a dependency it needs (such as the database) is not answering.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries",
+           *       "code": "service_unavailable",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  retryWebhookDelivery: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description A key you choose per operation (a UUID v4 is ideal), 1–255 printable ASCII characters. A retry with the same key and the same request replays the first response (with `Idempotent-Replayed: true`) instead of acting twice, for 24 h; the same key with another request is 422 `idempotency_key_reused`.
+         * @example 4f1c3a5e-8b2d-4c6f-9e7a-1d2b3c4d5e6f
+         */
+        'idempotency-key'?: string;
+      };
+      path: {
+        /**
+         * @description Webhook endpoint id (`we_…`).
+         * @example we_01jdq3z7x8k2m4n6p8r0s2t4v6
+         */
+        id: string;
+        /**
+         * @description Webhook delivery id (`whd_…`).
+         * @example whd_01jdq3z7x8k2m4n6p8r0s2t4v6
+         */
+        delivery_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The delivery, due now. */
+      202: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "whd_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "object": "webhook_delivery",
+           *       "endpoint_id": "we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "event_id": "evt_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "event_type": "order.created",
+           *       "status": "pending",
+           *       "attempts": 2,
+           *       "next_attempt_at": "2026-11-25T10:01:00.000Z",
+           *       "last_attempt_at": "2026-11-25T10:00:30.000Z",
+           *       "last_response_status": 503,
+           *       "last_error": null,
+           *       "last_duration_ms": 42,
+           *       "created_at": "2026-11-25T10:00:00.000Z"
+           *     }
+           */
+          'application/json': {
+            /**
+             * @description Webhook delivery id (`whd_…`).
+             * @example whd_01jdq3z7x8k2m4n6p8r0s2t4v6
+             */
+            id: string;
+            /** @enum {string} */
+            object: 'webhook_delivery';
+            /**
+             * @description Webhook endpoint id (`we_…`).
+             * @example we_01jdq3z7x8k2m4n6p8r0s2t4v6
+             */
+            endpoint_id: string;
+            /** @description Also sent as `webhook-id`, the same on every retry. */
+            event_id: string;
+            /** @description An event type of the catalogue (docs/webhooks.md), or `*`. */
+            event_type: string;
+            /** @description `failed` once every attempt of the retry schedule failed. */
+            status: 'pending' | 'succeeded' | 'failed';
+            /** Format: int32 */
+            attempts: number;
+            next_attempt_at: string | null;
+            last_attempt_at: string | null;
+            last_response_status: number | null;
+            last_error: string | null;
+            last_duration_ms: number | null;
+            /** Format: date-time */
+            created_at: string;
+          };
+        };
+      };
+      /** @description `validation_failed`: Request validation failed; `malformed_json`: Malformed JSON body */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/validation_failed",
+           *       "title": "Request validation failed",
+           *       "status": 400,
+           *       "detail": "One or more parts of the request (body, query string, path or headers) do not match the documented schema: a field is missing, has the wrong type, is out of bounds, is not a known field, or is malformed.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries/whd_01jdq3z7x8k2m4n6p8r0s2t4v6/retry",
+           *       "code": "validation_failed",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877",
+           *       "errors": [
+           *         {
+           *           "in": "body",
+           *           "pointer": "/email",
+           *           "detail": "must match format \"email\""
+           *         }
+           *       ]
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `unauthenticated`: Authentication required */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/unauthenticated",
+           *       "title": "Authentication required",
+           *       "status": 401,
+           *       "detail": "The request carries no credentials, or the API key is unknown, malformed, revoked or expired.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries/whd_01jdq3z7x8k2m4n6p8r0s2t4v6/retry",
+           *       "code": "unauthenticated",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/insufficient_scope",
+           *       "title": "Insufficient scope",
+           *       "status": 403,
+           *       "detail": "The credential is valid but lacks the scope this operation requires.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries/whd_01jdq3z7x8k2m4n6p8r0s2t4v6/retry",
+           *       "code": "insufficient_scope",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `not_found`: Resource not found */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/not_found",
+           *       "title": "Resource not found",
+           *       "status": 404,
+           *       "detail": "No resource with this id exists in your account.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries/whd_01jdq3z7x8k2m4n6p8r0s2t4v6/retry",
+           *       "code": "not_found",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `idempotency_request_in_progress`: Request with this Idempotency-Key in progress */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/idempotency_request_in_progress",
+           *       "title": "Request with this Idempotency-Key in progress",
+           *       "status": 409,
+           *       "detail": "Another request with the same `Idempotency-Key` is still being processed.",
+           *       "instance": "/v2/webhook_endpoints/:id/deliveries/:delivery_id/retry",
+           *       "code": "idempotency_request_in_progress",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `payload_too_large`: Request body too large */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/payload_too_large",
+           *       "title": "Request body too large",
+           *       "status": 413,
+           *       "detail": "The request body exceeds the configured limit (`BODY_LIMIT_BYTES`, 100 KiB by default).",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries/whd_01jdq3z7x8k2m4n6p8r0s2t4v6/retry",
+           *       "code": "payload_too_large",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `unsupported_media_type`: Unsupported media type */
+      415: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/unsupported_media_type",
+           *       "title": "Unsupported media type",
+           *       "status": 415,
+           *       "detail": "Request bodies must be JSON; the `Content-Type` header was missing or something else.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries/whd_01jdq3z7x8k2m4n6p8r0s2t4v6/retry",
+           *       "code": "unsupported_media_type",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `idempotency_key_reused`: Idempotency-Key reused with another request */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/idempotency_key_reused",
+           *       "title": "Idempotency-Key reused with another request",
+           *       "status": 422,
+           *       "detail": "This `Idempotency-Key` was already used, within its retention window (24 h by default), for a request with a different method, path or body.",
+           *       "instance": "/v2/webhook_endpoints/:id/deliveries/:delivery_id/retry",
+           *       "code": "idempotency_key_reused",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `rate_limited`: Too many requests */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/rate_limited",
+           *       "title": "Too many requests",
+           *       "status": 429,
+           *       "detail": "The request exceeds a rate-limit policy: requests per API key, writes per API key, requests per client address, or failed authentications per client address (after which that address cannot use authenticated routes for a while, even with a valid key).",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries/whd_01jdq3z7x8k2m4n6p8r0s2t4v6/retry",
+           *       "code": "rate_limited",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `internal_error`: Internal server error */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/internal_error",
+           *       "title": "Internal server error",
+           *       "status": 500,
+           *       "detail": "Something failed on our side.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries/whd_01jdq3z7x8k2m4n6p8r0s2t4v6/retry",
+           *       "code": "internal_error",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `service_unavailable`: Service unavailable; `handler_timeout`: Request took too long */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/service_unavailable",
+           *       "title": "Service unavailable",
+           *       "status": 503,
+           *       "detail": "The service is shutting down, overloaded, or a dependency it needs (such as the database) is not answering.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries/whd_01jdq3z7x8k2m4n6p8r0s2t4v6/retry",
            *       "code": "service_unavailable",
            *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
            *     }
