@@ -133,4 +133,13 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // `npm start`'s launcher: plain JavaScript that any Node.js can run, in no TypeScript project.
+    files: ['packages/api/src/cli/launch.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly' },
+    },
+  },
 );

@@ -186,8 +186,9 @@ describe('executable documentation: every example that talks to the API runs as 
       // Real bash and curl, as the reader runs them; curl also dumps the headers it received.
       const script = `curl() { command curl -D "$DOC_HEADERS" "$@"; }\n${step.script.replaceAll(DOCUMENTED_BASE, server.baseUrl)}`;
       let stdout: string;
+      let stderr: string;
       try {
-        ({ stdout } = await run('bash', ['-c', script], {
+        ({ stdout, stderr } = await run('bash', ['-c', script], {
           cwd: ROOT,
           env: { ...process.env, ...variables, DOC_HEADERS: dump, DATABASE_URL: database.url },
           timeout: 30_000,
@@ -196,6 +197,10 @@ describe('executable documentation: every example that talks to the API runs as 
         problems.push(`${where}: the example failed to run: ${(error as Error).message}`);
         continue;
       }
+      // A tool the reader may not have (e.g. `$(uuidgen)` in a header) fails only inside a
+      // command substitution, which bash does not report through the exit status.
+      for (const line of stderr.split('\n').filter((l) => /command not found/.test(l)))
+        problems.push(`${where}: the example needs a command the reader may not have: ${line}`);
       const { status, headers } = existsSync(dump)
         ? parseDump(readFileSync(dump, 'utf8'))
         : { headers: {} };

@@ -74,7 +74,7 @@ export function stepsOf(markdown: string): Step[] {
     if (token.type === 'code') {
       const { lang, text, raw } = token as Tokens.Code;
       const line = lineOf(raw);
-      if (lang === 'sh') {
+      if (lang === 'sh' || lang === 'bash' || lang === 'shell') {
         const lines = text.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
         const commands = lines.filter((l) => !isTakenFromOutput(l) && !ASSIGNMENT.test(l.trim()));
         // Values the reader copies from their own output are set by the runner, not run.
