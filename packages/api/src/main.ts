@@ -9,6 +9,8 @@ import { sandboxWhenUnset } from './processor/sandbox/when-unset.js';
 import { startMetricsServer } from './platform/observability/metrics-server.js';
 import { configSummary } from './platform/observability/config-summary.js';
 import { probesOnOpsListener } from './platform/health/ops-listener.js';
+import { problemCatalogue } from './platform/errors/catalogue.js';
+import { problemTypeUri } from './platform/errors/problem.js';
 import { demoKeyBlock, firstScreen } from './platform/startup/first-screen.js';
 import { PortTakenError, portTaken } from './platform/startup/ports.js';
 
@@ -77,7 +79,13 @@ async function main(): Promise<void> {
   const metricsServer = metricsListener
     ? await startMetricsServer(
         app.metrics.registry,
-        config.observability.metrics,
+        {
+          ...config.observability.metrics,
+          problem: {
+            type: problemTypeUri(config.publicBaseUrl, 'service_unavailable'),
+            title: problemCatalogue.service_unavailable.title,
+          },
+        },
         probesOnOpsListener(app),
       ).catch(rethrowTaken('METRICS_PORT', config.observability.metrics))
     : undefined;

@@ -94,6 +94,20 @@ export const LOAD_SHED_MAX_QUEUE_MS = integer('LOAD_SHED_MAX_QUEUE_MS', {
   doc: 'Longest a request may wait behind the others of one event-loop turn before it is refused with `503` (`0` turns it off). See [operations](docs/operations.md#how-load-shedding-decides).',
 });
 
+export const LOAD_SHED_OVERLOAD_QUEUE_MS = integer('LOAD_SHED_OVERLOAD_QUEUE_MS', {
+  default: 20,
+  min: 1,
+  max: 60_000,
+  doc: 'The stricter bound on the same wait for `LOAD_SHED_OVERLOAD_HOLD_MS` after a request was refused for waiting `LOAD_SHED_MAX_QUEUE_MS`: in a flood, refusals come in tens of milliseconds and event-loop turns stay short. See [operations](docs/operations.md#how-load-shedding-decides).',
+});
+
+export const LOAD_SHED_OVERLOAD_HOLD_MS = integer('LOAD_SHED_OVERLOAD_HOLD_MS', {
+  default: 1000,
+  min: 0,
+  max: 60_000,
+  doc: 'How long the stricter `LOAD_SHED_OVERLOAD_QUEUE_MS` applies after a refusal at `LOAD_SHED_MAX_QUEUE_MS` (`0`: never). It is not extended while it runs, so it cannot latch.',
+});
+
 export const LOAD_SHED_CONCURRENCY_MAX = integer('LOAD_SHED_CONCURRENCY_MAX', {
   default: 1000,
   min: 0,
@@ -121,6 +135,8 @@ export const limitEntries = [
   LOAD_SHED_MAX_RSS_BYTES,
   LOAD_SHED_SAMPLE_INTERVAL_MS,
   LOAD_SHED_MAX_QUEUE_MS,
+  LOAD_SHED_OVERLOAD_QUEUE_MS,
+  LOAD_SHED_OVERLOAD_HOLD_MS,
   LOAD_SHED_CONCURRENCY_MAX,
   LOAD_SHED_CONCURRENCY_MIN,
 ];
@@ -144,6 +160,8 @@ export function loadLimits(env: Env) {
       maxRssBytes: LOAD_SHED_MAX_RSS_BYTES.read(env),
       sampleIntervalMs: LOAD_SHED_SAMPLE_INTERVAL_MS.read(env),
       maxQueueMs: LOAD_SHED_MAX_QUEUE_MS.read(env),
+      overloadQueueMs: LOAD_SHED_OVERLOAD_QUEUE_MS.read(env),
+      overloadHoldMs: LOAD_SHED_OVERLOAD_HOLD_MS.read(env),
       concurrencyMin: LOAD_SHED_CONCURRENCY_MIN.read(env),
       concurrencyMax: LOAD_SHED_CONCURRENCY_MAX.read(env),
     },

@@ -29,6 +29,13 @@ export const METRICS_HOST = text('METRICS_HOST', {
   doc: 'Interface of the metrics listener. Loopback by default: the series name routes, error codes and volumes, so they are never public.',
 });
 
+export const LIVENESS_STALL_MS = integer('LIVENESS_STALL_MS', {
+  default: 30_000,
+  min: 1_000,
+  max: 600_000,
+  doc: '`/livez` on the metrics listener answers `503` once the event loop has not turned for this long: a wedged process gets restarted, a merely busy one keeps answering `200` (the listener has a thread of its own). See [operations](docs/operations.md#probes-under-overload).',
+});
+
 export const METRICS_PORT = integer('METRICS_PORT', {
   default: 9464,
   min: 0,
@@ -202,6 +209,7 @@ export const observabilityEntries = [
   METRICS_ENABLED,
   METRICS_HOST,
   METRICS_PORT,
+  LIVENESS_STALL_MS,
   OTEL_TRACES_EXPORTER,
   OTEL_EXPORTER_OTLP_ENDPOINT,
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
@@ -256,7 +264,12 @@ export function loadObservability(env: Env) {
     );
   }
   return {
-    metrics: { enabled: METRICS_ENABLED.read(env), host: METRICS_HOST.read(env), port },
+    metrics: {
+      enabled: METRICS_ENABLED.read(env),
+      host: METRICS_HOST.read(env),
+      port,
+      livenessStallMs: LIVENESS_STALL_MS.read(env),
+    },
     tracing: loadTracing(env),
   };
 }

@@ -3,6 +3,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConcurrencyLimit } from '../../src/platform/security/concurrency-limit.js';
+import { createQueueBound } from '../../src/platform/security/queue-clock.js';
 import {
   TEST_CURSOR_SECRET,
   freePort,
@@ -204,5 +205,42 @@ describe('the adaptive concurrency limit', () => {
     } finally {
       performance.now = realNow;
     }
+  });
+});
+
+describe('the bound on queueing time', () => {
+  const options = { maxQueueMs: 100, overloadQueueMs: 20, overloadHoldMs: 1000 };
+
+  it('lets a busy but sustainable turn through and refuses past the normal bound', () => {
+    const tooLong = createQueueBound(options);
+    expect(tooLong(0, 0)).toBe(false);
+    expect(tooLong(60, 10)).toBe(false);
+    expect(tooLong(100, 20)).toBe(false);
+    expect(tooLong(101, 30)).toBe(true);
+  });
+
+  it('applies the stricter bound for the hold after a refusal, then the normal one again', () => {
+    const tooLong = createQueueBound(options);
+    expect(tooLong(150, 1_000)).toBe(true);
+    // Within the hold: 20 ms is the bound.
+    expect(tooLong(15, 1_100)).toBe(false);
+    expect(tooLong(25, 1_200)).toBe(true);
+    expect(tooLong(60, 1_999)).toBe(true);
+    // Refusals inside the hold do not extend it: it ends 1 s after the refusal that began it.
+    expect(tooLong(60, 2_000)).toBe(false);
+    expect(tooLong(99, 2_500)).toBe(false);
+    // The next refusal at the normal bound starts a new hold.
+    expect(tooLong(120, 3_000)).toBe(true);
+    expect(tooLong(30, 3_500)).toBe(true);
+    expect(tooLong(30, 4_001)).toBe(false);
+  });
+
+  it('is off with a normal bound of 0, and never stricter than the normal bound', () => {
+    const off = createQueueBound({ ...options, maxQueueMs: 0 });
+    expect(off(10_000, 0)).toBe(false);
+    const loose = createQueueBound({ maxQueueMs: 10, overloadQueueMs: 50, overloadHoldMs: 1000 });
+    expect(loose(11, 0)).toBe(true);
+    expect(loose(11, 500)).toBe(true);
+    expect(loose(9, 600)).toBe(false);
   });
 });

@@ -136,6 +136,8 @@ describe('load shedding configuration', () => {
       maxRssBytes: 0,
       sampleIntervalMs: 1000,
       maxQueueMs: 100,
+      overloadQueueMs: 20,
+      overloadHoldMs: 1000,
       concurrencyMin: 8,
       concurrencyMax: 1000,
     });

@@ -3,11 +3,15 @@ import { problemCatalogue } from '../errors/catalogue.js';
 import { PROBLEM_CONTENT_TYPE, problemTypeUri } from '../errors/problem.js';
 import { REQUEST_ID_HEADER, requestIdFor } from '../observability/request-id.js';
 import { createConcurrencyLimit, type ConcurrencyLimit } from './concurrency-limit.js';
-import { createTurnQueueClock } from './queue-clock.js';
+import { createQueueBound, createTurnQueueClock } from './queue-clock.js';
 
 export interface AdmissionOptions {
   /** Longest a request may wait behind others in one event-loop turn; 0 = off. */
   maxQueueMs: number;
+  /** The stricter bound that applies for overloadHoldMs after a refusal at maxQueueMs. */
+  overloadQueueMs: number;
+  /** How long the stricter bound applies (not extended while it runs); 0 = never. */
+  overloadHoldMs: number;
   /** Bounds of the adaptive in-flight limit; max 0 = off. */
   concurrencyMin: number;
   concurrencyMax: number;
@@ -45,6 +49,7 @@ export function installAdmission(
       : undefined;
   const clock = createTurnQueueClock();
   const exempt = new Set(options.exemptPaths);
+  const tooLong = createQueueBound(options);
   const definition = problemCatalogue.service_unavailable;
   const type = JSON.stringify(problemTypeUri(options.publicBaseUrl, 'service_unavailable'));
   const head = `{"type":${type},"title":${JSON.stringify(definition.title)},"status":503,"detail":"The server is overloaded right now. Retry after the delay in Retry-After.","code":"service_unavailable"`;
@@ -77,7 +82,7 @@ export function installAdmission(
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     if (exempt.has(pathOf(request.url))) return dispatch(request, response);
     const queued = clock.queuedMs();
-    if (options.maxQueueMs > 0 && queued > options.maxQueueMs) {
+    if (tooLong(queued)) {
       options.onShed('queueTime', queued);
       return refuse(request, response);
     }

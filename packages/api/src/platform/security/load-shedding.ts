@@ -15,6 +15,9 @@ export interface LoadSheddingOptions {
   sampleIntervalMs: number;
   /** Longest a request may wait behind others in one event-loop turn before it is shed; 0 = off. */
   maxQueueMs: number;
+  /** The stricter bound for overloadHoldMs after a refusal at maxQueueMs (admission.ts). */
+  overloadQueueMs: number;
+  overloadHoldMs: number;
   /** Bounds of the adaptive in-flight limit (concurrency-limit.ts); max 0 = off. */
   concurrencyMin: number;
   concurrencyMax: number;
@@ -102,6 +105,8 @@ async function loadSheddingPlugin(app: FastifyInstance, options: LoadSheddingOpt
   };
   const { limiter } = installAdmission(app.server, {
     maxQueueMs: options.maxQueueMs,
+    overloadQueueMs: options.overloadQueueMs,
+    overloadHoldMs: options.overloadHoldMs,
     concurrencyMin: options.concurrencyMin,
     concurrencyMax: options.concurrencyMax,
     exemptPaths: options.exemptFromConcurrency,
