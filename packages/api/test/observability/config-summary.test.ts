@@ -36,7 +36,9 @@ describe('startup config summary', () => {
     const text = JSON.stringify(configSummary(config));
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain('redispass');
-    expect(text).toContain('"metrics":{"enabled":true,"host":"127.0.0.1","port":9464,"livenessStallMs":30000}');
+    expect(text).toContain(
+      '"metrics":{"enabled":true,"host":"127.0.0.1","port":9464,"livenessStallMs":30000}',
+    );
     // Dates print as ISO dates (a Date has no enumerable fields: it used to print as `{}`).
     expect(text).toContain('"v1DeprecatedAt":"2026-11-25T00:00:00.000Z"');
   });
