@@ -15,6 +15,14 @@ export const RESOURCE_CACHE_MAX = integer('RESOURCE_CACHE_MAX', {
   doc: 'Most orders, and most users, cached per process.',
 });
 
+export const LIST_CACHE_MAX_BYTES = integer('LIST_CACHE_MAX_BYTES', {
+  default: 32 * 1024 * 1024,
+  defaultText: '`33554432` (32 MiB)',
+  min: 0,
+  max: 2 ** 34,
+  doc: "Most bytes of list pages (users, orders, payments, refunds) cached per process (`0` turns the list cache off). A page is never served after a committed change to the account's listed rows, on any instance: see [operations](docs/operations.md#the-list-cache).",
+});
+
 export const CACHE_INVALIDATION_CHANNEL = redisName('CACHE_INVALIDATION_CHANNEL', {
   default: 'steadfast:invalidate',
   doc: "Redis pub/sub channel on which instances evict each other's stale cache entries. See [docs/staging.md](docs/staging.md#how-fresh-is-a-cache).",
@@ -23,6 +31,7 @@ export const CACHE_INVALIDATION_CHANNEL = redisName('CACHE_INVALIDATION_CHANNEL'
 export const cachingEntries = [
   RESOURCE_CACHE_TTL_MS,
   RESOURCE_CACHE_MAX,
+  LIST_CACHE_MAX_BYTES,
   CACHE_INVALIDATION_CHANNEL,
 ];
 
@@ -30,5 +39,6 @@ export function loadCaching(env: Env) {
   return {
     cacheInvalidationChannel: CACHE_INVALIDATION_CHANNEL.read(env),
     resourceCache: { ttlMs: RESOURCE_CACHE_TTL_MS.read(env), max: RESOURCE_CACHE_MAX.read(env) },
+    listCache: { maxBytes: LIST_CACHE_MAX_BYTES.read(env) },
   };
 }

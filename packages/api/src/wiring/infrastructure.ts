@@ -10,7 +10,11 @@ import { createAccountStatuses, type AccountStatuses } from '../platform/auth/ac
 import { jwksFetchObserver } from '../platform/auth/jwks-health.js';
 import { createJwtVerifier, type JwtVerifier } from '../platform/auth/jwt-verifier.js';
 import { createKeyVerifier, type KeyVerifier } from '../platform/auth/key-verifier.js';
-import { createResourceCache, type ResourceCache } from '../platform/caching/resource-cache.js';
+import {
+  createResourceCache,
+  type CacheLookupObserver,
+  type ResourceCache,
+} from '../platform/caching/resource-cache.js';
 import { createMemoryBus, type InvalidationBus } from '../platform/invalidation/bus.js';
 import { createRedisBus } from '../platform/invalidation/redis-bus.js';
 import { createQueryObserver } from '../platform/observability/db-telemetry.js';
@@ -47,6 +51,8 @@ export interface Infrastructure {
   jwt: JwtVerifier | undefined;
   /** Hot single-resource GETs; every write path invalidates them (README "Caches"). */
   caches: { orders: ResourceCache<Order>; users: ResourceCache<User> };
+  /** Counts a cache lookup in `steadfast_cache_requests_total{cache,result}`. */
+  observeCache: CacheLookupObserver;
   /** Counts and logs every payment and refund state change. */
   observeTransition: TransitionObserver;
   /** Releases everything this built (not what the overrides supplied), in dependency order. */
@@ -150,6 +156,7 @@ export function buildInfrastructure(
     accounts,
     jwt,
     caches,
+    observeCache: observe,
     observeTransition: (transition) => {
       (transition.kind === 'payment' ? metrics.payments : metrics.refunds).inc({
         outcome: transition.to,

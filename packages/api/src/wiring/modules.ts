@@ -17,6 +17,7 @@ import type { GuardOptions } from '../platform/outbound/address-guard.js';
 import { requireAuthentication } from '../platform/auth/authenticate.js';
 import { actAsFixedPrincipal } from '../platform/auth/fixed-principal.js';
 import { registerIdempotency } from '../platform/idempotency/plugin.js';
+import { registerListCache } from '../platform/caching/list-cache.js';
 import type { RateLimits } from './hook-stack.js';
 import type { Infrastructure } from './infrastructure.js';
 import type { BenchSwitches } from './overrides.js';
@@ -43,6 +44,12 @@ export async function registerModules(
     if (bench.actAs) actAsFixedPrincipal(authenticated, bench.actAs);
     else requireAuthentication(authenticated, { keys, jwt: infra.jwt, accounts: infra.accounts });
     rateLimits?.afterAuthentication(authenticated);
+    // After authentication and scopes (a hit is still the caller's) and rate limits (it counts).
+    registerListCache(authenticated, {
+      db: db.kysely,
+      ...config.listCache,
+      observe: infra.observeCache,
+    });
     // After authentication (keys are per account) and rate limits (a refused request takes no key).
     if (bench.idempotency !== false)
       registerIdempotency(authenticated, { db: db.kysely, settings: config.idempotency });

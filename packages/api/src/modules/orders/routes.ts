@@ -84,7 +84,7 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
   r.get(
     path('/orders'),
     {
-      config: { scope: 'orders:read' },
+      config: { scope: 'orders:read', listCache: true },
       schema: {
         operationId: 'listOrders',
         summary: 'List orders with their items, newest first',

@@ -137,7 +137,7 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
   r.get(
     path('/payments'),
     {
-      config: read,
+      config: { ...read, listCache: true },
       schema: {
         operationId: 'listPayments',
         summary: 'List payments, newest first',
@@ -242,7 +242,7 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
   r.get(
     path('/payments/:id/refunds'),
     {
-      config: read,
+      config: { ...read, listCache: true },
       schema: {
         operationId: 'listRefunds',
         summary: 'List the refunds of a payment, newest first',

@@ -85,7 +85,7 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
   r.get(
     path('/users'),
     {
-      config: { scope: 'users:read' },
+      config: { scope: 'users:read', listCache: true },
       schema: {
         operationId: 'listUsers',
         summary: 'List users, newest first',

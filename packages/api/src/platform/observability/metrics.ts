@@ -122,7 +122,7 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
     }),
     cacheRequests: new Counter({
       name: 'steadfast_cache_requests_total',
-      help: 'Lookups in the in-process caches (api_key, order, user), by result (hit, miss).',
+      help: 'Lookups in the in-process caches (api_key, order, user, list), by result (hit, miss).',
       labelNames: ['cache', 'result'] as const,
       registers: [registry],
     }),

@@ -1,0 +1,93 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
+import type { Database } from '../../db/schema.js';
+import { principalOf } from '../auth/authenticate.js';
+import type { CacheLookupObserver } from './invalidated-cache.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Serve this GET list from the list cache (its rows must be in LISTED_TABLES, migration 0009). */
+    listCache?: boolean;
+  }
+}
+
+export interface ListCacheOptions {
+  db: Kysely<Database>;
+  /** LIST_CACHE_MAX_BYTES: the most bytes of pages held; 0 turns the cache off. */
+  maxBytes: number;
+  observe?: CacheLookupObserver;
+}
+
+interface CachedPage {
+  body: string;
+  etag: string;
+  /** The route's own `Link` (rel="next"); the version hooks add theirs on every response. */
+  link: string | undefined;
+}
+
+/** What a request that missed carries from preHandler to onSend. */
+const pendingKey = Symbol('listCacheKey');
+const pendingLink = Symbol('listCacheLink');
+type Pending = FastifyRequest & { [pendingKey]?: string; [pendingLink]?: string };
+
+/**
+ * A strongly consistent cache of list pages (issue 19): the serialized page and its ETag, keyed by
+ * (account, the account's list generation, URL). The generation is moved by database triggers in
+ * the same transaction as every change to a listed row (migration 0009), and a request reads it
+ * (one primary-key lookup) before it looks in the cache, so a page is never served once a change
+ * to it has committed, whichever instance made the change: no invalidation message to lose, no
+ * TTL. Authentication, scopes, rate limits, access log, version headers and If-None-Match all
+ * still run on a hit; what a hit skips is the list's queries, the mapping to the public shape, the
+ * serialization and the ETag hash.
+ *
+ * Reading the generation before the page matters: a change committing between the two is then
+ * either in the page stored under the old generation (a newer page, never an older one) or in
+ * the next generation.
+ */
+export function registerListCache(app: FastifyInstance, options: ListCacheOptions): void {
+  if (options.maxBytes <= 0) return;
+  const pages = new LRUCache<string, CachedPage>({
+    maxSize: options.maxBytes,
+    sizeCalculation: (page, key) => page.body.length + key.length + 64,
+  });
+  const generationOf = async (accountId: string) => {
+    const row = await options.db
+      .selectFrom('accounts')
+      .select('list_generation')
+      .where('id', '=', accountId)
+      .executeTakeFirst();
+    return row ? String(row.list_generation) : undefined;
+  };
+
+  app.addHook('preHandler', async (request: Pending, reply: FastifyReply) => {
+    if (request.method !== 'GET' || !request.routeOptions.config.listCache) return;
+    const { accountId } = principalOf(request);
+    const generation = await generationOf(accountId);
+    if (generation === undefined) return;
+    const key = `${accountId}\u0000${generation}\u0000${request.url}`;
+    const page = pages.get(key);
+    if (!page) {
+      options.observe?.('list', 'miss');
+      request[pendingKey] = key;
+      return;
+    }
+    options.observe?.('list', 'hit');
+    if (page.link) reply.header('link', page.link);
+    reply.header('etag', page.etag).type('application/json; charset=utf-8');
+    return reply.send(page.body);
+  });
+  // Before the version hooks add their links: the route's own `Link` only.
+  app.addHook('preSerialization', async (request: Pending, reply, payload) => {
+    if (request[pendingKey]) request[pendingLink] = reply.getHeader('link') as string | undefined;
+    return payload;
+  });
+  // After the ETag hook (registered on the root context, so it ran first): body and tag as sent.
+  app.addHook('onSend', async (request: Pending, reply, payload) => {
+    const key = request[pendingKey];
+    const etag = reply.getHeader('etag');
+    if (key && reply.statusCode === 200 && typeof payload === 'string' && typeof etag === 'string')
+      pages.set(key, { body: payload, etag, link: request[pendingLink] });
+    return payload;
+  });
+}
