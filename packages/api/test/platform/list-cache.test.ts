@@ -139,12 +139,12 @@ describe.each(stores)('the list cache (%s)', (store) => {
     const instances = [one.app, two];
     const seen = new Set<string>();
     let expectedFirst: string | undefined;
-    let expectedName = '';
     // Hundreds of rounds, each writing on one instance and listing at once on the other, after
     // listing there twice first: the page of the old state is in that instance's cache (a hit).
     for (let round = 0; round < 200; round += 1) {
       const writer = instances[round % 2]!;
       const reader = instances[(round + 1) % 2]!;
+      const expectedName = `n${round}`;
       const hits = await lookups(reader, 'hit');
       for (let i = 0; i < 2; i += 1)
         expect((await call(reader, 'GET', '/v2/users?limit=5', { tenant })).statusCode).toBe(200);
@@ -152,13 +152,11 @@ describe.each(stores)('the list cache (%s)', (store) => {
       if (round % 4 === 0 || !expectedFirst) {
         const created = await call(writer, 'POST', '/v2/users', {
           tenant,
-          body: { email: `list-${process.pid}-${round}@example.com`, name: `n${round}` },
+          body: { email: `list-${process.pid}-${round}@example.com`, name: expectedName },
         });
         expect(created.statusCode, created.body).toBe(201);
         expectedFirst = (JSON.parse(created.body) as { id: string }).id;
-        expectedName = `n${round}`;
       } else {
-        expectedName = `n${round}`;
         const patched = await call(writer, 'PATCH', `/v2/users/${expectedFirst}`, {
           tenant,
           body: { name: expectedName },
