@@ -1,9 +1,11 @@
-import { execFile } from 'node:child_process';
-import { Agent, request as httpRequest } from 'node:http';
+import { execFile, spawnSync } from 'node:child_process';
+import { Agent, createServer, request as httpRequest } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConcurrencyLimit } from '../../src/platform/security/concurrency-limit.js';
 import { createQueueBound } from '../../src/platform/security/queue-clock.js';
+import { installAdmission } from '../../src/platform/security/admission.js';
 import {
   TEST_CURSOR_SECRET,
   freePort,
@@ -242,5 +244,65 @@ describe('the bound on queueing time', () => {
     expect(loose(11, 0)).toBe(true);
     expect(loose(11, 500)).toBe(true);
     expect(loose(9, 600)).toBe(false);
+  });
+});
+
+describe('a client that sent its request and left', () => {
+  let served: string[] = [];
+  const start = async () => {
+    served = [];
+    const server = createServer((request, response) => {
+      served.push(request.url ?? '');
+      response.end('ok');
+    });
+    installAdmission(server, {
+      maxQueueMs: 0,
+      overloadQueueMs: 20,
+      overloadHoldMs: 0,
+      concurrencyMin: 1,
+      concurrencyMax: 0,
+      exemptPaths: [],
+      publicBaseUrl: 'http://127.0.0.1',
+      retryAfterSeconds: 2,
+      onShed: () => undefined,
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { server, port: (server.address() as AddressInfo).port };
+  };
+
+  it('is not served; a client that stays is', async () => {
+    const { server, port } = await start();
+    try {
+      // While this loop is blocked in spawnSync, bash connects (the kernel completes the
+      // handshake), sends a request and closes: the server then reads request and FIN together,
+      // as it does for the connections a burst leaves in the accept queue.
+      const script = `exec 3<>/dev/tcp/127.0.0.1/${port}; printf 'GET /gone HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n' >&3; exec 3>&-`;
+      expect(spawnSync('bash', ['-c', script]).status).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(served).toEqual([]);
+      const stays = await get(port, '/stays', false);
+      expect(stays.status).toBe(200);
+      expect(served).toEqual(['/stays']);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('serves pipelined requests of a new connection in the order they came', async () => {
+    const { server, port } = await start();
+    try {
+      const socket = connect(port, '127.0.0.1');
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      const request = (path: string) => `GET ${path} HTTP/1.1\r\nHost: t\r\n\r\n`;
+      socket.write(request('/one') + request('/two') + request('/three'));
+      const deadline = Date.now() + 5_000;
+      while ((received.match(/HTTP\/1\.1 200/g) ?? []).length < 3 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      socket.destroy();
+      expect(served).toEqual(['/one', '/two', '/three']);
+    } finally {
+      server.close();
+    }
   });
 });
