@@ -101,6 +101,19 @@ app.use((request: Request, response: Response, next: NextFunction) => {
   next();
 });
 
+// v1 is deprecated in the API: every /v1 answer carries Deprecation, Sunset and the Link to its
+// successor and to the deprecation notice (RFC 9745, RFC 8594), as the API's v1 hook sends them.
+const DEPRECATED_AT = `@${Date.parse('2026-11-25T00:00:00Z') / 1000}`;
+const SUNSET = new Date('2027-11-30T00:00:00Z').toUTCString();
+app.use('/v1', (request: Request, response: Response, next: NextFunction) => {
+  const successor = `${publicBaseUrl}/v2${request.path === '/' ? '' : request.path}`;
+  response.locals.versionLinks = `<${successor}>; rel="successor-version", <${publicBaseUrl}/docs/?urls.primaryName=v1>; rel="deprecation"; type="text/html"`;
+  response.setHeader('deprecation', DEPRECATED_AT);
+  response.setHeader('sunset', SUNSET);
+  response.setHeader('link', response.locals.versionLinks as string);
+  next();
+});
+
 app.get('/readyz', (_request, response) => {
   response.json({ status: 'ok' });
 });
@@ -177,7 +190,10 @@ app.get('/v1/orders', authenticated, limited, (request, response) => {
     const next = new URL(`${publicBaseUrl}/v1/orders`);
     next.searchParams.set('limit', String(limit));
     next.searchParams.set('starting_after', nextCursor);
-    response.setHeader('link', `<${next.toString()}>; rel="next"`);
+    response.setHeader(
+      'link',
+      `<${next.toString()}>; rel="next", ${response.locals.versionLinks as string}`,
+    );
   }
   const text = JSON.stringify({
     object: 'list',
@@ -198,4 +214,6 @@ app.use((error: unknown, request: Request, response: Response, _next: NextFuncti
 });
 
 const server = app.listen(Number(env('PORT')), '127.0.0.1');
+// The API's keep-alive (longer than a load balancer's 60 s idle timeout).
+server.keepAliveTimeout = 72_000;
 process.once('SIGTERM', () => server.close(() => process.exit(0)));
