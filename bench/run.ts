@@ -6,9 +6,17 @@
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  BENCH_DIR,
+  CURSOR_SECRET,
+  METRICS_PORT,
+  PG_SERVER,
+  PORT,
+  appEnv as baseAppEnv,
+} from './lib/app-env.js';
 import {
   CONTENDERS,
   captureReference,
@@ -45,11 +53,7 @@ const SECONDS = Number(values.seconds ?? (quick ? 3 : 10));
 const WARMUP_SECONDS = quick ? 1 : 3;
 const SOAK_WARMUP_SECONDS = quick ? 3 : 30;
 const SOAK_SECONDS = Number(values['soak-seconds'] ?? (quick ? 20 : 300));
-const PG_SERVER = process.env.BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432';
-const REDIS_URL = process.env.BENCH_REDIS ?? 'redis://127.0.0.1:6379';
-const DIR = join(tmpdir(), 'steadfast-bench');
-const PORT = 3900;
-const METRICS_PORT = 9900;
+const DIR = BENCH_DIR;
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const runTag = `bench-${process.pid}`;
 const runs: Run[] = [];
@@ -61,36 +65,9 @@ const notes: string[] = [];
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
-/** Production configuration, with rate limits high enough that they decide but never refuse. */
-function appEnv(dataset: Dataset, extra: Record<string, string> = {}): Record<string, string> {
-  const postgres = dataset.databaseUrl.startsWith('postgres');
-  return {
-    NODE_ENV: 'production',
-    // Required in production: signs pagination cursors.
-    CURSOR_SECRET: 'cursor-secret-of-the-benchmark-runs-only',
-    HOST: '127.0.0.1',
-    PORT: String(PORT),
-    PUBLIC_BASE_URL: `http://127.0.0.1:${PORT}`,
-    DATABASE_URL: dataset.databaseUrl,
-    LOG_LEVEL: 'info',
-    METRICS_PORT: String(METRICS_PORT),
-    SHUTDOWN_DELAY_MS: '0',
-    SEED_DEMO_TENANT: 'false',
-    RATE_LIMIT_API_KEY_QUOTA: '1000000',
-    RATE_LIMIT_API_KEY_WINDOW_SECONDS: '1',
-    RATE_LIMIT_WRITE_QUOTA: '1000000',
-    RATE_LIMIT_WRITE_WINDOW_SECONDS: '1',
-    // The scale-out shape on PostgreSQL: rate limits and cache invalidation through Redis.
-    ...(postgres
-      ? {
-          REDIS_URL,
-          RATE_LIMIT_REDIS_PREFIX: `steadfast:${runTag}:`,
-          CACHE_INVALIDATION_CHANNEL: `steadfast:${runTag}`,
-        }
-      : {}),
-    ...extra,
-  };
-}
+/** Production configuration (lib/app-env.ts) for this run. */
+const appEnv = (dataset: Dataset, extra: Record<string, string> = {}) =>
+  baseAppEnv(dataset, runTag, extra);
 
 async function withServer<T>(
   label: string,
@@ -283,7 +260,7 @@ async function compareWithPeers(
           PORT: String(PORT),
           PUBLIC_BASE_URL: `http://127.0.0.1:${PORT}`,
           DATABASE_URL: sqlite.databaseUrl,
-          CURSOR_SECRET: appEnv(sqlite).CURSOR_SECRET!,
+          CURSOR_SECRET,
           RATE_LIMIT_API_KEY_QUOTA: '1000000',
           RATE_LIMIT_API_KEY_WINDOW_SECONDS: '1',
         },
