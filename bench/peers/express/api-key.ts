@@ -34,13 +34,18 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest();
  * The API-key check a careful Express app would write, against the same api_keys table: a
  * Bearer key parsed, its row found by lookup prefix (cached in an LRU for 30 s, the API's
  * API_KEY_CACHE_TTL_MS), its SHA-256 compared in constant time, mode, revocation, expiry and
- * the route's scope checked on every request.
+ * the route's scope checked on every request, and the tenant's status (cached the same way).
  */
 export function apiKeyCheck(db: Database, scope: string) {
   const byLookup = db.prepare<[string], KeyRow>(
     'select account_id, secret_hash, mode, scopes, expires_at, revoked_at from api_keys where lookup = ?',
   );
+  const statusOf = db.prepare<[string], { status: string }>(
+    'select status from accounts where id = ?',
+  );
   const cache = new LRUCache<string, KeyRow | false>({ max: 10_000, ttl: 30_000 });
+  // The tenant's status (active, suspended, deleted), read on every request through its own cache.
+  const statuses = new LRUCache<string, string>({ max: 10_000, ttl: 30_000 });
   return (request: Request, response: Response, next: NextFunction) => {
     const header = request.headers.authorization;
     const presented = header?.startsWith('Bearer ') ? header.slice(7) : '';
@@ -61,6 +66,13 @@ export function apiKeyCheck(db: Database, scope: string) {
       (row.expires_at === null || Date.parse(row.expires_at) > now);
     if (!valid || row === false)
       return problem(response, 401, 'unauthenticated', 'A valid API key is required.');
+    let status = statuses.get(row.account_id);
+    if (status === undefined) {
+      status = statusOf.get(row.account_id)?.status ?? 'deleted';
+      statuses.set(row.account_id, status);
+    }
+    if (status !== 'active')
+      return problem(response, 403, 'account_suspended', 'This account is not active.');
     const scopes = row.scopes.split(' ');
     if (!scopes.includes(scope))
       return problem(response, 403, 'insufficient_scope', `This key lacks ${scope}.`);
