@@ -98,7 +98,35 @@ export function renderComparison(summary: ContenderSummary[], pinning: string): 
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map((r) => `| ${r} |`),
     '',
+    '#### Targets of issue 19 (median ratio of the rounds)\n',
+    ...targetLines(summary),
+    '',
   ].join('\n');
+}
+
+/**
+ * The throughput targets of issue 19 this comparison measures. The list always asks the first
+ * page, so its figure is the repeated page's; "a page never seen before" needs another run.
+ */
+function targetLines(summary: ContenderSummary[]): string[] {
+  const ratio = (scenario: string, contender: string) =>
+    summary.find((s) => s.scenario === scenario && s.contender === contender)?.oursToThis?.median ??
+    NaN;
+  const line = (text: string, value: number, target: number) =>
+    `- ${text}: ${Number.isFinite(value) ? `${(value * 100).toFixed(0)}%` : 'not measured'} → ${
+      value >= target ? '**MET**' : '**NOT MET**'
+    }`;
+  const [get, list] = ['GET /v1/orders/{id}', 'GET /v1/orders?limit=20'];
+  return [
+    line('cached GET /v1/orders/{id} ≥ 40% of bare Fastify', ratio(get, CONTENDERS[1]!), 0.4),
+    line(
+      'GET /v1/orders?limit=20, repeated page, ≥ 30% of bare Fastify',
+      ratio(list, CONTENDERS[1]!),
+      0.3,
+    ),
+    line('GET /v1/orders/{id} ≥ 2× the Express peer (≥ 200%)', ratio(get, CONTENDERS[3]!), 2),
+    line('GET /v1/orders?limit=20 ≥ 2× the Express peer (≥ 200%)', ratio(list, CONTENDERS[3]!), 2),
+  ];
 }
 
 /** What the real API answered, to check every peer answers the same before it is measured. */
