@@ -214,6 +214,7 @@ async function tracingCosts(sqlite: Dataset): Promise<void> {
 const BARE = 'bench/peers/bare-fastify.ts';
 const RAW = 'bench/peers/raw-node.ts';
 const EXPRESS = 'bench/peers/express/main.ts';
+const EXPRESS_BARE = 'bench/peers/express-bare.ts';
 
 /**
  * What the in-memory peers answer: both endpoints as the real API answers them (all features on,
@@ -266,6 +267,7 @@ async function compareWithPeers(
         },
         headers: true,
       },
+      [CONTENDERS[4]!]: { script: EXPRESS_BARE, env: memory, headers: false },
     };
   const rounds = Number(values.rounds ?? (quick ? 1 : 3));
   for (let round = 0; round < rounds; round += 1) {

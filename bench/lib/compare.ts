@@ -1,7 +1,13 @@
 import type { Run } from './report.js';
 
 /** The servers of the interleaved comparison, in the order each round measures them. */
-export const CONTENDERS = ['Steadfast (all on)', 'bare Fastify', 'raw node:http', 'Express peer'];
+export const CONTENDERS = [
+  'Steadfast (all on)',
+  'bare Fastify',
+  'raw node:http',
+  'Express peer',
+  'Express 5 bare',
+];
 const OURS = CONTENDERS[0]!;
 
 /** Median, min and max of a few figures. */
