@@ -28,6 +28,7 @@ import {
 import { prepareDataset, type Dataset } from './lib/datasets.js';
 import { startOtlpSink } from './lib/otlp-sink.js';
 import { choosePinning } from './lib/pinning.js';
+import { schedulerTimes } from './overload/probes.js';
 import { cacheLookups, cpuSeconds, rssMiB, startServer, type Server } from './lib/processes.js';
 import { renderReport, type Run } from './lib/report.js';
 import { runWrk, type WrkOptions } from './lib/wrk.js';
@@ -113,12 +114,17 @@ async function measure(
 ): Promise<Run> {
   await runWrk({ ...options, url: server.url, connections, seconds: WARMUP_SECONDS });
   const cpuBefore = cpuSeconds(server.pid);
+  const schedBefore = schedulerTimes(server.pid);
   const loadBefore = load1();
   let loadDuring = loadBefore;
   const sampler = setInterval(() => (loadDuring = Math.max(loadDuring, load1())), 1_000);
   const result = await runWrk({ ...options, url: server.url, connections, seconds: SECONDS });
   clearInterval(sampler);
   loadDuring = Math.max(loadDuring, load1());
+  const schedAfter = schedulerTimes(server.pid);
+  const waited = schedAfter.waitMs - schedBefore.waitMs;
+  const ran = schedAfter.runMs - schedBefore.runMs;
+  const runqueueWaitShare = Math.round((waited / Math.max(waited + ran, 1e-9)) * 1000) / 1000;
   const cpuUsPerRequest =
     Math.round(((cpuSeconds(server.pid) - cpuBefore) / Math.max(result.requests, 1)) * 1e7) / 10;
   const run: Run = {
@@ -129,11 +135,12 @@ async function measure(
     rssMiB: rssMiB(server.pid),
     loadBefore,
     loadDuring,
+    runqueueWaitShare,
   };
   if (server.metricsUrl) run.cache = await cacheLookups(server.metricsUrl);
   runs.push(run);
   log(
-    `    ${meta.scenario} c=${connections}: ${result.rps} req/s, ${cpuUsPerRequest} µs CPU/request, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, non-2xx ${result.non2xx}, 429 ${result.rateLimited}, load ${loadBefore} → ${loadDuring}`,
+    `    ${meta.scenario} c=${connections}: ${result.rps} req/s, ${cpuUsPerRequest} µs CPU/request, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, non-2xx ${result.non2xx}, 429 ${result.rateLimited}, load ${loadBefore} → ${loadDuring}, waited for a CPU ${(runqueueWaitShare * 100).toFixed(0)}%`,
   );
   return run;
 }

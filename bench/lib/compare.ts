@@ -37,6 +37,8 @@ export interface ContenderSummary {
   /** 1-minute load average just before each measured run, and its highest value during it. */
   loadBefore: Spread;
   loadDuring: Spread;
+  /** Share of the run the server waited for a CPU (lib/report.ts, Run.runqueueWaitShare). */
+  runqueueWait: Spread;
   /** Ours divided by this contender, per round (ours and it measured in the same round). */
   oursToThis?: Spread;
   non2xx: number;
@@ -66,6 +68,7 @@ export function summariseComparison(runs: Run[]): ContenderSummary[] {
           cpuUsPerRequest: spread(mine.map((r) => r.cpuUsPerRequest ?? NaN)),
           loadBefore: spread(mine.map((r) => r.loadBefore ?? NaN)),
           loadDuring: spread(mine.map((r) => r.loadDuring ?? NaN)),
+          runqueueWait: spread(mine.map((r) => r.runqueueWaitShare ?? NaN)),
           ...(contender === OURS ? {} : { oursToThis: spread(ratios) }),
           non2xx: mine.reduce((sum, r) => sum + r.non2xx + r.rateLimited, 0),
           socketErrors: mine.reduce((sum, r) => sum + r.socketErrors, 0),
@@ -92,6 +95,7 @@ export function renderComparison(summary: ContenderSummary[], pinning: string): 
       range(s.p99Ms, (x) => fixed(x, 2)),
       s.oursToThis ? range(s.oursToThis, (x) => `${fixed(x * 100, 0)}%`) : '—',
       `${range(s.loadBefore, (x) => fixed(x, 2))} / ${range(s.loadDuring, (x) => fixed(x, 2))}`,
+      range(s.runqueueWait, (x) => `${fixed(x * 100, 0)}%`),
       `${s.non2xx} / ${s.socketErrors}`,
     ].join(' | '),
   );
@@ -99,9 +103,12 @@ export function renderComparison(summary: ContenderSummary[], pinning: string): 
     '### Ours and the peers, interleaved (SQLite 10k, 50 connections)\n',
     `Each round starts and measures every server in turn (${CONTENDERS.join(', ')}); figures are`,
     'the median of the rounds with the min–max in brackets. "ours ÷ it" is taken within each round',
-    `(the two measured within a minute or two of each other), then the median. Pinning: ${pinning}.\n`,
-    '| endpoint | server | rounds | req/s | CPU µs/request | p99 ms | ours ÷ it | load avg before / during | non-2xx+429 / socket errors |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `(the two measured within a minute or two of each other), then the median. Pinning: ${pinning}.`,
+    'The load average includes the benchmark itself (the server and wrk: about 2); "waited for a',
+    'CPU" is the share of the run the server was runnable but not running (/proc/PID/schedstat):',
+    'what other processes took from it. Compare servers by CPU µs/request when it is not ~0%.\n',
+    '| endpoint | server | rounds | req/s | CPU µs/request | p99 ms | ours ÷ it | load avg before / during | waited for a CPU | non-2xx+429 / socket errors |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map((r) => `| ${r} |`),
     '',
     '#### Targets of issue 19 (median ratio of the rounds)\n',

@@ -18,6 +18,11 @@ export interface Run extends WrkResult {
   loadBefore?: number;
   /** Highest 1-minute load average sampled (every second) during the measured run. */
   loadDuring?: number;
+  /**
+   * Share of the measured run the server's main thread was runnable but waiting for a CPU
+   * (/proc/PID/schedstat): what neighbours (wrk included, when unpinned) took from it.
+   */
+  runqueueWaitShare?: number;
   /** Cumulative cache lookups of that server so far. */
   cache?: Record<string, { hit: number; miss: number }>;
 }
