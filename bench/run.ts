@@ -1,15 +1,34 @@
 /**
- * `npm run bench [-- --quick] [-- --skip-1m]`: the load benchmarks of issue 6 (and the observability
- * costs of issue 5), against the real server started as a child process, driven by wrk. Writes
+ * `npm run bench [-- --quick] [-- --skip-1m] [-- --compare]`: the load benchmarks of issue 6 (and
+ * the observability costs of issue 5), and the interleaved comparison with the peers of issue 19,
+ * against the real server started as a child process, driven by wrk. Writes
  * bench/results/<time>.json and .md; bench/RESULTS.md quotes a full run. See bench/README.md.
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  BENCH_DIR,
+  CURSOR_SECRET,
+  METRICS_PORT,
+  PG_SERVER,
+  PORT,
+  appEnv as baseAppEnv,
+} from './lib/app-env.js';
+import {
+  CONTENDERS,
+  captureReference,
+  checkSameAnswers,
+  summariseComparison,
+  renderComparison,
+  type Reference,
+} from './lib/compare.js';
 import { prepareDataset, type Dataset } from './lib/datasets.js';
 import { startOtlpSink } from './lib/otlp-sink.js';
+import { choosePinning } from './lib/pinning.js';
+import { schedulerTimes } from './overload/probes.js';
 import { cacheLookups, cpuSeconds, rssMiB, startServer, type Server } from './lib/processes.js';
 import { renderReport, type Run } from './lib/report.js';
 import { runWrk, type WrkOptions } from './lib/wrk.js';
@@ -22,8 +41,12 @@ const { values } = parseArgs({
     'soak-seconds': { type: 'string' },
     /** `tracing`: only the tracing-cost runs (SQLite, c=50), printed and written as JSON. */
     only: { type: 'string' },
-    /** `--only tracing`: how many interleaved rounds (default 3). */
+    /** `--only tracing` and the peer comparison: how many interleaved rounds (default 3, 1 with --quick). */
     rounds: { type: 'string' },
+    /** Only the interleaved comparison of ours with the peers (bench/peers/). */
+    compare: { type: 'boolean' },
+    /** Do not pin the server and wrk to separate CPUs. */
+    'no-pin': { type: 'boolean' },
   },
 });
 const quick = values.quick === true;
@@ -31,48 +54,21 @@ const SECONDS = Number(values.seconds ?? (quick ? 3 : 10));
 const WARMUP_SECONDS = quick ? 1 : 3;
 const SOAK_WARMUP_SECONDS = quick ? 3 : 30;
 const SOAK_SECONDS = Number(values['soak-seconds'] ?? (quick ? 20 : 300));
-const PG_SERVER = process.env.BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432';
-const REDIS_URL = process.env.BENCH_REDIS ?? 'redis://127.0.0.1:6379';
-const DIR = join(tmpdir(), 'steadfast-bench');
-const PORT = 3900;
-const METRICS_PORT = 9900;
+const DIR = BENCH_DIR;
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const runTag = `bench-${process.pid}`;
 const runs: Run[] = [];
+const pinning = values['no-pin'] ? undefined : choosePinning();
+const pinningText = pinning
+  ? `server on CPU ${pinning.server}, wrk on CPU ${pinning.load} (taskset)`
+  : 'none (--no-pin, one CPU, or no taskset); server, wrk and everything else share the CPUs';
 const notes: string[] = [];
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
-/** Production configuration, with rate limits high enough that they decide but never refuse. */
-function appEnv(dataset: Dataset, extra: Record<string, string> = {}): Record<string, string> {
-  const postgres = dataset.databaseUrl.startsWith('postgres');
-  return {
-    NODE_ENV: 'production',
-    // Required in production: signs pagination cursors.
-    CURSOR_SECRET: 'cursor-secret-of-the-benchmark-runs-only',
-    HOST: '127.0.0.1',
-    PORT: String(PORT),
-    PUBLIC_BASE_URL: `http://127.0.0.1:${PORT}`,
-    DATABASE_URL: dataset.databaseUrl,
-    LOG_LEVEL: 'info',
-    METRICS_PORT: String(METRICS_PORT),
-    SHUTDOWN_DELAY_MS: '0',
-    SEED_DEMO_TENANT: 'false',
-    RATE_LIMIT_API_KEY_QUOTA: '1000000',
-    RATE_LIMIT_API_KEY_WINDOW_SECONDS: '1',
-    RATE_LIMIT_WRITE_QUOTA: '1000000',
-    RATE_LIMIT_WRITE_WINDOW_SECONDS: '1',
-    // The scale-out shape on PostgreSQL: rate limits and cache invalidation through Redis.
-    ...(postgres
-      ? {
-          REDIS_URL,
-          RATE_LIMIT_REDIS_PREFIX: `steadfast:${runTag}:`,
-          CACHE_INVALIDATION_CHANNEL: `steadfast:${runTag}`,
-        }
-      : {}),
-    ...extra,
-  };
-}
+/** Production configuration (lib/app-env.ts) for this run. */
+const appEnv = (dataset: Dataset, extra: Record<string, string> = {}) =>
+  baseAppEnv(dataset, runTag, extra);
 
 async function withServer<T>(
   label: string,
@@ -85,6 +81,7 @@ async function withServer<T>(
     port: PORT,
     metricsPort: env.METRICS_ENABLED === 'false' || !env.METRICS_PORT ? undefined : METRICS_PORT,
     logFile: join(DIR, `server-${stamp}.log`),
+    cpus: pinning?.server,
   });
   try {
     return await body(server);
@@ -98,6 +95,7 @@ type Load = Omit<WrkOptions, 'url' | 'seconds' | 'connections'>;
 function load(dataset: Dataset, mode: WrkOptions['mode'], extra: Partial<Load> = {}): Load {
   return {
     mode,
+    cpus: pinning?.load,
     key: dataset.key,
     idsFile: mode === 'pay' ? dataset.payIds : dataset.getIds,
     userId: dataset.userId,
@@ -105,23 +103,44 @@ function load(dataset: Dataset, mode: WrkOptions['mode'], extra: Partial<Load> =
   };
 }
 
+const load1 = () => Math.round(loadavg()[0]! * 100) / 100;
+
 /** Warms up, measures, and records one run against a started server. */
 async function measure(
   server: Server,
-  meta: Pick<Run, 'group' | 'scenario' | 'db' | 'features'>,
+  meta: Pick<Run, 'group' | 'scenario' | 'db' | 'features' | 'round'>,
   options: Load,
   connections = 50,
 ): Promise<Run> {
   await runWrk({ ...options, url: server.url, connections, seconds: WARMUP_SECONDS });
   const cpuBefore = cpuSeconds(server.pid);
+  const schedBefore = schedulerTimes(server.pid);
+  const loadBefore = load1();
+  let loadDuring = loadBefore;
+  const sampler = setInterval(() => (loadDuring = Math.max(loadDuring, load1())), 1_000);
   const result = await runWrk({ ...options, url: server.url, connections, seconds: SECONDS });
+  clearInterval(sampler);
+  loadDuring = Math.max(loadDuring, load1());
+  const schedAfter = schedulerTimes(server.pid);
+  const waited = schedAfter.waitMs - schedBefore.waitMs;
+  const ran = schedAfter.runMs - schedBefore.runMs;
+  const runqueueWaitShare = Math.round((waited / Math.max(waited + ran, 1e-9)) * 1000) / 1000;
   const cpuUsPerRequest =
     Math.round(((cpuSeconds(server.pid) - cpuBefore) / Math.max(result.requests, 1)) * 1e7) / 10;
-  const run: Run = { ...meta, connections, ...result, cpuUsPerRequest, rssMiB: rssMiB(server.pid) };
+  const run: Run = {
+    ...meta,
+    connections,
+    ...result,
+    cpuUsPerRequest,
+    rssMiB: rssMiB(server.pid),
+    loadBefore,
+    loadDuring,
+    runqueueWaitShare,
+  };
   if (server.metricsUrl) run.cache = await cacheLookups(server.metricsUrl);
   runs.push(run);
   log(
-    `    ${meta.scenario} c=${connections}: ${result.rps} req/s, ${cpuUsPerRequest} µs CPU/request, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, non-2xx ${result.non2xx}, 429 ${result.rateLimited}`,
+    `    ${meta.scenario} c=${connections}: ${result.rps} req/s, ${cpuUsPerRequest} µs CPU/request, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, non-2xx ${result.non2xx}, 429 ${result.rateLimited}, load ${loadBefore} → ${loadDuring}, waited for a CPU ${(runqueueWaitShare * 100).toFixed(0)}%`,
   );
   return run;
 }
@@ -199,7 +218,117 @@ async function tracingCosts(sqlite: Dataset): Promise<void> {
   );
   log(`\nwritten: bench/results/${stamp}-tracing.json`);
 }
-const BARE = 'bench/bare.ts';
+const BARE = 'bench/peers/bare-fastify.ts';
+const RAW = 'bench/peers/raw-node.ts';
+const EXPRESS = 'bench/peers/express/main.ts';
+const EXPRESS_BARE = 'bench/peers/express-bare.ts';
+
+/**
+ * What the in-memory peers answer: both endpoints as the real API answers them (all features on,
+ * SQLite), written to a file for them, and kept to check every peer against.
+ */
+async function captureBodies(
+  sqlite: Dataset,
+): Promise<{ bodiesFile: string; reference: Reference }> {
+  const bodiesFile = join(DIR, 'bare-bodies.json');
+  const firstId = readFileSync(sqlite.getIds, 'utf8').split('\n')[0]!;
+  const reference = await withServer('capture bodies (sqlite, all on)', APP, appEnv(sqlite), (s) =>
+    captureReference(s.url, sqlite.key, firstId),
+  );
+  writeFileSync(
+    bodiesFile,
+    JSON.stringify({
+      order: JSON.parse(reference.order.text) as unknown,
+      list: JSON.parse(reference.list.text) as unknown,
+    }),
+  );
+  return { bodiesFile, reference };
+}
+
+/**
+ * Ours and the peers (bench/peers/) on both reads, interleaved: each round starts and measures
+ * every server in turn (A B C D, A B C D, …), so a neighbour's load falls on all of them alike;
+ * before its first round each peer must answer exactly what ours answered. SQLite, 50 connections.
+ */
+async function compareWithPeers(
+  sqlite: Dataset,
+  bodiesFile: string,
+  reference: Reference,
+): Promise<{ pinning: string; summary: ReturnType<typeof summariseComparison> }> {
+  const memory = { PORT: String(PORT), BENCH_BARE_BODIES: bodiesFile };
+  const servers: Record<string, { script: string; env: Record<string, string>; headers: boolean }> =
+    {
+      [CONTENDERS[0]!]: { script: APP, env: appEnv(sqlite), headers: true },
+      [CONTENDERS[1]!]: { script: BARE, env: memory, headers: false },
+      [CONTENDERS[2]!]: { script: RAW, env: memory, headers: false },
+      [CONTENDERS[3]!]: {
+        script: EXPRESS,
+        env: {
+          NODE_ENV: 'production',
+          PORT: String(PORT),
+          PUBLIC_BASE_URL: `http://127.0.0.1:${PORT}`,
+          DATABASE_URL: sqlite.databaseUrl,
+          CURSOR_SECRET,
+          RATE_LIMIT_API_KEY_QUOTA: '1000000',
+          RATE_LIMIT_API_KEY_WINDOW_SECONDS: '1',
+        },
+        headers: true,
+      },
+      [CONTENDERS[4]!]: { script: EXPRESS_BARE, env: memory, headers: false },
+    };
+  const rounds = Number(values.rounds ?? (quick ? 1 : 3));
+  for (let round = 0; round < rounds; round += 1) {
+    for (const name of CONTENDERS) {
+      const { script, env, headers } = servers[name]!;
+      await withServer(`peers, round ${round + 1}/${rounds}: ${name}`, script, env, async (s) => {
+        if (round === 0) await checkSameAnswers(name, s.url, reference, headers);
+        for (const [scenario, mode] of [
+          ['GET /v1/orders/{id}', 'get_order'],
+          ['GET /v1/orders?limit=20', 'list'],
+        ] as const)
+          await measure(
+            s,
+            { group: 'peers', scenario, db: 'SQLite 10k', features: name, round },
+            load(sqlite, mode),
+          );
+      });
+    }
+  }
+  return { pinning: pinningText, summary: summariseComparison(runs) };
+}
+
+/** `--compare`: only the comparison with the peers, written as results/<time>-compare.json and .md. */
+async function compareOnly(sqlite: Dataset): Promise<void> {
+  const machine = {
+    cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
+    node: process.version,
+    pinning: pinningText,
+    loadAverageAtStart: loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
+    startedAt: new Date().toISOString(),
+  };
+  const { bodiesFile, reference } = await captureBodies(sqlite);
+  const comparison = await compareWithPeers(sqlite, bodiesFile, reference);
+  const finished = {
+    ...machine,
+    loadAverageAtEnd: loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
+    finishedAt: new Date().toISOString(),
+  };
+  const out = join(import.meta.dirname, 'results');
+  mkdirSync(out, { recursive: true });
+  const settings = { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, quick };
+  writeFileSync(
+    join(out, `${stamp}-compare.json`),
+    JSON.stringify({ machine: finished, settings, comparison, runs }, null, 2),
+  );
+  const markdown = `${renderComparison(comparison.summary, comparison.pinning)}\nMachine: ${JSON.stringify(finished)}\nSettings: ${JSON.stringify(settings)}\n`;
+  writeFileSync(join(out, `${stamp}-compare.md`), markdown);
+  process.stdout.write(markdown);
+  log(`\nwritten: bench/results/${stamp}-compare.json and .md`);
+}
 
 async function main() {
   mkdirSync(DIR, { recursive: true });
@@ -210,6 +339,7 @@ async function main() {
     postgres: execSync(`psql ${PG_SERVER}/postgres -Atc 'show server_version'`).toString().trim(),
     redis: execSync('redis-server --version').toString().trim().split(' ')[2] ?? '?',
     wrk: execSync('wrk -v 2>&1 || true').toString().split('\n')[0]?.trim() ?? '?',
+    pinning: pinningText,
     loadAverageAtStart: loadavg()
       .map((x) => x.toFixed(2))
       .join(' '),
@@ -225,6 +355,7 @@ async function main() {
     postgresServer: PG_SERVER,
   });
   if (values.only === 'tracing') return tracingCosts(sqlite);
+  if (values.compare) return compareOnly(sqlite);
   const pg = await prepareDataset({
     kind: 'postgres',
     orders: 10_000,
@@ -241,18 +372,7 @@ async function main() {
       });
 
   // The bodies the ceiling server answers with: what the real API sends for the same requests.
-  const bodiesFile = join(DIR, 'bare-bodies.json');
-  await withServer('capture bodies (sqlite, all on)', APP, appEnv(sqlite), async (server) => {
-    const headers = { authorization: `Bearer ${sqlite.key}` };
-    const firstId = readFileSync(sqlite.getIds, 'utf8').split('\n')[0]!;
-    const order: unknown = await (
-      await fetch(`${server.url}/v1/orders/${firstId}`, { headers })
-    ).json();
-    const list: unknown = await (
-      await fetch(`${server.url}/v1/orders?limit=20`, { headers })
-    ).json();
-    writeFileSync(bodiesFile, JSON.stringify({ order, list }));
-  });
+  const { bodiesFile, reference } = await captureBodies(sqlite);
 
   // 1. Ceiling: bare Fastify answering the same JSON from memory.
   await withServer(
@@ -286,6 +406,9 @@ async function main() {
       }
     },
   );
+
+  // 1b. Ours and the peers, interleaved (before any write changes the first page).
+  const comparison = await compareWithPeers(sqlite, bodiesFile, reference);
 
   // 2. Every production feature on, each endpoint, on both databases; reads at 10/50/200.
   for (const dataset of [sqlite, pg]) {
@@ -463,6 +586,7 @@ async function main() {
     runs,
     soak,
     notes,
+    comparison,
   };
   const out = join(import.meta.dirname, 'results');
   mkdirSync(out, { recursive: true });

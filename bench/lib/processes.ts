@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync, closeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pinned } from './pinning.js';
 
 /** A server started for one or more benchmark runs. */
 export interface Server {
@@ -33,14 +34,28 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs = 60_000): 
 /**
  * Starts `script` (a TypeScript entry, through tsx) with `env`; its stdout (the access log) and
  * stderr go to `logFile`, as a log shipper would take them. Resolves once /readyz answers 200.
+ * `cpus` pins it with `taskset -c` (which execs, so the pid is the server's); `nodeArgs` go
+ * before the script (e.g. `--cpu-prof`).
  */
 export async function startServer(
   script: string,
   env: Record<string, string>,
-  options: { port: number; metricsPort?: number; logFile: string },
+  options: {
+    port: number;
+    metricsPort?: number;
+    logFile: string;
+    cpus?: string;
+    nodeArgs?: string[];
+  },
 ): Promise<Server> {
   const log = openSync(options.logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const { command, args } = pinned(options.cpus, process.execPath, [
+    ...(options.nodeArgs ?? []),
+    '--import',
+    'tsx',
+    script,
+  ]);
+  const child = spawn(command, args, {
     env: cleanEnv(env),
     stdio: ['ignore', log, log],
   });

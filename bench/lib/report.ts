@@ -1,8 +1,11 @@
+import { renderComparison, type ContenderSummary } from './compare.js';
 import type { WrkResult } from './wrk.js';
 
 /** One measured run: a scenario on a database with a set of features, at one concurrency. */
 export interface Run extends WrkResult {
-  group: 'ceiling' | 'endpoints' | 'size' | 'features';
+  group: 'ceiling' | 'endpoints' | 'size' | 'features' | 'peers';
+  /** The round of an interleaved comparison (0-based). */
+  round?: number;
   scenario: string;
   db: string;
   features: string;
@@ -11,6 +14,15 @@ export interface Run extends WrkResult {
   rssMiB: number;
   /** Server CPU time (user + system) per completed request during the measured run, in µs. */
   cpuUsPerRequest?: number;
+  /** 1-minute load average just before the measured run. */
+  loadBefore?: number;
+  /** Highest 1-minute load average sampled (every second) during the measured run. */
+  loadDuring?: number;
+  /**
+   * Share of the measured run the server's main thread was runnable but waiting for a CPU
+   * (/proc/PID/schedstat): what neighbours (wrk included, when unpinned) took from it.
+   */
+  runqueueWaitShare?: number;
   /** Cumulative cache lookups of that server so far. */
   cache?: Record<string, { hit: number; miss: number }>;
 }
@@ -26,6 +38,8 @@ export interface Report {
     cache?: Record<string, { hit: number; miss: number }>;
   };
   notes: string[];
+  /** The interleaved comparison with the peers (bench/peers/). */
+  comparison?: { pinning: string; summary: ContenderSummary[] };
 }
 
 const GET = 'GET /v1/orders/{id}';
@@ -209,6 +223,7 @@ export function renderReport(report: Report): string {
     (r) =>
       r.group !== 'ceiling' &&
       r.group !== 'features' &&
+      r.group !== 'peers' &&
       r.connections === 50 &&
       (r.scenario === GET || r.scenario === LIST),
   ))
@@ -226,6 +241,8 @@ export function renderReport(report: Report): string {
     `- zero non-2xx/429 in every scenario: ${failing.length === 0 ? 'none in any run' : failing.map((r) => `${r.scenario} ${r.db} ${r.features} c=${r.connections}: ${JSON.stringify(r.statuses)} (+${r.socketErrors} socket errors)`).join('; ')} → ${verdict(failing.length === 0)}`,
   );
   out.push(lines.join('\n'));
+  if (report.comparison)
+    out.push(`\n${renderComparison(report.comparison.summary, report.comparison.pinning)}`);
   if (report.notes.length) out.push(`\nNotes: ${report.notes.join(' ')}`);
   out.push(`\nMachine: ${JSON.stringify(report.machine)}`);
   out.push(`Datasets: ${JSON.stringify(report.datasets)}\n`);

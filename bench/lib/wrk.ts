@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { pinned } from './pinning.js';
 
 const SCRIPT = fileURLToPath(new URL('../wrk/scenario.lua', import.meta.url));
 
@@ -33,6 +34,8 @@ export interface WrkOptions {
   listLimit?: number;
   /** wrk's own timeout per request (default 10 s). */
   timeoutSeconds?: number;
+  /** CPUs wrk is pinned to (`taskset -c`); unpinned when absent. */
+  cpus?: string;
 }
 
 interface Raw {
@@ -70,7 +73,8 @@ export async function runWrk(options: WrkOptions): Promise<WrkResult> {
     BENCH_LIST_LIMIT: String(options.listLimit ?? 20),
   };
   const output = await new Promise<string>((resolve, reject) => {
-    const child = spawn('wrk', args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const run = pinned(options.cpus, 'wrk', args);
+    const child = spawn(run.command, run.args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
     child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
     child.on('error', reject);
