@@ -54,6 +54,7 @@ const OPERATIONS = [
   '/webhook_endpoints',
   '/webhook_endpoints/{id}',
   '/webhook_endpoints/{id}/deliveries',
+  '/webhook_endpoints/{id}/deliveries/{delivery_id}',
   '/webhook_endpoints/{id}/deliveries/{delivery_id}/retry',
   '/webhook_endpoints/{id}/rotate_secret',
 ];

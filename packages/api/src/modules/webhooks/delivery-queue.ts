@@ -1,6 +1,10 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { Dialect } from '../../db/database.js';
-import type { Database, WebhookDeliveryStatus } from '../../db/schema.js';
+import type {
+  Database,
+  WebhookDeliveryAttemptsTable,
+  WebhookDeliveryStatus,
+} from '../../db/schema.js';
 import type { EndpointRow } from './repository.js';
 
 type Executor = Kysely<Database>;
@@ -110,6 +114,14 @@ export async function completeAttempt(
     .where('claimed_by', '=', claimToken)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
+}
+
+/** Appends one attempt to the delivery's history; in the transaction that records its outcome. */
+export async function insertAttempt(
+  db: Executor,
+  row: Insertable<WebhookDeliveryAttemptsTable>,
+): Promise<void> {
+  await db.insertInto('webhook_delivery_attempts').values(row).execute();
 }
 
 export async function resetFailures(db: Executor, endpointId: string): Promise<void> {

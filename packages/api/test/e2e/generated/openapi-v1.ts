@@ -454,11 +454,34 @@ export interface paths {
     /**
      * The delivery log of an endpoint, newest first
      * @deprecated
-     * @description One entry per event sent to the endpoint, with its attempt count and the outcome of its last attempt (status code, error, duration) and, while pending, the next retry.
+     * @description One entry per event sent to the endpoint, with its attempt count and the outcome of its last attempt (status code, error, duration) and, while pending, the next retry. Each attempt is in the delivery (`GET …/deliveries/{delivery_id}`).
      *
      *     Requires scope `webhooks:read`.
      */
     get: operations['listWebhookDeliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/webhook_endpoints/{id}/deliveries/{delivery_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Retrieve a delivery with its attempts
+     * @deprecated
+     * @description The delivery and, in `attempt_history`, each attempt newest first (the last 50): when it started, how long it took, the receiver's status code or the error, and the retry it scheduled.
+     *
+     *     Requires scope `webhooks:read`.
+     */
+    get: operations['getWebhookDelivery'];
     put?: never;
     post?: never;
     delete?: never;
@@ -9395,6 +9418,339 @@ export interface operations {
            *       "status": 503,
            *       "detail": "The service is shutting down, overloaded, or a dependency it needs (such as the database) is not answering.",
            *       "instance": "/v1/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries",
+           *       "code": "service_unavailable",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getWebhookDelivery: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description An ETag from an earlier response: 304 (no body) while it is still current. */
+        'if-none-match'?: string;
+      };
+      path: {
+        /**
+         * @description Webhook endpoint id (`we_…`).
+         * @example we_01jdq3z7x8k2m4n6p8r0s2t4v6
+         */
+        id: string;
+        /**
+         * @description Webhook delivery id (`whd_…`).
+         * @example whd_01jdq3z7x8k2m4n6p8r0s2t4v6
+         */
+        delivery_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          ETag: components['headers']['Content-ETag'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          Link: components['headers']['Successor-Link'];
+          Deprecation: components['headers']['Deprecation'];
+          Sunset: components['headers']['Sunset'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "whd_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "object": "webhook_delivery",
+           *       "endpoint_id": "we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "event_id": "evt_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "event_type": "order.created",
+           *       "status": "pending",
+           *       "attempts": 2,
+           *       "next_attempt_at": "2026-11-25T10:01:00.000Z",
+           *       "last_attempt_at": "2026-11-25T10:00:30.000Z",
+           *       "last_response_status": 503,
+           *       "last_error": "HTTP 503",
+           *       "last_duration_ms": 42,
+           *       "created_at": "2026-11-25T10:00:00.000Z",
+           *       "attempt_history": [
+           *         {
+           *           "attempt": 2,
+           *           "started_at": "2026-11-25T10:00:30.000Z",
+           *           "duration_ms": 42,
+           *           "response_status": 503,
+           *           "error": "HTTP 503",
+           *           "outcome": "retried",
+           *           "next_attempt_at": "2026-11-25T10:01:00.000Z"
+           *         },
+           *         {
+           *           "attempt": 1,
+           *           "started_at": "2026-11-25T10:00:00.000Z",
+           *           "duration_ms": 10000,
+           *           "response_status": null,
+           *           "error": "timed out after 10000 ms",
+           *           "outcome": "retried",
+           *           "next_attempt_at": "2026-11-25T10:00:30.000Z"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': {
+            /**
+             * @description Webhook delivery id (`whd_…`).
+             * @example whd_01jdq3z7x8k2m4n6p8r0s2t4v6
+             */
+            id: string;
+            /** @enum {string} */
+            object: 'webhook_delivery';
+            /**
+             * @description Webhook endpoint id (`we_…`).
+             * @example we_01jdq3z7x8k2m4n6p8r0s2t4v6
+             */
+            endpoint_id: string;
+            /** @description Also sent as `webhook-id`, the same on every retry. */
+            event_id: string;
+            /** @description An event type of the catalogue (docs/webhooks.md), or `*`. */
+            event_type: string;
+            /** @description `failed` once every attempt of the retry schedule failed. */
+            status: 'pending' | 'succeeded' | 'failed';
+            /** Format: int32 */
+            attempts: number;
+            next_attempt_at: string | null;
+            last_attempt_at: string | null;
+            last_response_status: number | null;
+            last_error: string | null;
+            last_duration_ms: number | null;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Each attempt, newest first (the last 50; `attempts` counts them all). */
+            attempt_history: {
+              /**
+               * Format: int32
+               * @description 1 for the first.
+               */
+              attempt: number;
+              /** Format: date-time */
+              started_at: string;
+              /** Format: int32 */
+              duration_ms: number;
+              response_status: number | null;
+              error: string | null;
+              /** @description `retried`: a retry was scheduled; `failed`: it was the last attempt. */
+              outcome: 'succeeded' | 'retried' | 'failed';
+              next_attempt_at: string | null;
+            }[];
+          };
+        };
+      };
+      /** @description Not Modified: the representation matching `If-None-Match` is still current. */
+      304: {
+        headers: {
+          ETag: components['headers']['Content-ETag'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          Link: components['headers']['Successor-Link'];
+          Deprecation: components['headers']['Deprecation'];
+          Sunset: components['headers']['Sunset'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `validation_failed`: Request validation failed */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          Link: components['headers']['Successor-Link'];
+          Deprecation: components['headers']['Deprecation'];
+          Sunset: components['headers']['Sunset'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/validation_failed",
+           *       "title": "Request validation failed",
+           *       "status": 400,
+           *       "detail": "One or more parts of the request (body, query string, path or headers) do not match the documented schema: a field is missing, has the wrong type, is out of bounds, is not a known field, or is malformed.",
+           *       "instance": "/v1/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries/whd_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "validation_failed",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877",
+           *       "errors": [
+           *         {
+           *           "in": "body",
+           *           "pointer": "/email",
+           *           "detail": "must match format \"email\""
+           *         }
+           *       ]
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `unauthenticated`: Authentication required */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          Link: components['headers']['Successor-Link'];
+          Deprecation: components['headers']['Deprecation'];
+          Sunset: components['headers']['Sunset'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/unauthenticated",
+           *       "title": "Authentication required",
+           *       "status": 401,
+           *       "detail": "The request carries no credentials, or the API key is unknown, malformed, revoked or expired.",
+           *       "instance": "/v1/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries/whd_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "unauthenticated",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          Link: components['headers']['Successor-Link'];
+          Deprecation: components['headers']['Deprecation'];
+          Sunset: components['headers']['Sunset'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/insufficient_scope",
+           *       "title": "Insufficient scope",
+           *       "status": 403,
+           *       "detail": "The credential is valid but lacks the scope this operation requires.",
+           *       "instance": "/v1/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries/whd_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "insufficient_scope",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `not_found`: Resource not found */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          Link: components['headers']['Successor-Link'];
+          Deprecation: components['headers']['Deprecation'];
+          Sunset: components['headers']['Sunset'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/not_found",
+           *       "title": "Resource not found",
+           *       "status": 404,
+           *       "detail": "No resource with this id exists in your account.",
+           *       "instance": "/v1/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries/whd_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "not_found",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `rate_limited`: Too many requests */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'Retry-After': components['headers']['Retry-After'];
+          Link: components['headers']['Successor-Link'];
+          Deprecation: components['headers']['Deprecation'];
+          Sunset: components['headers']['Sunset'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/rate_limited",
+           *       "title": "Too many requests",
+           *       "status": 429,
+           *       "detail": "The request exceeds a rate-limit policy: requests per API key, writes per API key, requests per client address, or failed authentications per client address (after which that address cannot use authenticated routes for a while, even with a valid key).",
+           *       "instance": "/v1/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries/whd_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "rate_limited",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `internal_error`: Internal server error */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          Link: components['headers']['Successor-Link'];
+          Deprecation: components['headers']['Deprecation'];
+          Sunset: components['headers']['Sunset'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/internal_error",
+           *       "title": "Internal server error",
+           *       "status": 500,
+           *       "detail": "Something failed on our side.",
+           *       "instance": "/v1/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries/whd_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "internal_error",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `service_unavailable`: Service unavailable; `handler_timeout`: Request took too long */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'Retry-After': components['headers']['Retry-After'];
+          Link: components['headers']['Successor-Link'];
+          Deprecation: components['headers']['Deprecation'];
+          Sunset: components['headers']['Sunset'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/service_unavailable",
+           *       "title": "Service unavailable",
+           *       "status": 503,
+           *       "detail": "The service is shutting down, overloaded, or a dependency it needs (such as the database) is not answering.",
+           *       "instance": "/v1/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries/whd_01jdq3z7x8k2m4n6p8r0s2t4v6",
            *       "code": "service_unavailable",
            *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
            *     }
