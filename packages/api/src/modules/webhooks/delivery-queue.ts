@@ -116,6 +116,30 @@ export async function completeAttempt(
   return result.numUpdatedRows > 0n;
 }
 
+/**
+ * Gives a claimed delivery back unattempted (a worker shutting down): due at `at`, and its claim's
+ * attempt uncounted. Only while this claim still holds it.
+ */
+export async function releaseClaim(
+  db: Executor,
+  id: string,
+  claimToken: string,
+  at: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('webhook_deliveries')
+    .set((eb) => ({
+      next_attempt_at: at,
+      claimed_by: null,
+      attempts: eb('attempts', '-', 1),
+      updated_at: at,
+    }))
+    .where('id', '=', id)
+    .where('claimed_by', '=', claimToken)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
 /** Appends one attempt to the delivery's history; in the transaction that records its outcome. */
 export async function insertAttempt(
   db: Executor,

@@ -232,8 +232,14 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
   }
 
   return {
-    /** One pass: claims a batch and attempts it; resolves to the number of deliveries attempted. */
-    async runOnce(): Promise<number> {
+    /**
+     * One pass: claims a batch and attempts it; resolves to the number of deliveries claimed.
+     * Once `stopping` is aborted no new attempt starts: those in flight finish (each bounded by
+     * the attempt timeout) and the rest of the batch is released, due again at once for another
+     * worker, without counting as an attempt.
+     */
+    async runOnce(stopping?: AbortSignal): Promise<number> {
+      if (stopping?.aborted) return 0;
       const at = now();
       const claimToken = `${instance}:${randomUUID()}`;
       const claimed = await queue.claimDue(db, deps.dialect, {
@@ -257,7 +263,15 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
         [...byEndpoint].map(async ([endpointId, deliveries]) => {
           const endpoint = endpoints.get(endpointId);
           if (!endpoint) return; // deleted since the claim; its deliveries went with it
-          for (const delivery of deliveries) await attempt(claimToken, delivery, endpoint);
+          for (const delivery of deliveries) {
+            if (stopping?.aborted) {
+              await queue.releaseClaim(db, delivery.id, claimToken, now().toISOString());
+              log.info(
+                { event: 'webhook.claim_released', delivery_id: delivery.id },
+                'webhook delivery released on shutdown',
+              );
+            } else await attempt(claimToken, delivery, endpoint);
+          }
         }),
       );
       return claimed.length;
