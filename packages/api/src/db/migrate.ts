@@ -7,6 +7,7 @@ import { payments } from './migrations/0004-payments.js';
 import { orderUserIndex } from './migrations/0005-order-user-index.js';
 import { accountLifecycle } from './migrations/0006-account-lifecycle.js';
 import { webhooks } from './migrations/0007-webhooks.js';
+import { webhookDeliveryAttempts } from './migrations/0008-webhook-delivery-attempts.js';
 import { listGenerations } from './migrations/0009-list-generations.js';
 
 /** The ordered migrations; names sort in application order. One set serves both dialects. */
@@ -21,6 +22,7 @@ function migrationProvider(db: Db): MigrationProvider {
         '0005-order-user-index': orderUserIndex(),
         '0006-account-lifecycle': accountLifecycle(db.dialect),
         '0007-webhooks': webhooks(db.dialect),
+        '0008-webhook-delivery-attempts': webhookDeliveryAttempts(db.dialect),
         '0009-list-generations': listGenerations(db.dialect),
       });
     },

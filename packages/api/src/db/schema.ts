@@ -187,9 +187,28 @@ export interface WebhookDeliveriesTable {
   updated_at: Timestamp;
 }
 
+export type WebhookAttemptOutcome = 'succeeded' | 'retried' | 'failed';
+
+/** One attempt of a delivery: the delivery log's history (docs/webhooks.md). */
+export interface WebhookDeliveryAttemptsTable {
+  id: string;
+  account_id: string;
+  delivery_id: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  started_at: Timestamp;
+  duration_ms: number;
+  response_status: number | null;
+  /** Bounded, never the response body nor a secret. */
+  error: string | null;
+  outcome: WebhookAttemptOutcome;
+  next_attempt_at: Timestamp | null;
+}
+
 export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
   payments: PaymentsTable;
   refunds: RefundsTable;
   events: EventsTable;

@@ -39,9 +39,10 @@ export function scheduleJobs(
     jobs.schedule({
       name: 'webhook_delivery',
       intervalMs: config.webhooks.pollIntervalMs,
-      run: async () => {
-        // Drain what is due (a full batch means more may wait), then sleep until the next tick.
-        while ((await worker.runOnce()) === config.webhooks.batchSize);
+      run: async (stopping) => {
+        // Drain what is due (a full batch means more may wait), then sleep until the next tick;
+        // on shutdown the batch in hand is finished or released, and no other is claimed.
+        while (!stopping.aborted && (await worker.runOnce(stopping)) === config.webhooks.batchSize);
       },
     });
   }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
 import { orderChanges } from '../modules/orders/versions/index.js';
 import { paymentChanges } from '../modules/payments/versions/index.js';
+import { webhookOperations } from '../modules/webhooks/event-payloads.js';
 import { jwksDegradation } from '../platform/auth/jwks-health.js';
 import { registerDiscoveryRoutes } from '../platform/discovery/routes.js';
 import { registerProblemPages } from '../platform/errors/problem-pages.js';
@@ -20,6 +21,7 @@ export async function registerPublicRoutes(
   // Documentation first: @fastify/swagger only sees routes registered after it.
   await registerDocumentation(app, {
     changes: [...LIST_CHANGES, ...orderChanges, ...paymentChanges],
+    webhooks: webhookOperations(),
   });
   const { jwt } = infra;
   registerHealthRoutes(app, {

@@ -166,6 +166,63 @@ describe('contract gate rules', () => {
     expect(changes.length).toBeGreaterThan(0);
   });
 
+  describe('webhooks are judged as receivers parse them, like responses', () => {
+    const hook = (d: Json, type: string) => d.webhooks[type].post as Json;
+    const dataOf = (d: Json, type: string) => bodySchema(hook(d, type)).properties.data as Json;
+
+    it('a field removed from an event payload, or a removed event type, is breaking', () => {
+      expect(
+        breaking(changed((d) => delete dataOf(d, 'order.created').properties.total_amount)),
+      ).toEqual([
+        expect.stringMatching(/^BREAKING webhook order\.created: .*total_amount.*requestBody/),
+      ]);
+      expect(breaking(changed((d) => delete d.webhooks['refund.failed']))).toEqual([
+        expect.stringMatching(/^BREAKING webhook refund\.failed: /),
+      ]);
+    });
+
+    it('a widened payload value or signature header is breaking; a narrowed one is not', () => {
+      expect(
+        breaking(
+          changed((d) => {
+            dataOf(d, 'payment.succeeded').properties.amount.maximum *= 10;
+          }),
+        ),
+      ).toEqual([expect.stringMatching(/BREAKING webhook payment\.succeeded: .*amount/)]);
+      expect(
+        breaking(
+          changed((d) => {
+            hook(d, 'order.created').parameters[2].schema.maxLength = 400;
+          }),
+        ),
+      ).toEqual([expect.stringMatching(/BREAKING webhook order\.created: .*parameters/)]);
+      const narrowed = changed((d) => {
+        hook(d, 'order.created').parameters[2].schema.maxLength = 100;
+      });
+      expect(breaking(narrowed)).toEqual([]);
+      expect(narrowed.length).toBeGreaterThan(0);
+    });
+
+    it('a new event type, a new payload field and a reworded description are additive', () => {
+      const changes = changed((d) => {
+        d.webhooks['order.shipped'] = structuredClone(d.webhooks['order.created']);
+        hook(d, 'order.shipped').operationId = 'orderShippedWebhook';
+        dataOf(d, 'order.created').properties.note = { type: 'string', maxLength: 10 };
+        hook(d, 'order.created').description = 'Reworded.';
+      });
+      expect(breaking(changes)).toEqual([]);
+      expect(additive(changes).length).toBeGreaterThanOrEqual(2);
+    });
+
+    it('a document that gains its first webhooks section breaks nothing', () => {
+      const without = structuredClone(published) as Json;
+      delete without.webhooks;
+      const changes = compareContracts(without as OpenApiDocument, published);
+      expect(breaking(changes)).toEqual([]);
+      expect(changes.length).toBeGreaterThan(0);
+    });
+  });
+
   it('prose, tags and deprecation notices never break a client', () => {
     const changes = changed((d) => {
       d.info.description = 'Reworded.';

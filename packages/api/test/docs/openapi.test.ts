@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_TYPE_NAMES } from '../../src/modules/webhooks/event-types.js';
+import type { OpenApiDocument } from '../../src/platform/openapi/document-types.js';
 import { startApp, type TestApp } from '../support/app.js';
 import { call } from '../support/http.js';
+import { webhookContract } from '../support/webhook-contract.js';
 
 interface MediaType {
   schema?: { $ref?: string };
@@ -54,6 +57,7 @@ const OPERATIONS = [
   '/webhook_endpoints',
   '/webhook_endpoints/{id}',
   '/webhook_endpoints/{id}/deliveries',
+  '/webhook_endpoints/{id}/deliveries/{delivery_id}',
   '/webhook_endpoints/{id}/deliveries/{delivery_id}/retry',
   '/webhook_endpoints/{id}/rotate_secret',
 ];
@@ -101,6 +105,37 @@ describe.each(['v1', 'v2'])('OpenAPI document of %s', (version) => {
     );
     expect(doc.servers).toEqual([expect.objectContaining({ url: '/' })]);
     expect(doc.info.title).toContain(version);
+  });
+
+  it('describes each event type of the catalogue in `webhooks`: signed POST, example, 2xx expected', () => {
+    const contract = webhookContract(doc as unknown as OpenApiDocument);
+    const { webhooks } = contract;
+    const check = (body: unknown) => contract.check(body);
+    expect(Object.keys(webhooks)).toEqual(EVENT_TYPE_NAMES);
+    for (const [type, { post }] of Object.entries(webhooks)) {
+      const op = post as unknown as Operation;
+      expect(op.operationId, type).toMatch(/^[a-z][A-Za-z]+Webhook$/);
+      expect(op.summary, type).toContain(type);
+      expect(op.security, type).toEqual([]); // the receiver checks our signature, not a key
+      expect(
+        op.parameters?.filter((p) => p.in === 'header').map((p) => p.name),
+        type,
+      ).toEqual(['webhook-id', 'webhook-timestamp', 'webhook-signature']);
+      expect(Object.keys(op.responses), type).toEqual(['2XX', 'default']);
+      const example = post.requestBody.content['application/json'].example as Record<
+        string,
+        unknown
+      >;
+      expect(example).toMatchObject({ object: 'event', type });
+      expect(check(example), type).toEqual([]);
+      // The schema is not a free-for-all: another type's body or a stray field fails it.
+      expect(check({ ...example, extra: true }).length, type).toBeGreaterThan(0);
+      expect(check({ ...example, data: {} }).length, type).toBeGreaterThan(0);
+    }
+    expect(
+      new Set(Object.values(webhooks).map((w) => (w.post as unknown as Operation).operationId))
+        .size,
+    ).toBe(EVENT_TYPE_NAMES.length);
   });
 
   it('every operation has an id, a summary, request and response examples', () => {

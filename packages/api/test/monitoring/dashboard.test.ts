@@ -92,6 +92,9 @@ describe('the Grafana dashboard', () => {
       /Readiness/,
       /Error-budget burn rate: availability/,
       /Error-budget burn rate: latency/,
+      /Webhook attempts\/s by outcome/,
+      /Webhook backlog age/,
+      /Webhook delivery latency/,
     ]) {
       expect(titles).toMatch(area);
     }

@@ -119,6 +119,22 @@ const webhookRoutes: RouteCase[] = [
     foreign: (ids) => ({ url: `${hooks}/${ids.foreignEndpointId}/deliveries`, status: 404 }),
   },
   {
+    method: 'GET',
+    template: `${hooks}/{id}/deliveries/{delivery_id}`,
+    url: (ids) => `${hooks}/${ids.endpointId}/deliveries/${ids.deliveryId}`,
+    wrongType: (ids) => ({ url: `${hooks}/${ids.endpointId}/deliveries/42` }),
+    unknownField: (ids) => ({
+      url: `${hooks}/${ids.endpointId}/deliveries/${ids.deliveryId}?expand=event`,
+    }),
+    oversized: (ids) => ({
+      url: `${hooks}/${ids.endpointId}/deliveries/whd_${'a'.repeat(300)}`,
+    }),
+    foreign: (ids) => ({
+      url: `${hooks}/${ids.foreignEndpointId}/deliveries/${ids.foreignDeliveryId}`,
+      status: 404,
+    }),
+  },
+  {
     method: 'POST',
     template: `${hooks}/{id}/deliveries/{delivery_id}/retry`,
     url: (ids) => `${hooks}/${ids.endpointId}/deliveries/${ids.deliveryId}/retry`,

@@ -85,6 +85,35 @@ describe('job runner', () => {
     expect(jobs.stop()).toBe(jobs.stop());
   });
 
+  it('tells a pass in flight that the runner is stopping, so a long one can end early', async () => {
+    const jobs = runner();
+    const seen: AbortSignal[] = [];
+    let batches = 0;
+    jobs.schedule({
+      name: 'drain',
+      intervalMs: 100,
+      // A draining loop, as webhook delivery's: one batch per tick of 10 ms until told to stop.
+      run: async (stopping) => {
+        seen.push(stopping);
+        while (!stopping.aborted) {
+          batches += 1;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      },
+    });
+    await vi.advanceTimersByTimeAsync(150);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.aborted).toBe(false);
+    const stopped = jobs.stop();
+    expect(seen[0]!.aborted).toBe(true);
+    await vi.advanceTimersByTimeAsync(10);
+    await stopped;
+    const after = batches;
+    await vi.advanceTimersByTimeAsync(500);
+    expect(batches).toBe(after);
+    expect(counted).toEqual([['drain', 'ok']]);
+  });
+
   it('runNow joins a pass in flight instead of starting a second one', async () => {
     const jobs = runner();
     const { run, passes } = controllable();

@@ -3,7 +3,7 @@ import type { Infrastructure } from '../../src/wiring/infrastructure.js';
 import { createWebhookWorker } from '../../src/wiring/modules.js';
 import { createDeliveryWorker } from '../../src/modules/webhooks/worker.js';
 import { createTestTenant, startApp, stores, type Tenant, type TestApp } from '../support/app.js';
-import { call } from '../support/http.js';
+import { call, expectProblem } from '../support/http.js';
 import { ownPostgresDatabase } from '../support/own-database.js';
 import { seedOrder, seedUser } from '../support/seed.js';
 import { startReceiver, type Receiver } from '../support/webhook-receiver.js';
@@ -171,6 +171,61 @@ describe.each(stores)('webhook delivery (%s)', (store) => {
     [entry] = await deliveries(tenant, endpoint.id);
     expect(entry).toMatchObject({ status: 'succeeded', attempts: 5 });
     expect(receiver.arrivals.at(-1)!.headers['webhook-id']).toBe([...ids][0]);
+
+    // Every attempt is in the delivery's history, newest first, in both versions.
+    for (const v of ['v1', 'v2']) {
+      const got = await call(
+        t.app,
+        'GET',
+        `/${v}/webhook_endpoints/${endpoint.id}/deliveries/${entry!.id as string}`,
+        { tenant },
+      );
+      expect(got.statusCode, got.body).toBe(200);
+      const history = got.json<{ attempt_history: Record<string, unknown>[] }>().attempt_history;
+      expect(history.map((a) => [a.attempt, a.outcome, a.response_status])).toEqual([
+        [5, 'succeeded', 204],
+        [4, 'failed', null],
+        [3, 'retried', 302],
+        [2, 'retried', null],
+        [1, 'retried', 500],
+      ]);
+      expect(history[0]).toMatchObject({ error: null, next_attempt_at: null });
+      expect(history[3]!.error).toMatch(/timed out/);
+      expect(history[3]!.duration_ms).toBeGreaterThanOrEqual(250);
+      expect(history[4]).toMatchObject({ error: 'HTTP 500' });
+      // Attempt 1 scheduled attempt 2 half a second on (random 0.5 × 1 s).
+      expect(Date.parse(history[4]!.next_attempt_at as string)).toBe(
+        Date.parse(history[4]!.started_at as string) + 500,
+      );
+      expect(history[1]!.error).toBeTruthy();
+      expect(history[1]!.next_attempt_at).toBeNull();
+    }
+
+    // Another tenant sees none of it; a delivery id under another endpoint is not found.
+    const other = await newTenant();
+    const path = `/v1/webhook_endpoints/${endpoint.id}/deliveries/${entry!.id as string}`;
+    expectProblem(await call(t.app, 'GET', path, { tenant: other }), 404, 'not_found');
+    const second = await subscribe(tenant, ['order.canceled']);
+    expectProblem(
+      await call(
+        t.app,
+        'GET',
+        `/v1/webhook_endpoints/${second.id}/deliveries/${entry!.id as string}`,
+        { tenant },
+      ),
+      404,
+      'not_found',
+    );
+
+    // The history goes with its endpoint and deliveries.
+    const deleted = await call(t.app, 'DELETE', `/v1/webhook_endpoints/${endpoint.id}`, { tenant });
+    expect(deleted.statusCode).toBe(204);
+    const left = await t.db.kysely
+      .selectFrom('webhook_delivery_attempts')
+      .select('id')
+      .where('delivery_id', '=', entry!.id as string)
+      .execute();
+    expect(left).toHaveLength(0);
   });
 
   it('honours Retry-After on 429 and 503', async () => {

@@ -3,6 +3,7 @@ import { createDeliveryWorker } from '../../src/modules/webhooks/worker.js';
 import { stores } from '../support/app.js';
 import { call } from '../support/http.js';
 import { ownPostgresDatabase } from '../support/own-database.js';
+import { webhookContract } from '../support/webhook-contract.js';
 import { startReceiver, type Receiver } from '../support/webhook-receiver.js';
 import {
   newOrder,
@@ -90,6 +91,13 @@ describe.each(stores)(
         types,
       );
       expect(receiver.arrivals.every((a) => a.verified)).toBe(true);
+      // Each body is what the published contract's `webhooks` section says of its type.
+      const contract = webhookContract();
+      for (const arrival of receiver.arrivals)
+        expect(contract.check(JSON.parse(arrival.body))).toEqual([]);
+      expect(contract.check({ type: 'order.shipped' })).toEqual([
+        'no webhook is documented for type order.shipped',
+      ]);
       const log = await call(w.t.app, 'GET', `/v2/webhook_endpoints/${ignoredId}/deliveries`, {
         tenant: w.tenant,
       });

@@ -1,5 +1,5 @@
 import { apiCompare } from 'api-smart-diff';
-import type { OpenApiDocument } from '../../platform/openapi/document-types.js';
+import type { OpenApiDocument, PathItem } from '../../platform/openapi/document-types.js';
 
 /** One difference between a published contract and the current one. */
 export interface ContractChange {
@@ -124,6 +124,65 @@ function whereOf(path: readonly (string | number)[]): string {
   return String(path[0] ?? 'document');
 }
 
+/** Where a webhook's request is put to be compared as a response: `/webhooks/{name}`. */
+const WEBHOOK_PREFIX = '/webhooks/';
+const WEBHOOK_STATUS = '200';
+
+/**
+ * The `webhooks` of a document turned around, as responses. The tool leaves `webhooks`
+ * unclassified, and its request rules would be the wrong way round: what we POST to a receiver is
+ * what it parses, so its body and headers follow the rules of a response (a field or a webhook
+ * may be added; one removed, or a value widened, breaks receivers).
+ */
+function webhooksAsResponses(document: OpenApiDocument): OpenApiDocument {
+  const paths: Record<string, PathItem> = {};
+  const webhooks = (document.webhooks ?? {}) as Record<string, PathItem>;
+  for (const [name, item] of Object.entries(webhooks)) {
+    const operations: PathItem = {};
+    for (const [method, operation] of Object.entries(item)) {
+      const body = operation.requestBody as { content?: Record<string, object> } | undefined;
+      const headers = (operation.parameters ?? []).filter((p) => p.in === 'header');
+      operations[method] = {
+        operationId: operation.operationId,
+        responses: {
+          [WEBHOOK_STATUS]: {
+            description: '',
+            ...(body?.content ? { content: body.content } : {}),
+            headers: Object.fromEntries(
+              headers.map((h) => [h.name, { required: h.required, schema: h.schema }]),
+            ),
+          },
+        },
+      };
+    }
+    paths[`${WEBHOOK_PREFIX}${name}`] = operations;
+  }
+  return { openapi: document.openapi, info: document.info, paths };
+}
+
+/** A diff of the turned-around webhooks, told in the document's terms (`webhooks.{name}.post…`). */
+function webhookPath(path: (string | number)[]): (string | number)[] {
+  const [, pseudo, method, , , ...rest] = path;
+  const name = String(pseudo).slice(WEBHOOK_PREFIX.length);
+  if (path.length <= 3) return ['webhooks', name, ...(method === undefined ? [] : [method])];
+  const headers = rest[0] === 'headers';
+  return ['webhooks', name, method!, ...(headers ? ['parameters'] : ['requestBody']), ...rest];
+}
+
+function toChanges(diffs: SmartDiff[], after: unknown, webhooks: boolean): ContractChange[] {
+  return diffs.map((diff) => {
+    const path = webhooks ? webhookPath(diff.path) : diff.path;
+    return {
+      breaking: isBreaking(diff, after),
+      where: webhooks ? `webhook ${String(path[1])}` : whereOf(path),
+      description: diff.description ?? `${diff.action} ${path.join('.')}`,
+      path: path.join('.'),
+      action: diff.action,
+      after: diff.after,
+    };
+  });
+}
+
 /** Every difference from `published` to `current`, breaking ones first. */
 export function compareContracts(
   published: OpenApiDocument,
@@ -131,18 +190,20 @@ export function compareContracts(
 ): ContractChange[] {
   // The tool resolves references in place: it gets copies, so callers keep their documents,
   // and the rules below look fields up in the resolved copy, where diff paths lead.
+  const before = structuredClone(published);
   const after = structuredClone(current);
-  const { diffs } = apiCompare(structuredClone(published), after) as { diffs: SmartDiff[] };
-  return diffs
-    .map((diff) => ({
-      breaking: isBreaking(diff, after),
-      where: whereOf(diff.path),
-      description: diff.description ?? `${diff.action} ${diff.path.join('.')}`,
-      path: diff.path.join('.'),
-      action: diff.action,
-      after: diff.after,
-    }))
-    .sort((a, b) => Number(b.breaking) - Number(a.breaking));
+  // Compared apart, turned around (below).
+  delete before.webhooks;
+  delete after.webhooks;
+  const { diffs } = apiCompare(before, after) as { diffs: SmartDiff[] };
+  const hooksAfter = structuredClone(webhooksAsResponses(current));
+  const hooksBefore = structuredClone(webhooksAsResponses(published));
+  const { diffs: hookDiffs } = apiCompare(hooksBefore, hooksAfter) as {
+    diffs: SmartDiff[];
+  };
+  return [...toChanges(diffs, after, false), ...toChanges(hookDiffs, hooksAfter, true)].sort(
+    (a, b) => Number(b.breaking) - Number(a.breaking),
+  );
 }
 
 /** `BREAKING GET /v1/users/{id}: [Removed] property `email` … (at paths./v1/…)` */

@@ -1,6 +1,10 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { Dialect } from '../../db/database.js';
-import type { Database, WebhookDeliveryStatus } from '../../db/schema.js';
+import type {
+  Database,
+  WebhookDeliveryAttemptsTable,
+  WebhookDeliveryStatus,
+} from '../../db/schema.js';
 import type { EndpointRow } from './repository.js';
 
 type Executor = Kysely<Database>;
@@ -110,6 +114,38 @@ export async function completeAttempt(
     .where('claimed_by', '=', claimToken)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
+}
+
+/**
+ * Gives a claimed delivery back unattempted (a worker shutting down): due at `at`, and its claim's
+ * attempt uncounted. Only while this claim still holds it.
+ */
+export async function releaseClaim(
+  db: Executor,
+  id: string,
+  claimToken: string,
+  at: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('webhook_deliveries')
+    .set((eb) => ({
+      next_attempt_at: at,
+      claimed_by: null,
+      attempts: eb('attempts', '-', 1),
+      updated_at: at,
+    }))
+    .where('id', '=', id)
+    .where('claimed_by', '=', claimToken)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Appends one attempt to the delivery's history; in the transaction that records its outcome. */
+export async function insertAttempt(
+  db: Executor,
+  row: Insertable<WebhookDeliveryAttemptsTable>,
+): Promise<void> {
+  await db.insertInto('webhook_delivery_attempts').values(row).execute();
 }
 
 export async function resetFailures(db: Executor, endpointId: string): Promise<void> {

@@ -1,10 +1,16 @@
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
-import type { Database, WebhookDeliveriesTable, WebhookEndpointsTable } from '../../db/schema.js';
+import type {
+  Database,
+  WebhookDeliveriesTable,
+  WebhookDeliveryAttemptsTable,
+  WebhookEndpointsTable,
+} from '../../db/schema.js';
 import { keysetPage, type PageRequest } from '../../platform/pagination/keyset.js';
 import type { Page } from '../../platform/pagination/page.js';
 
 export type EndpointRow = Selectable<WebhookEndpointsTable>;
 export type DeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type AttemptRow = Selectable<WebhookDeliveryAttemptsTable>;
 type Executor = Kysely<Database>;
 
 export async function insertEndpoint(
@@ -143,4 +149,22 @@ export async function rescheduleDelivery(
     .where('claimed_by', 'is', null)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
+}
+
+/** The last `limit` attempts of a delivery, newest first. */
+export async function findAttempts(
+  db: Executor,
+  accountId: string,
+  deliveryId: string,
+  limit: number,
+): Promise<AttemptRow[]> {
+  return db
+    .selectFrom('webhook_delivery_attempts')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('delivery_id', '=', deliveryId)
+    .orderBy('attempt', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
 }

@@ -12,6 +12,7 @@ import {
 } from '../../platform/versioning/api-version.js';
 import { listFormat } from '../../platform/versioning/list-format.js';
 import {
+  ATTEMPT_HISTORY_LIMIT,
   CreateEndpointBody,
   DELIVERY_EXAMPLE,
   DeliveryParams,
@@ -19,6 +20,7 @@ import {
   EndpointParams,
   UpdateEndpointBody,
   WebhookDelivery,
+  WebhookDeliveryWithAttempts,
   WebhookEndpoint,
   WebhookEndpointWithSecret,
 } from './schemas.js';
@@ -190,7 +192,7 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
         operationId: 'listWebhookDeliveries',
         summary: 'The delivery log of an endpoint, newest first',
         description:
-          'One entry per event sent to the endpoint, with its attempt count and the outcome of its last attempt (status code, error, duration) and, while pending, the next retry.',
+          'One entry per event sent to the endpoint, with its attempt count and the outcome of its last attempt (status code, error, duration) and, while pending, the next retry. Each attempt is in the delivery (`GET …/deliveries/{delivery_id}`).',
         tags,
         params: EndpointParams,
         querystring: list.query({}),
@@ -212,6 +214,31 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
       );
       return sendPage(request, reply, publicBaseUrl, page, same, list);
     },
+  );
+
+  r.get(
+    path('/webhook_endpoints/:id/deliveries/:delivery_id'),
+    {
+      config: read,
+      schema: {
+        operationId: 'getWebhookDelivery',
+        summary: 'Retrieve a delivery with its attempts',
+        description: `The delivery and, in \`attempt_history\`, each attempt newest first (the last ${ATTEMPT_HISTORY_LIMIT}): when it started, how long it took, the receiver's status code or the error, and the retry it scheduled.`,
+        tags,
+        params: DeliveryParams,
+        querystring: NoQuery,
+        response: {
+          200: WebhookDeliveryWithAttempts,
+          ...problemResponses(exampleDelivery, 'not_found'),
+        },
+      },
+    },
+    async (request) =>
+      webhooks.getDelivery(
+        principalOf(request).accountId,
+        request.params.id,
+        request.params.delivery_id,
+      ),
   );
 
   r.post(

@@ -191,3 +191,77 @@ export const WebhookDelivery = Type.Object(
   { additionalProperties: false, examples: [DELIVERY_EXAMPLE] },
 );
 export type DeliveryView = Static<typeof WebhookDelivery>;
+
+/** How many attempts a delivery shows, newest first: a whole retry schedule at its longest. */
+export const ATTEMPT_HISTORY_LIMIT = 50;
+
+const ATTEMPT_EXAMPLES = [
+  {
+    attempt: 2,
+    started_at: '2026-11-25T10:00:30.000Z',
+    duration_ms: 42,
+    response_status: 503,
+    error: 'HTTP 503',
+    outcome: 'retried',
+    next_attempt_at: '2026-11-25T10:01:00.000Z',
+  },
+  {
+    attempt: 1,
+    started_at: '2026-11-25T10:00:00.000Z',
+    duration_ms: 10_000,
+    response_status: null,
+    error: 'timed out after 10000 ms',
+    outcome: 'retried',
+    next_attempt_at: '2026-11-25T10:00:30.000Z',
+  },
+];
+
+export const WebhookDeliveryAttempt = Type.Object(
+  {
+    attempt: Type.Integer({ minimum: 1, maximum: 1_000_000, description: '1 for the first.' }),
+    started_at: Timestamp,
+    duration_ms: Type.Integer({ minimum: 0, maximum: 3_600_000 }),
+    response_status: Nullable(
+      Type.Integer({
+        minimum: 100,
+        maximum: 599,
+        description: "The receiver's HTTP status; null when no response came.",
+      }),
+    ),
+    error: Nullable(
+      Type.String({
+        maxLength: 500,
+        pattern: '^[^\\u0000]*$',
+        description:
+          'Why the attempt failed (HTTP status, timeout, connection error, URL refused); never the response body.',
+      }),
+    ),
+    outcome: Type.Union(
+      [Type.Literal('succeeded'), Type.Literal('retried'), Type.Literal('failed')],
+      { description: '`retried`: a retry was scheduled; `failed`: it was the last attempt.' },
+    ),
+    next_attempt_at: Nullable(
+      Type.String({
+        format: 'date-time',
+        description: 'When the retry this attempt scheduled was due (`retried` only).',
+      }),
+    ),
+  },
+  { additionalProperties: false, examples: [ATTEMPT_EXAMPLES[0]] },
+);
+export type AttemptView = Static<typeof WebhookDeliveryAttempt>;
+
+export const WebhookDeliveryWithAttempts = Type.Object(
+  {
+    ...WebhookDelivery.properties,
+    attempt_history: Type.Array(WebhookDeliveryAttempt, {
+      maxItems: ATTEMPT_HISTORY_LIMIT,
+      description: `Each attempt, newest first (the last ${ATTEMPT_HISTORY_LIMIT}; \`attempts\` counts them all).`,
+    }),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ ...DELIVERY_EXAMPLE, last_error: 'HTTP 503', attempt_history: ATTEMPT_EXAMPLES }],
+  },
+);
+export type DeliveryWithAttemptsView = Static<typeof WebhookDeliveryWithAttempts>;

@@ -9,14 +9,16 @@ import {
 } from '../../platform/outbound/address-guard.js';
 import { mapPage, type Page } from '../../platform/pagination/page.js';
 import * as repo from './repository.js';
-import type {
-  CreateEndpointInput,
-  DeliveryView,
-  EndpointView,
-  UpdateEndpointInput,
+import {
+  ATTEMPT_HISTORY_LIMIT,
+  type CreateEndpointInput,
+  type DeliveryView,
+  type DeliveryWithAttemptsView,
+  type EndpointView,
+  type UpdateEndpointInput,
 } from './schemas.js';
 import { newSigningSecret } from './signing.js';
-import { deliveryView, endpointView } from './views.js';
+import { attemptView, deliveryView, endpointView } from './views.js';
 
 export interface WebhooksServiceDeps {
   db: Kysely<Database>;
@@ -140,6 +142,19 @@ export function createWebhooksService(deps: WebhooksServiceDeps) {
     ): Promise<Page<DeliveryView>> {
       await loadOrFail(accountId, endpointId);
       return mapPage(await repo.findDeliveryPage(db, accountId, endpointId, page), deliveryView);
+    },
+
+    /** One delivery with its attempts, newest first (the last ATTEMPT_HISTORY_LIMIT). */
+    async getDelivery(
+      accountId: string,
+      endpointId: string,
+      id: string,
+    ): Promise<DeliveryWithAttemptsView> {
+      await loadOrFail(accountId, endpointId);
+      const row = await repo.findDelivery(db, accountId, endpointId, id);
+      if (!row) throw notFound('webhook delivery', id);
+      const attempts = await repo.findAttempts(db, accountId, id, ATTEMPT_HISTORY_LIMIT);
+      return { ...deliveryView(row), attempt_history: attempts.map(attemptView) };
     },
 
     /** Makes a delivery due now (a no-op while a worker is attempting it). */

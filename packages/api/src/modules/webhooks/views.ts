@@ -1,6 +1,6 @@
 import { toIso } from '../../db/timestamps.js';
-import type { DeliveryLogRow, EndpointRow } from './repository.js';
-import type { DeliveryView, EndpointView } from './schemas.js';
+import type { AttemptRow, DeliveryLogRow, EndpointRow } from './repository.js';
+import type { AttemptView, DeliveryView, EndpointView } from './schemas.js';
 
 /** The endpoint as the API shows it: never its secrets. */
 export function endpointView(row: EndpointRow): EndpointView {
@@ -34,5 +34,18 @@ export function deliveryView(row: DeliveryLogRow): DeliveryView {
     last_error: row.last_error,
     last_duration_ms: row.last_duration_ms,
     created_at: toIso(row.created_at),
+  };
+}
+
+/** One attempt of a delivery, for its history. */
+export function attemptView(row: AttemptRow): AttemptView {
+  return {
+    attempt: row.attempt,
+    started_at: toIso(row.started_at),
+    duration_ms: row.duration_ms,
+    response_status: row.response_status,
+    error: row.error,
+    outcome: row.outcome,
+    next_attempt_at: row.next_attempt_at === null ? null : toIso(row.next_attempt_at),
   };
 }

@@ -5,6 +5,7 @@ import type { WebhooksConfig } from '../../config/index.js';
 import type { Dialect } from '../../db/database.js';
 import { toIso } from '../../db/timestamps.js';
 import type { Database } from '../../db/schema.js';
+import { newId } from '../../platform/ids/ids.js';
 import {
   RefusedUrl,
   resolvePublicTarget,
@@ -17,6 +18,9 @@ import type { EndpointRow } from './repository.js';
 import { nextDelayMs, parseRetryAfter } from './retry-schedule.js';
 import { signedHeaders } from './signing.js';
 import { endpointView } from './views.js';
+
+/** An attempt's error as stored and shown: the status or transport error, never the body. */
+const MAX_ERROR_LENGTH = 500;
 
 /** How an attempt ended: the `outcome` label of steadfast_webhook_deliveries_total. */
 export type AttemptOutcome = 'succeeded' | 'retried' | 'failed';
@@ -117,16 +121,38 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
       status: result.status,
       duration_ms: result.durationMs,
     };
+    /** The attempt's row in the delivery's history (webhook_delivery_attempts). */
+    const history = (
+      outcome: AttemptOutcome,
+      error: string | null,
+      nextAttemptAt: string | null,
+    ) => ({
+      id: newId('wha'),
+      account_id: delivery.account_id,
+      delivery_id: delivery.id,
+      attempt: delivery.attempts,
+      started_at: started.toISOString(),
+      duration_ms: Math.max(0, Math.round(result.durationMs)),
+      response_status: result.status ?? null,
+      error,
+      outcome,
+      next_attempt_at: nextAttemptAt,
+    });
     if (ok) {
-      if (
-        !(await queue.completeAttempt(db, delivery.id, claimToken, {
-          ...common,
-          status: 'succeeded',
-          nextAttemptAt: common.at,
-          error: null,
-        }))
-      )
-        return;
+      const recorded = await db.transaction().execute(async (trx) => {
+        if (
+          !(await queue.completeAttempt(trx, delivery.id, claimToken, {
+            ...common,
+            status: 'succeeded',
+            nextAttemptAt: common.at,
+            error: null,
+          }))
+        )
+          return false;
+        await queue.insertAttempt(trx, history('succeeded', null, null));
+        return true;
+      });
+      if (!recorded) return;
       await queue.resetFailures(db, delivery.endpoint_id);
       log.info({ event: 'webhook.delivered', ...context }, 'webhook delivered');
       deps.observe?.({
@@ -143,14 +169,24 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
         : undefined;
     const delay = nextDelayMs(settings, delivery.attempts, retryAfterMs, deps.random);
     const error = result.error ?? (result.status !== undefined ? `HTTP ${result.status}` : null);
+    const storedError = error?.slice(0, MAX_ERROR_LENGTH) ?? null;
+    const nextAttemptAt = new Date(at.getTime() + (delay ?? 0)).toISOString();
     const disabled = await db.transaction().execute(async (trx) => {
       const recorded = await queue.completeAttempt(trx, delivery.id, claimToken, {
         ...common,
         status: delay === undefined ? 'failed' : 'pending',
-        nextAttemptAt: new Date(at.getTime() + (delay ?? 0)).toISOString(),
-        error: error?.slice(0, 500) ?? null,
+        nextAttemptAt,
+        error: storedError,
       });
       if (!recorded) return undefined;
+      await queue.insertAttempt(
+        trx,
+        history(
+          delay === undefined ? 'failed' : 'retried',
+          storedError,
+          delay === undefined ? null : nextAttemptAt,
+        ),
+      );
       const row = await queue.countFailure(
         trx,
         delivery.endpoint_id,
@@ -196,8 +232,14 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
   }
 
   return {
-    /** One pass: claims a batch and attempts it; resolves to the number of deliveries attempted. */
-    async runOnce(): Promise<number> {
+    /**
+     * One pass: claims a batch and attempts it; resolves to the number of deliveries claimed.
+     * Once `stopping` is aborted no new attempt starts: those in flight finish (each bounded by
+     * the attempt timeout) and the rest of the batch is released, due again at once for another
+     * worker, without counting as an attempt.
+     */
+    async runOnce(stopping?: AbortSignal): Promise<number> {
+      if (stopping?.aborted) return 0;
       const at = now();
       const claimToken = `${instance}:${randomUUID()}`;
       const claimed = await queue.claimDue(db, deps.dialect, {
@@ -221,7 +263,15 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
         [...byEndpoint].map(async ([endpointId, deliveries]) => {
           const endpoint = endpoints.get(endpointId);
           if (!endpoint) return; // deleted since the claim; its deliveries went with it
-          for (const delivery of deliveries) await attempt(claimToken, delivery, endpoint);
+          for (const delivery of deliveries) {
+            if (stopping?.aborted) {
+              await queue.releaseClaim(db, delivery.id, claimToken, now().toISOString());
+              log.info(
+                { event: 'webhook.claim_released', delivery_id: delivery.id },
+                'webhook delivery released on shutdown',
+              );
+            } else await attempt(claimToken, delivery, endpoint);
+          }
         }),
       );
       return claimed.length;

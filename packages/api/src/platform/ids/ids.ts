@@ -4,7 +4,7 @@ import { monotonicFactory } from 'ulidx';
 const ulid = monotonicFactory();
 
 export type IdPrefix =
-  'acct' | 'key' | 'usr' | 'ord' | 'item' | 'pay' | 're' | 'evt' | 'idem' | 'we' | 'whd';
+  'acct' | 'key' | 'usr' | 'ord' | 'item' | 'pay' | 're' | 'evt' | 'idem' | 'we' | 'whd' | 'wha';
 
 /** A prefixed, time-sortable id such as `usr_01jd…` (ULID, lower-case): self-describing and keyset-pageable. */
 export function newId(prefix: IdPrefix): string {

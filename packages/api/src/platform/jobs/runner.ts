@@ -9,8 +9,12 @@ export interface JobDefinition {
   name: string;
   /** Time between ticks; a tick that finds the previous pass still running is skipped. */
   intervalMs: number;
-  /** One pass. Its errors are logged and counted, never thrown into the event loop. */
-  run: () => Promise<unknown>;
+  /**
+   * One pass. Its errors are logged and counted, never thrown into the event loop. `stopping`
+   * is aborted when the runner stops: a long pass ends early (finishing or releasing its work)
+   * rather than holding the shutdown.
+   */
+  run: (stopping: AbortSignal) => Promise<unknown>;
   /** Also run one last pass on stop (e.g. writing buffered data before the database closes). */
   finalPassOnStop?: boolean;
 }
@@ -42,12 +46,13 @@ export function createJobRunner(options: {
 }): JobRunner {
   const jobs = new Map<string, Scheduled>();
   let stopping: Promise<void> | undefined;
+  const stop = new AbortController();
 
   const pass = (entry: Scheduled): Promise<void> => {
     if (entry.running) return entry.running;
     const { name } = entry.job;
     entry.running = entry.job
-      .run()
+      .run(stop.signal)
       .then(
         () => options.counted?.(name, 'ok'),
         (error: unknown) => {
@@ -81,6 +86,7 @@ export function createJobRunner(options: {
     stop() {
       stopping ??= (async () => {
         for (const entry of jobs.values()) clearInterval(entry.timer);
+        stop.abort();
         await Promise.all([...jobs.values()].map((entry) => entry.running ?? Promise.resolve()));
         for (const entry of jobs.values()) if (entry.job.finalPassOnStop) await pass(entry);
       })();

@@ -3,12 +3,14 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { ProblemSchema } from '../errors/problem-schema.js';
 import { API_VERSIONS, LATEST_VERSION, type ApiVersion } from '../versioning/api-version.js';
-import type { OpenApiDocument } from './document-types.js';
+import type { OpenApiDocument, PathItem } from './document-types.js';
 import { versionDocument, type ChangeNote } from './version-document.js';
 
 export interface DocumentationOptions {
   /** The version changes of every module, listed in each document's description. */
   changes: readonly ChangeNote[];
+  /** The requests the API sends (OpenAPI 3.1 `webhooks`), by name; the same in every version. */
+  webhooks?: Record<string, PathItem>;
 }
 
 /** The reference's own name and marks, instead of the Swagger and Fastify ones (issue 16). */
@@ -85,6 +87,7 @@ export async function registerDocumentation(app: FastifyInstance, options: Docum
         app.swagger() as unknown as OpenApiDocument,
         version,
         options.changes,
+        options.webhooks,
       );
       documents.set(version, document);
     }

@@ -11,6 +11,7 @@ import {
   HTTP_METHODS,
   type OpenApiDocument,
   type OperationObject,
+  type PathItem,
   type ResponseObject,
 } from './document-types.js';
 import { stateImpliedBounds } from './implied-bounds.js';
@@ -126,7 +127,7 @@ function documentCommonHeaders(method: string, operation: OperationObject, depre
 
 /**
  * The OpenAPI document of one API version, cut from the document of all routes: its own paths
- * plus the unversioned public ones (health), its description and change notes, `deprecated` on
+ * plus the unversioned public ones (health), the `webhooks` it is given, its description and change notes, `deprecated` on
  * every operation of a deprecated version, and the shared response headers. The server is
  * relative (`/`): the document describes whichever deployment serves it.
  */
@@ -134,6 +135,7 @@ export function versionDocument(
   all: OpenApiDocument,
   version: ApiVersion,
   changes: readonly ChangeNote[],
+  webhooks?: Record<string, PathItem>,
 ): OpenApiDocument {
   const deprecated = DEPRECATED_VERSIONS.includes(version);
   const copy = structuredClone(all);
@@ -171,6 +173,7 @@ export function versionDocument(
     ],
     tags: (copy.tags ?? []).filter((tag) => usedTags.has(tag.name)),
     paths,
+    ...(webhooks ? { webhooks: structuredClone(webhooks) } : {}),
     components: {
       ...copy.components,
       headers: {
@@ -182,6 +185,7 @@ export function versionDocument(
   };
   stateImpliedBounds(document.paths);
   stateImpliedBounds(document.components);
+  if (document.webhooks) stateImpliedBounds(document.webhooks);
   addLinks(document);
   return document;
 }

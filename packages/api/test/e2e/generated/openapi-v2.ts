@@ -429,11 +429,33 @@ export interface paths {
     };
     /**
      * The delivery log of an endpoint, newest first
-     * @description One entry per event sent to the endpoint, with its attempt count and the outcome of its last attempt (status code, error, duration) and, while pending, the next retry.
+     * @description One entry per event sent to the endpoint, with its attempt count and the outcome of its last attempt (status code, error, duration) and, while pending, the next retry. Each attempt is in the delivery (`GET …/deliveries/{delivery_id}`).
      *
      *     Requires scope `webhooks:read`.
      */
     get: operations['listWebhookDeliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v2/webhook_endpoints/{id}/deliveries/{delivery_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Retrieve a delivery with its attempts
+     * @description The delivery and, in `attempt_history`, each attempt newest first (the last 50): when it started, how long it took, the receiver's status code or the error, and the retry it scheduled.
+     *
+     *     Requires scope `webhooks:read`.
+     */
+    get: operations['getWebhookDelivery'];
     put?: never;
     post?: never;
     delete?: never;
@@ -465,7 +487,228 @@ export interface paths {
     trace?: never;
   };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+  'order.created': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * `order.created` sent to your endpoint
+     * @description An order was created (status `pending_payment`). Sent to every enabled endpoint subscribed to `order.created` or `*`, signed per Standard Webhooks (docs/webhooks.md). `data` is the resource after the change as `/v1` represents it, whichever version created the endpoint.
+     */
+    post: operations['orderCreatedWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'order.canceled': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * `order.canceled` sent to your endpoint
+     * @description A pending order was canceled. Sent to every enabled endpoint subscribed to `order.canceled` or `*`, signed per Standard Webhooks (docs/webhooks.md). `data` is the resource after the change as `/v1` represents it, whichever version created the endpoint.
+     */
+    post: operations['orderCanceledWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'payment.created': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * `payment.created` sent to your endpoint
+     * @description A payment was accepted and is `processing`. Sent to every enabled endpoint subscribed to `payment.created` or `*`, signed per Standard Webhooks (docs/webhooks.md). `data` is the resource after the change as `/v1` represents it, whichever version created the endpoint.
+     */
+    post: operations['paymentCreatedWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'payment.succeeded': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * `payment.succeeded` sent to your endpoint
+     * @description A payment succeeded; the order amounts include it. Sent to every enabled endpoint subscribed to `payment.succeeded` or `*`, signed per Standard Webhooks (docs/webhooks.md). `data` is the resource after the change as `/v1` represents it, whichever version created the endpoint.
+     */
+    post: operations['paymentSucceededWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'payment.failed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * `payment.failed` sent to your endpoint
+     * @description A payment was declined or failed. Sent to every enabled endpoint subscribed to `payment.failed` or `*`, signed per Standard Webhooks (docs/webhooks.md). `data` is the resource after the change as `/v1` represents it, whichever version created the endpoint.
+     */
+    post: operations['paymentFailedWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'payment.requires_reconciliation': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * `payment.requires_reconciliation` sent to your endpoint
+     * @description The processor outcome of a payment is unknown; reconciliation will settle it. Sent to every enabled endpoint subscribed to `payment.requires_reconciliation` or `*`, signed per Standard Webhooks (docs/webhooks.md). `data` is the resource after the change as `/v1` represents it, whichever version created the endpoint.
+     */
+    post: operations['paymentRequiresReconciliationWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'refund.created': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * `refund.created` sent to your endpoint
+     * @description A refund was requested and is `pending`. Sent to every enabled endpoint subscribed to `refund.created` or `*`, signed per Standard Webhooks (docs/webhooks.md). `data` is the resource after the change as `/v1` represents it, whichever version created the endpoint.
+     */
+    post: operations['refundCreatedWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'refund.succeeded': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * `refund.succeeded` sent to your endpoint
+     * @description A refund succeeded. Sent to every enabled endpoint subscribed to `refund.succeeded` or `*`, signed per Standard Webhooks (docs/webhooks.md). `data` is the resource after the change as `/v1` represents it, whichever version created the endpoint.
+     */
+    post: operations['refundSucceededWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'refund.failed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * `refund.failed` sent to your endpoint
+     * @description A refund failed. Sent to every enabled endpoint subscribed to `refund.failed` or `*`, signed per Standard Webhooks (docs/webhooks.md). `data` is the resource after the change as `/v1` represents it, whichever version created the endpoint.
+     */
+    post: operations['refundFailedWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'refund.requires_reconciliation': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * `refund.requires_reconciliation` sent to your endpoint
+     * @description The processor outcome of a refund is unknown; reconciliation will settle it. Sent to every enabled endpoint subscribed to `refund.requires_reconciliation` or `*`, signed per Standard Webhooks (docs/webhooks.md). `data` is the resource after the change as `/v1` represents it, whichever version created the endpoint.
+     */
+    post: operations['refundRequiresReconciliationWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'webhook_endpoint.disabled': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * `webhook_endpoint.disabled` sent to your endpoint
+     * @description One of your webhook endpoints was disabled after failing repeatedly; `data` is the endpoint. Sent to every enabled endpoint subscribed to `webhook_endpoint.disabled` or `*`, signed per Standard Webhooks (docs/webhooks.md). `data` is the resource after the change as `/v1` represents it, whichever version created the endpoint.
+     */
+    post: operations['webhookEndpointDisabledWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+}
 export interface components {
   schemas: {
     /** Problem */
@@ -9248,6 +9491,312 @@ export interface operations {
       };
     };
   };
+  getWebhookDelivery: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description An ETag from an earlier response: 304 (no body) while it is still current. */
+        'if-none-match'?: string;
+      };
+      path: {
+        /**
+         * @description Webhook endpoint id (`we_…`).
+         * @example we_01jdq3z7x8k2m4n6p8r0s2t4v6
+         */
+        id: string;
+        /**
+         * @description Webhook delivery id (`whd_…`).
+         * @example whd_01jdq3z7x8k2m4n6p8r0s2t4v6
+         */
+        delivery_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          ETag: components['headers']['Content-ETag'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "whd_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "object": "webhook_delivery",
+           *       "endpoint_id": "we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "event_id": "evt_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "event_type": "order.created",
+           *       "status": "pending",
+           *       "attempts": 2,
+           *       "next_attempt_at": "2026-11-25T10:01:00.000Z",
+           *       "last_attempt_at": "2026-11-25T10:00:30.000Z",
+           *       "last_response_status": 503,
+           *       "last_error": "HTTP 503",
+           *       "last_duration_ms": 42,
+           *       "created_at": "2026-11-25T10:00:00.000Z",
+           *       "attempt_history": [
+           *         {
+           *           "attempt": 2,
+           *           "started_at": "2026-11-25T10:00:30.000Z",
+           *           "duration_ms": 42,
+           *           "response_status": 503,
+           *           "error": "HTTP 503",
+           *           "outcome": "retried",
+           *           "next_attempt_at": "2026-11-25T10:01:00.000Z"
+           *         },
+           *         {
+           *           "attempt": 1,
+           *           "started_at": "2026-11-25T10:00:00.000Z",
+           *           "duration_ms": 10000,
+           *           "response_status": null,
+           *           "error": "timed out after 10000 ms",
+           *           "outcome": "retried",
+           *           "next_attempt_at": "2026-11-25T10:00:30.000Z"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': {
+            /**
+             * @description Webhook delivery id (`whd_…`).
+             * @example whd_01jdq3z7x8k2m4n6p8r0s2t4v6
+             */
+            id: string;
+            /** @enum {string} */
+            object: 'webhook_delivery';
+            /**
+             * @description Webhook endpoint id (`we_…`).
+             * @example we_01jdq3z7x8k2m4n6p8r0s2t4v6
+             */
+            endpoint_id: string;
+            /** @description Also sent as `webhook-id`, the same on every retry. */
+            event_id: string;
+            /** @description An event type of the catalogue (docs/webhooks.md), or `*`. */
+            event_type: string;
+            /** @description `failed` once every attempt of the retry schedule failed. */
+            status: 'pending' | 'succeeded' | 'failed';
+            /** Format: int32 */
+            attempts: number;
+            next_attempt_at: string | null;
+            last_attempt_at: string | null;
+            last_response_status: number | null;
+            last_error: string | null;
+            last_duration_ms: number | null;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Each attempt, newest first (the last 50; `attempts` counts them all). */
+            attempt_history: {
+              /**
+               * Format: int32
+               * @description 1 for the first.
+               */
+              attempt: number;
+              /** Format: date-time */
+              started_at: string;
+              /** Format: int32 */
+              duration_ms: number;
+              response_status: number | null;
+              error: string | null;
+              /** @description `retried`: a retry was scheduled; `failed`: it was the last attempt. */
+              outcome: 'succeeded' | 'retried' | 'failed';
+              next_attempt_at: string | null;
+            }[];
+          };
+        };
+      };
+      /** @description Not Modified: the representation matching `If-None-Match` is still current. */
+      304: {
+        headers: {
+          ETag: components['headers']['Content-ETag'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `validation_failed`: Request validation failed */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/validation_failed",
+           *       "title": "Request validation failed",
+           *       "status": 400,
+           *       "detail": "One or more parts of the request (body, query string, path or headers) do not match the documented schema: a field is missing, has the wrong type, is out of bounds, is not a known field, or is malformed.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries/whd_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "validation_failed",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877",
+           *       "errors": [
+           *         {
+           *           "in": "body",
+           *           "pointer": "/email",
+           *           "detail": "must match format \"email\""
+           *         }
+           *       ]
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `unauthenticated`: Authentication required */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/unauthenticated",
+           *       "title": "Authentication required",
+           *       "status": 401,
+           *       "detail": "The request carries no credentials, or the API key is unknown, malformed, revoked or expired.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries/whd_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "unauthenticated",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `insufficient_scope`: Insufficient scope; `account_suspended`: Account suspended */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/insufficient_scope",
+           *       "title": "Insufficient scope",
+           *       "status": 403,
+           *       "detail": "The credential is valid but lacks the scope this operation requires.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries/whd_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "insufficient_scope",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `not_found`: Resource not found */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/not_found",
+           *       "title": "Resource not found",
+           *       "status": 404,
+           *       "detail": "No resource with this id exists in your account.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries/whd_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "not_found",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `rate_limited`: Too many requests */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/rate_limited",
+           *       "title": "Too many requests",
+           *       "status": 429,
+           *       "detail": "The request exceeds a rate-limit policy: requests per API key, writes per API key, requests per client address, or failed authentications per client address (after which that address cannot use authenticated routes for a while, even with a valid key).",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries/whd_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "rate_limited",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `internal_error`: Internal server error */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/internal_error",
+           *       "title": "Internal server error",
+           *       "status": 500,
+           *       "detail": "Something failed on our side.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries/whd_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "internal_error",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `service_unavailable`: Service unavailable; `handler_timeout`: Request took too long */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Access-Control-Allow-Origin': components['headers']['Access-Control-Allow-Origin'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "http://127.0.0.1:3000/problems/service_unavailable",
+           *       "title": "Service unavailable",
+           *       "status": 503,
+           *       "detail": "The service is shutting down, overloaded, or a dependency it needs (such as the database) is not answering.",
+           *       "instance": "/v2/webhook_endpoints/we_01jdq3z7x8k2m4n6p8r0s2t4v6/deliveries/whd_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "code": "service_unavailable",
+           *       "request_id": "req_4f7c1d9e2b8a4c3f9e1d2c3b4a596877"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   retryWebhookDelivery: {
     parameters: {
       query?: never;
@@ -9603,6 +10152,1292 @@ export interface operations {
            */
           'application/problem+json': components['schemas']['Problem'];
         };
+      };
+    };
+  };
+  orderCreatedWebhook: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id (`evt_…`), the same on every retry of this event to this endpoint: deduplicate on it. */
+        'webhook-id': string;
+        /** @description Seconds since the epoch when this attempt was signed; refuse it when far from your clock (5 minutes in the Standard Webhooks libraries). */
+        'webhook-timestamp': string;
+        /** @description `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">` keyed with the endpoint secret (the bytes after `whsec_`, base64-decoded); during a secret rotation two, space-separated, either of which verifies. */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "id": "evt_01jdq3z7x8k2m4n6p8r0s2t4v6",
+         *       "object": "event",
+         *       "type": "order.created",
+         *       "created_at": "2026-11-25T10:06:01.000Z",
+         *       "data": {
+         *         "id": "ord_01jdq41m2n3p4q5r6s7t8v9w0x",
+         *         "object": "order",
+         *         "user_id": "usr_01jdq3z7x8k2m4n6p8r0s2t4v6",
+         *         "currency": "EUR",
+         *         "status": "pending_payment",
+         *         "total_amount": 4500,
+         *         "amount_paid": 0,
+         *         "amount_refunded": 0,
+         *         "items": [
+         *           {
+         *             "id": "item_01jdq41m2n3p4q5r6s7t8v9w0y",
+         *             "object": "order_item",
+         *             "name": "Notebook",
+         *             "sku": "NB-A5",
+         *             "quantity": 3,
+         *             "unit_amount": 1500,
+         *             "amount": 4500
+         *           }
+         *         ],
+         *         "created_at": "2026-11-25T10:05:00.000Z",
+         *         "updated_at": "2026-11-25T10:05:00.000Z",
+         *         "canceled_at": null
+         *       }
+         *     }
+         */
+        'application/json': {
+          /** @description The event id; also the `webhook-id` header, the same on every retry. */
+          id: string;
+          /** @constant */
+          object: 'event';
+          /** @constant */
+          type: 'order.created';
+          /**
+           * Format: date-time
+           * @description When the change happened (not when this attempt was sent).
+           */
+          created_at: string;
+          /**
+           * @example {
+           *       "id": "ord_01jdq41m2n3p4q5r6s7t8v9w0x",
+           *       "object": "order",
+           *       "user_id": "usr_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "currency": "EUR",
+           *       "status": "pending_payment",
+           *       "total_amount": 4500,
+           *       "amount_paid": 0,
+           *       "amount_refunded": 0,
+           *       "items": [
+           *         {
+           *           "id": "item_01jdq41m2n3p4q5r6s7t8v9w0y",
+           *           "object": "order_item",
+           *           "name": "Notebook",
+           *           "sku": "NB-A5",
+           *           "quantity": 3,
+           *           "unit_amount": 1500,
+           *           "amount": 4500
+           *         }
+           *       ],
+           *       "created_at": "2026-11-25T10:05:00.000Z",
+           *       "updated_at": "2026-11-25T10:05:00.000Z",
+           *       "canceled_at": null
+           *     }
+           */
+          data: {
+            /**
+             * @description Order id (`ord_…`).
+             * @example ord_01jdq41m2n3p4q5r6s7t8v9w0x
+             */
+            id: string;
+            /** @constant */
+            object: 'order';
+            /**
+             * @description User id (`usr_…`).
+             * @example usr_01jdq3z7x8k2m4n6p8r0s2t4v6
+             */
+            user_id: string;
+            /**
+             * @description ISO 4217 code, upper case.
+             * @example EUR
+             */
+            currency: string;
+            /** @description `pending_payment` → `paid` (once payments cover the total) → `partially_refunded` → `refunded`; `pending_payment` → `canceled` (only while no payment is processing or succeeded). */
+            status: 'pending_payment' | 'canceled' | 'paid' | 'partially_refunded' | 'refunded';
+            /**
+             * Format: int64
+             * @description Sum of item amounts, in minor units.
+             */
+            total_amount: number;
+            /**
+             * Format: int64
+             * @description Sum of succeeded payments, in minor units.
+             */
+            amount_paid: number;
+            /**
+             * Format: int64
+             * @description Sum of succeeded refunds, in minor units.
+             */
+            amount_refunded: number;
+            items: {
+              id: string;
+              /** @constant */
+              object: 'order_item';
+              name: string;
+              sku: string | null;
+              /** Format: int32 */
+              quantity: number;
+              /**
+               * Format: int32
+               * @description Price of one unit in minor units.
+               */
+              unit_amount: number;
+              /**
+               * Format: int64
+               * @description quantity × unit_amount, computed by the server.
+               */
+              amount: number;
+            }[];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            canceled_at: string | null;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx within `WEBHOOK_TIMEOUT_MS` (10 s) acknowledges the event; answer first, work afterwards. Only the first 4 KiB of the answer are read. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Anything else (a 3xx too: redirects are not followed), or no answer in time, is a failed attempt, retried with backoff; a 429 or 503 with `Retry-After` is retried no sooner than it says. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  orderCanceledWebhook: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id (`evt_…`), the same on every retry of this event to this endpoint: deduplicate on it. */
+        'webhook-id': string;
+        /** @description Seconds since the epoch when this attempt was signed; refuse it when far from your clock (5 minutes in the Standard Webhooks libraries). */
+        'webhook-timestamp': string;
+        /** @description `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">` keyed with the endpoint secret (the bytes after `whsec_`, base64-decoded); during a secret rotation two, space-separated, either of which verifies. */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "id": "evt_01jdq3z7x8k2m4n6p8r0s2t4v6",
+         *       "object": "event",
+         *       "type": "order.canceled",
+         *       "created_at": "2026-11-25T10:06:01.000Z",
+         *       "data": {
+         *         "id": "ord_01jdq41m2n3p4q5r6s7t8v9w0x",
+         *         "object": "order",
+         *         "user_id": "usr_01jdq3z7x8k2m4n6p8r0s2t4v6",
+         *         "currency": "EUR",
+         *         "status": "canceled",
+         *         "total_amount": 4500,
+         *         "amount_paid": 0,
+         *         "amount_refunded": 0,
+         *         "items": [
+         *           {
+         *             "id": "item_01jdq41m2n3p4q5r6s7t8v9w0y",
+         *             "object": "order_item",
+         *             "name": "Notebook",
+         *             "sku": "NB-A5",
+         *             "quantity": 3,
+         *             "unit_amount": 1500,
+         *             "amount": 4500
+         *           }
+         *         ],
+         *         "created_at": "2026-11-25T10:05:00.000Z",
+         *         "updated_at": "2026-11-25T10:05:00.000Z",
+         *         "canceled_at": "2026-11-25T10:06:01.000Z"
+         *       }
+         *     }
+         */
+        'application/json': {
+          /** @description The event id; also the `webhook-id` header, the same on every retry. */
+          id: string;
+          /** @constant */
+          object: 'event';
+          /** @constant */
+          type: 'order.canceled';
+          /**
+           * Format: date-time
+           * @description When the change happened (not when this attempt was sent).
+           */
+          created_at: string;
+          /**
+           * @example {
+           *       "id": "ord_01jdq41m2n3p4q5r6s7t8v9w0x",
+           *       "object": "order",
+           *       "user_id": "usr_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "currency": "EUR",
+           *       "status": "pending_payment",
+           *       "total_amount": 4500,
+           *       "amount_paid": 0,
+           *       "amount_refunded": 0,
+           *       "items": [
+           *         {
+           *           "id": "item_01jdq41m2n3p4q5r6s7t8v9w0y",
+           *           "object": "order_item",
+           *           "name": "Notebook",
+           *           "sku": "NB-A5",
+           *           "quantity": 3,
+           *           "unit_amount": 1500,
+           *           "amount": 4500
+           *         }
+           *       ],
+           *       "created_at": "2026-11-25T10:05:00.000Z",
+           *       "updated_at": "2026-11-25T10:05:00.000Z",
+           *       "canceled_at": null
+           *     }
+           */
+          data: {
+            /**
+             * @description Order id (`ord_…`).
+             * @example ord_01jdq41m2n3p4q5r6s7t8v9w0x
+             */
+            id: string;
+            /** @constant */
+            object: 'order';
+            /**
+             * @description User id (`usr_…`).
+             * @example usr_01jdq3z7x8k2m4n6p8r0s2t4v6
+             */
+            user_id: string;
+            /**
+             * @description ISO 4217 code, upper case.
+             * @example EUR
+             */
+            currency: string;
+            /** @description `pending_payment` → `paid` (once payments cover the total) → `partially_refunded` → `refunded`; `pending_payment` → `canceled` (only while no payment is processing or succeeded). */
+            status: 'pending_payment' | 'canceled' | 'paid' | 'partially_refunded' | 'refunded';
+            /**
+             * Format: int64
+             * @description Sum of item amounts, in minor units.
+             */
+            total_amount: number;
+            /**
+             * Format: int64
+             * @description Sum of succeeded payments, in minor units.
+             */
+            amount_paid: number;
+            /**
+             * Format: int64
+             * @description Sum of succeeded refunds, in minor units.
+             */
+            amount_refunded: number;
+            items: {
+              id: string;
+              /** @constant */
+              object: 'order_item';
+              name: string;
+              sku: string | null;
+              /** Format: int32 */
+              quantity: number;
+              /**
+               * Format: int32
+               * @description Price of one unit in minor units.
+               */
+              unit_amount: number;
+              /**
+               * Format: int64
+               * @description quantity × unit_amount, computed by the server.
+               */
+              amount: number;
+            }[];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            canceled_at: string | null;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx within `WEBHOOK_TIMEOUT_MS` (10 s) acknowledges the event; answer first, work afterwards. Only the first 4 KiB of the answer are read. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Anything else (a 3xx too: redirects are not followed), or no answer in time, is a failed attempt, retried with backoff; a 429 or 503 with `Retry-After` is retried no sooner than it says. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  paymentCreatedWebhook: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id (`evt_…`), the same on every retry of this event to this endpoint: deduplicate on it. */
+        'webhook-id': string;
+        /** @description Seconds since the epoch when this attempt was signed; refuse it when far from your clock (5 minutes in the Standard Webhooks libraries). */
+        'webhook-timestamp': string;
+        /** @description `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">` keyed with the endpoint secret (the bytes after `whsec_`, base64-decoded); during a secret rotation two, space-separated, either of which verifies. */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "id": "evt_01jdq3z7x8k2m4n6p8r0s2t4v6",
+         *       "object": "event",
+         *       "type": "payment.created",
+         *       "created_at": "2026-11-25T10:06:01.000Z",
+         *       "data": {
+         *         "id": "pay_01jdq6a1b2c3d4e5f6g7h8j9k0",
+         *         "object": "payment",
+         *         "order_id": "ord_01jdq41m2n3p4q5r6s7t8v9w0x",
+         *         "amount": 4500,
+         *         "currency": "EUR",
+         *         "status": "processing",
+         *         "payment_method": "pm_card_visa",
+         *         "decline_code": null,
+         *         "amount_refunded": 0,
+         *         "created_at": "2026-11-25T10:06:00.000Z",
+         *         "updated_at": "2026-11-25T10:06:01.000Z"
+         *       }
+         *     }
+         */
+        'application/json': {
+          /** @description The event id; also the `webhook-id` header, the same on every retry. */
+          id: string;
+          /** @constant */
+          object: 'event';
+          /** @constant */
+          type: 'payment.created';
+          /**
+           * Format: date-time
+           * @description When the change happened (not when this attempt was sent).
+           */
+          created_at: string;
+          /**
+           * @example {
+           *       "id": "pay_01jdq6a1b2c3d4e5f6g7h8j9k0",
+           *       "object": "payment",
+           *       "order_id": "ord_01jdq41m2n3p4q5r6s7t8v9w0x",
+           *       "amount": 4500,
+           *       "currency": "EUR",
+           *       "status": "succeeded",
+           *       "payment_method": "pm_card_visa",
+           *       "decline_code": null,
+           *       "amount_refunded": 0,
+           *       "created_at": "2026-11-25T10:06:00.000Z",
+           *       "updated_at": "2026-11-25T10:06:01.000Z"
+           *     }
+           */
+          data: {
+            /**
+             * @description Payment id (`pay_…`).
+             * @example pay_01jdq6a1b2c3d4e5f6g7h8j9k0
+             */
+            id: string;
+            /** @constant */
+            object: 'payment';
+            /** @description The order paid (`ord_…`). */
+            order_id: string;
+            /** Format: int64 */
+            amount: number;
+            /** @description ISO 4217 code; must be the order’s currency. */
+            currency: string;
+            /** @description `processing` → `succeeded` | `failed`; `requires_reconciliation` when the processor’s answer is unknown (resolved by reconciliation). */
+            status: 'processing' | 'succeeded' | 'failed' | 'requires_reconciliation';
+            /**
+             * @description A payment-method token; in the sandbox, one of the test tokens in the README.
+             * @example pm_card_visa
+             */
+            payment_method: string;
+            /** @description `insufficient_funds`, `card_declined`, or why a payment was abandoned. */
+            decline_code: string | null;
+            /** Format: int64 */
+            amount_refunded: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx within `WEBHOOK_TIMEOUT_MS` (10 s) acknowledges the event; answer first, work afterwards. Only the first 4 KiB of the answer are read. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Anything else (a 3xx too: redirects are not followed), or no answer in time, is a failed attempt, retried with backoff; a 429 or 503 with `Retry-After` is retried no sooner than it says. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  paymentSucceededWebhook: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id (`evt_…`), the same on every retry of this event to this endpoint: deduplicate on it. */
+        'webhook-id': string;
+        /** @description Seconds since the epoch when this attempt was signed; refuse it when far from your clock (5 minutes in the Standard Webhooks libraries). */
+        'webhook-timestamp': string;
+        /** @description `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">` keyed with the endpoint secret (the bytes after `whsec_`, base64-decoded); during a secret rotation two, space-separated, either of which verifies. */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "id": "evt_01jdq3z7x8k2m4n6p8r0s2t4v6",
+         *       "object": "event",
+         *       "type": "payment.succeeded",
+         *       "created_at": "2026-11-25T10:06:01.000Z",
+         *       "data": {
+         *         "id": "pay_01jdq6a1b2c3d4e5f6g7h8j9k0",
+         *         "object": "payment",
+         *         "order_id": "ord_01jdq41m2n3p4q5r6s7t8v9w0x",
+         *         "amount": 4500,
+         *         "currency": "EUR",
+         *         "status": "succeeded",
+         *         "payment_method": "pm_card_visa",
+         *         "decline_code": null,
+         *         "amount_refunded": 0,
+         *         "created_at": "2026-11-25T10:06:00.000Z",
+         *         "updated_at": "2026-11-25T10:06:01.000Z"
+         *       }
+         *     }
+         */
+        'application/json': {
+          /** @description The event id; also the `webhook-id` header, the same on every retry. */
+          id: string;
+          /** @constant */
+          object: 'event';
+          /** @constant */
+          type: 'payment.succeeded';
+          /**
+           * Format: date-time
+           * @description When the change happened (not when this attempt was sent).
+           */
+          created_at: string;
+          /**
+           * @example {
+           *       "id": "pay_01jdq6a1b2c3d4e5f6g7h8j9k0",
+           *       "object": "payment",
+           *       "order_id": "ord_01jdq41m2n3p4q5r6s7t8v9w0x",
+           *       "amount": 4500,
+           *       "currency": "EUR",
+           *       "status": "succeeded",
+           *       "payment_method": "pm_card_visa",
+           *       "decline_code": null,
+           *       "amount_refunded": 0,
+           *       "created_at": "2026-11-25T10:06:00.000Z",
+           *       "updated_at": "2026-11-25T10:06:01.000Z"
+           *     }
+           */
+          data: {
+            /**
+             * @description Payment id (`pay_…`).
+             * @example pay_01jdq6a1b2c3d4e5f6g7h8j9k0
+             */
+            id: string;
+            /** @constant */
+            object: 'payment';
+            /** @description The order paid (`ord_…`). */
+            order_id: string;
+            /** Format: int64 */
+            amount: number;
+            /** @description ISO 4217 code; must be the order’s currency. */
+            currency: string;
+            /** @description `processing` → `succeeded` | `failed`; `requires_reconciliation` when the processor’s answer is unknown (resolved by reconciliation). */
+            status: 'processing' | 'succeeded' | 'failed' | 'requires_reconciliation';
+            /**
+             * @description A payment-method token; in the sandbox, one of the test tokens in the README.
+             * @example pm_card_visa
+             */
+            payment_method: string;
+            /** @description `insufficient_funds`, `card_declined`, or why a payment was abandoned. */
+            decline_code: string | null;
+            /** Format: int64 */
+            amount_refunded: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx within `WEBHOOK_TIMEOUT_MS` (10 s) acknowledges the event; answer first, work afterwards. Only the first 4 KiB of the answer are read. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Anything else (a 3xx too: redirects are not followed), or no answer in time, is a failed attempt, retried with backoff; a 429 or 503 with `Retry-After` is retried no sooner than it says. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  paymentFailedWebhook: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id (`evt_…`), the same on every retry of this event to this endpoint: deduplicate on it. */
+        'webhook-id': string;
+        /** @description Seconds since the epoch when this attempt was signed; refuse it when far from your clock (5 minutes in the Standard Webhooks libraries). */
+        'webhook-timestamp': string;
+        /** @description `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">` keyed with the endpoint secret (the bytes after `whsec_`, base64-decoded); during a secret rotation two, space-separated, either of which verifies. */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "id": "evt_01jdq3z7x8k2m4n6p8r0s2t4v6",
+         *       "object": "event",
+         *       "type": "payment.failed",
+         *       "created_at": "2026-11-25T10:06:01.000Z",
+         *       "data": {
+         *         "id": "pay_01jdq6a1b2c3d4e5f6g7h8j9k0",
+         *         "object": "payment",
+         *         "order_id": "ord_01jdq41m2n3p4q5r6s7t8v9w0x",
+         *         "amount": 4500,
+         *         "currency": "EUR",
+         *         "status": "failed",
+         *         "payment_method": "pm_card_visa",
+         *         "decline_code": "card_declined",
+         *         "amount_refunded": 0,
+         *         "created_at": "2026-11-25T10:06:00.000Z",
+         *         "updated_at": "2026-11-25T10:06:01.000Z"
+         *       }
+         *     }
+         */
+        'application/json': {
+          /** @description The event id; also the `webhook-id` header, the same on every retry. */
+          id: string;
+          /** @constant */
+          object: 'event';
+          /** @constant */
+          type: 'payment.failed';
+          /**
+           * Format: date-time
+           * @description When the change happened (not when this attempt was sent).
+           */
+          created_at: string;
+          /**
+           * @example {
+           *       "id": "pay_01jdq6a1b2c3d4e5f6g7h8j9k0",
+           *       "object": "payment",
+           *       "order_id": "ord_01jdq41m2n3p4q5r6s7t8v9w0x",
+           *       "amount": 4500,
+           *       "currency": "EUR",
+           *       "status": "succeeded",
+           *       "payment_method": "pm_card_visa",
+           *       "decline_code": null,
+           *       "amount_refunded": 0,
+           *       "created_at": "2026-11-25T10:06:00.000Z",
+           *       "updated_at": "2026-11-25T10:06:01.000Z"
+           *     }
+           */
+          data: {
+            /**
+             * @description Payment id (`pay_…`).
+             * @example pay_01jdq6a1b2c3d4e5f6g7h8j9k0
+             */
+            id: string;
+            /** @constant */
+            object: 'payment';
+            /** @description The order paid (`ord_…`). */
+            order_id: string;
+            /** Format: int64 */
+            amount: number;
+            /** @description ISO 4217 code; must be the order’s currency. */
+            currency: string;
+            /** @description `processing` → `succeeded` | `failed`; `requires_reconciliation` when the processor’s answer is unknown (resolved by reconciliation). */
+            status: 'processing' | 'succeeded' | 'failed' | 'requires_reconciliation';
+            /**
+             * @description A payment-method token; in the sandbox, one of the test tokens in the README.
+             * @example pm_card_visa
+             */
+            payment_method: string;
+            /** @description `insufficient_funds`, `card_declined`, or why a payment was abandoned. */
+            decline_code: string | null;
+            /** Format: int64 */
+            amount_refunded: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx within `WEBHOOK_TIMEOUT_MS` (10 s) acknowledges the event; answer first, work afterwards. Only the first 4 KiB of the answer are read. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Anything else (a 3xx too: redirects are not followed), or no answer in time, is a failed attempt, retried with backoff; a 429 or 503 with `Retry-After` is retried no sooner than it says. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  paymentRequiresReconciliationWebhook: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id (`evt_…`), the same on every retry of this event to this endpoint: deduplicate on it. */
+        'webhook-id': string;
+        /** @description Seconds since the epoch when this attempt was signed; refuse it when far from your clock (5 minutes in the Standard Webhooks libraries). */
+        'webhook-timestamp': string;
+        /** @description `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">` keyed with the endpoint secret (the bytes after `whsec_`, base64-decoded); during a secret rotation two, space-separated, either of which verifies. */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "id": "evt_01jdq3z7x8k2m4n6p8r0s2t4v6",
+         *       "object": "event",
+         *       "type": "payment.requires_reconciliation",
+         *       "created_at": "2026-11-25T10:06:01.000Z",
+         *       "data": {
+         *         "id": "pay_01jdq6a1b2c3d4e5f6g7h8j9k0",
+         *         "object": "payment",
+         *         "order_id": "ord_01jdq41m2n3p4q5r6s7t8v9w0x",
+         *         "amount": 4500,
+         *         "currency": "EUR",
+         *         "status": "requires_reconciliation",
+         *         "payment_method": "pm_card_visa",
+         *         "decline_code": null,
+         *         "amount_refunded": 0,
+         *         "created_at": "2026-11-25T10:06:00.000Z",
+         *         "updated_at": "2026-11-25T10:06:01.000Z"
+         *       }
+         *     }
+         */
+        'application/json': {
+          /** @description The event id; also the `webhook-id` header, the same on every retry. */
+          id: string;
+          /** @constant */
+          object: 'event';
+          /** @constant */
+          type: 'payment.requires_reconciliation';
+          /**
+           * Format: date-time
+           * @description When the change happened (not when this attempt was sent).
+           */
+          created_at: string;
+          /**
+           * @example {
+           *       "id": "pay_01jdq6a1b2c3d4e5f6g7h8j9k0",
+           *       "object": "payment",
+           *       "order_id": "ord_01jdq41m2n3p4q5r6s7t8v9w0x",
+           *       "amount": 4500,
+           *       "currency": "EUR",
+           *       "status": "succeeded",
+           *       "payment_method": "pm_card_visa",
+           *       "decline_code": null,
+           *       "amount_refunded": 0,
+           *       "created_at": "2026-11-25T10:06:00.000Z",
+           *       "updated_at": "2026-11-25T10:06:01.000Z"
+           *     }
+           */
+          data: {
+            /**
+             * @description Payment id (`pay_…`).
+             * @example pay_01jdq6a1b2c3d4e5f6g7h8j9k0
+             */
+            id: string;
+            /** @constant */
+            object: 'payment';
+            /** @description The order paid (`ord_…`). */
+            order_id: string;
+            /** Format: int64 */
+            amount: number;
+            /** @description ISO 4217 code; must be the order’s currency. */
+            currency: string;
+            /** @description `processing` → `succeeded` | `failed`; `requires_reconciliation` when the processor’s answer is unknown (resolved by reconciliation). */
+            status: 'processing' | 'succeeded' | 'failed' | 'requires_reconciliation';
+            /**
+             * @description A payment-method token; in the sandbox, one of the test tokens in the README.
+             * @example pm_card_visa
+             */
+            payment_method: string;
+            /** @description `insufficient_funds`, `card_declined`, or why a payment was abandoned. */
+            decline_code: string | null;
+            /** Format: int64 */
+            amount_refunded: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx within `WEBHOOK_TIMEOUT_MS` (10 s) acknowledges the event; answer first, work afterwards. Only the first 4 KiB of the answer are read. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Anything else (a 3xx too: redirects are not followed), or no answer in time, is a failed attempt, retried with backoff; a 429 or 503 with `Retry-After` is retried no sooner than it says. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  refundCreatedWebhook: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id (`evt_…`), the same on every retry of this event to this endpoint: deduplicate on it. */
+        'webhook-id': string;
+        /** @description Seconds since the epoch when this attempt was signed; refuse it when far from your clock (5 minutes in the Standard Webhooks libraries). */
+        'webhook-timestamp': string;
+        /** @description `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">` keyed with the endpoint secret (the bytes after `whsec_`, base64-decoded); during a secret rotation two, space-separated, either of which verifies. */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "id": "evt_01jdq3z7x8k2m4n6p8r0s2t4v6",
+         *       "object": "event",
+         *       "type": "refund.created",
+         *       "created_at": "2026-11-25T10:06:01.000Z",
+         *       "data": {
+         *         "id": "re_01jdq6b1c2d3e4f5g6h7j8k9m0",
+         *         "object": "refund",
+         *         "payment_id": "pay_01jdq6a1b2c3d4e5f6g7h8j9k0",
+         *         "amount": 1500,
+         *         "status": "pending",
+         *         "created_at": "2026-11-25T11:00:00.000Z",
+         *         "updated_at": "2026-11-25T11:00:01.000Z"
+         *       }
+         *     }
+         */
+        'application/json': {
+          /** @description The event id; also the `webhook-id` header, the same on every retry. */
+          id: string;
+          /** @constant */
+          object: 'event';
+          /** @constant */
+          type: 'refund.created';
+          /**
+           * Format: date-time
+           * @description When the change happened (not when this attempt was sent).
+           */
+          created_at: string;
+          /**
+           * @example {
+           *       "id": "re_01jdq6b1c2d3e4f5g6h7j8k9m0",
+           *       "object": "refund",
+           *       "payment_id": "pay_01jdq6a1b2c3d4e5f6g7h8j9k0",
+           *       "amount": 1500,
+           *       "status": "succeeded",
+           *       "created_at": "2026-11-25T11:00:00.000Z",
+           *       "updated_at": "2026-11-25T11:00:01.000Z"
+           *     }
+           */
+          data: {
+            /**
+             * @description Refund id (`re_…`).
+             * @example re_01jdq6b1c2d3e4f5g6h7j8k9m0
+             */
+            id: string;
+            /** @constant */
+            object: 'refund';
+            /**
+             * @description Payment id (`pay_…`).
+             * @example pay_01jdq6a1b2c3d4e5f6g7h8j9k0
+             */
+            payment_id: string;
+            /** Format: int64 */
+            amount: number;
+            status: 'pending' | 'succeeded' | 'failed' | 'requires_reconciliation';
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx within `WEBHOOK_TIMEOUT_MS` (10 s) acknowledges the event; answer first, work afterwards. Only the first 4 KiB of the answer are read. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Anything else (a 3xx too: redirects are not followed), or no answer in time, is a failed attempt, retried with backoff; a 429 or 503 with `Retry-After` is retried no sooner than it says. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  refundSucceededWebhook: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id (`evt_…`), the same on every retry of this event to this endpoint: deduplicate on it. */
+        'webhook-id': string;
+        /** @description Seconds since the epoch when this attempt was signed; refuse it when far from your clock (5 minutes in the Standard Webhooks libraries). */
+        'webhook-timestamp': string;
+        /** @description `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">` keyed with the endpoint secret (the bytes after `whsec_`, base64-decoded); during a secret rotation two, space-separated, either of which verifies. */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "id": "evt_01jdq3z7x8k2m4n6p8r0s2t4v6",
+         *       "object": "event",
+         *       "type": "refund.succeeded",
+         *       "created_at": "2026-11-25T10:06:01.000Z",
+         *       "data": {
+         *         "id": "re_01jdq6b1c2d3e4f5g6h7j8k9m0",
+         *         "object": "refund",
+         *         "payment_id": "pay_01jdq6a1b2c3d4e5f6g7h8j9k0",
+         *         "amount": 1500,
+         *         "status": "succeeded",
+         *         "created_at": "2026-11-25T11:00:00.000Z",
+         *         "updated_at": "2026-11-25T11:00:01.000Z"
+         *       }
+         *     }
+         */
+        'application/json': {
+          /** @description The event id; also the `webhook-id` header, the same on every retry. */
+          id: string;
+          /** @constant */
+          object: 'event';
+          /** @constant */
+          type: 'refund.succeeded';
+          /**
+           * Format: date-time
+           * @description When the change happened (not when this attempt was sent).
+           */
+          created_at: string;
+          /**
+           * @example {
+           *       "id": "re_01jdq6b1c2d3e4f5g6h7j8k9m0",
+           *       "object": "refund",
+           *       "payment_id": "pay_01jdq6a1b2c3d4e5f6g7h8j9k0",
+           *       "amount": 1500,
+           *       "status": "succeeded",
+           *       "created_at": "2026-11-25T11:00:00.000Z",
+           *       "updated_at": "2026-11-25T11:00:01.000Z"
+           *     }
+           */
+          data: {
+            /**
+             * @description Refund id (`re_…`).
+             * @example re_01jdq6b1c2d3e4f5g6h7j8k9m0
+             */
+            id: string;
+            /** @constant */
+            object: 'refund';
+            /**
+             * @description Payment id (`pay_…`).
+             * @example pay_01jdq6a1b2c3d4e5f6g7h8j9k0
+             */
+            payment_id: string;
+            /** Format: int64 */
+            amount: number;
+            status: 'pending' | 'succeeded' | 'failed' | 'requires_reconciliation';
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx within `WEBHOOK_TIMEOUT_MS` (10 s) acknowledges the event; answer first, work afterwards. Only the first 4 KiB of the answer are read. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Anything else (a 3xx too: redirects are not followed), or no answer in time, is a failed attempt, retried with backoff; a 429 or 503 with `Retry-After` is retried no sooner than it says. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  refundFailedWebhook: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id (`evt_…`), the same on every retry of this event to this endpoint: deduplicate on it. */
+        'webhook-id': string;
+        /** @description Seconds since the epoch when this attempt was signed; refuse it when far from your clock (5 minutes in the Standard Webhooks libraries). */
+        'webhook-timestamp': string;
+        /** @description `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">` keyed with the endpoint secret (the bytes after `whsec_`, base64-decoded); during a secret rotation two, space-separated, either of which verifies. */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "id": "evt_01jdq3z7x8k2m4n6p8r0s2t4v6",
+         *       "object": "event",
+         *       "type": "refund.failed",
+         *       "created_at": "2026-11-25T10:06:01.000Z",
+         *       "data": {
+         *         "id": "re_01jdq6b1c2d3e4f5g6h7j8k9m0",
+         *         "object": "refund",
+         *         "payment_id": "pay_01jdq6a1b2c3d4e5f6g7h8j9k0",
+         *         "amount": 1500,
+         *         "status": "failed",
+         *         "created_at": "2026-11-25T11:00:00.000Z",
+         *         "updated_at": "2026-11-25T11:00:01.000Z"
+         *       }
+         *     }
+         */
+        'application/json': {
+          /** @description The event id; also the `webhook-id` header, the same on every retry. */
+          id: string;
+          /** @constant */
+          object: 'event';
+          /** @constant */
+          type: 'refund.failed';
+          /**
+           * Format: date-time
+           * @description When the change happened (not when this attempt was sent).
+           */
+          created_at: string;
+          /**
+           * @example {
+           *       "id": "re_01jdq6b1c2d3e4f5g6h7j8k9m0",
+           *       "object": "refund",
+           *       "payment_id": "pay_01jdq6a1b2c3d4e5f6g7h8j9k0",
+           *       "amount": 1500,
+           *       "status": "succeeded",
+           *       "created_at": "2026-11-25T11:00:00.000Z",
+           *       "updated_at": "2026-11-25T11:00:01.000Z"
+           *     }
+           */
+          data: {
+            /**
+             * @description Refund id (`re_…`).
+             * @example re_01jdq6b1c2d3e4f5g6h7j8k9m0
+             */
+            id: string;
+            /** @constant */
+            object: 'refund';
+            /**
+             * @description Payment id (`pay_…`).
+             * @example pay_01jdq6a1b2c3d4e5f6g7h8j9k0
+             */
+            payment_id: string;
+            /** Format: int64 */
+            amount: number;
+            status: 'pending' | 'succeeded' | 'failed' | 'requires_reconciliation';
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx within `WEBHOOK_TIMEOUT_MS` (10 s) acknowledges the event; answer first, work afterwards. Only the first 4 KiB of the answer are read. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Anything else (a 3xx too: redirects are not followed), or no answer in time, is a failed attempt, retried with backoff; a 429 or 503 with `Retry-After` is retried no sooner than it says. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  refundRequiresReconciliationWebhook: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id (`evt_…`), the same on every retry of this event to this endpoint: deduplicate on it. */
+        'webhook-id': string;
+        /** @description Seconds since the epoch when this attempt was signed; refuse it when far from your clock (5 minutes in the Standard Webhooks libraries). */
+        'webhook-timestamp': string;
+        /** @description `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">` keyed with the endpoint secret (the bytes after `whsec_`, base64-decoded); during a secret rotation two, space-separated, either of which verifies. */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "id": "evt_01jdq3z7x8k2m4n6p8r0s2t4v6",
+         *       "object": "event",
+         *       "type": "refund.requires_reconciliation",
+         *       "created_at": "2026-11-25T10:06:01.000Z",
+         *       "data": {
+         *         "id": "re_01jdq6b1c2d3e4f5g6h7j8k9m0",
+         *         "object": "refund",
+         *         "payment_id": "pay_01jdq6a1b2c3d4e5f6g7h8j9k0",
+         *         "amount": 1500,
+         *         "status": "requires_reconciliation",
+         *         "created_at": "2026-11-25T11:00:00.000Z",
+         *         "updated_at": "2026-11-25T11:00:01.000Z"
+         *       }
+         *     }
+         */
+        'application/json': {
+          /** @description The event id; also the `webhook-id` header, the same on every retry. */
+          id: string;
+          /** @constant */
+          object: 'event';
+          /** @constant */
+          type: 'refund.requires_reconciliation';
+          /**
+           * Format: date-time
+           * @description When the change happened (not when this attempt was sent).
+           */
+          created_at: string;
+          /**
+           * @example {
+           *       "id": "re_01jdq6b1c2d3e4f5g6h7j8k9m0",
+           *       "object": "refund",
+           *       "payment_id": "pay_01jdq6a1b2c3d4e5f6g7h8j9k0",
+           *       "amount": 1500,
+           *       "status": "succeeded",
+           *       "created_at": "2026-11-25T11:00:00.000Z",
+           *       "updated_at": "2026-11-25T11:00:01.000Z"
+           *     }
+           */
+          data: {
+            /**
+             * @description Refund id (`re_…`).
+             * @example re_01jdq6b1c2d3e4f5g6h7j8k9m0
+             */
+            id: string;
+            /** @constant */
+            object: 'refund';
+            /**
+             * @description Payment id (`pay_…`).
+             * @example pay_01jdq6a1b2c3d4e5f6g7h8j9k0
+             */
+            payment_id: string;
+            /** Format: int64 */
+            amount: number;
+            status: 'pending' | 'succeeded' | 'failed' | 'requires_reconciliation';
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx within `WEBHOOK_TIMEOUT_MS` (10 s) acknowledges the event; answer first, work afterwards. Only the first 4 KiB of the answer are read. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Anything else (a 3xx too: redirects are not followed), or no answer in time, is a failed attempt, retried with backoff; a 429 or 503 with `Retry-After` is retried no sooner than it says. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  webhookEndpointDisabledWebhook: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id (`evt_…`), the same on every retry of this event to this endpoint: deduplicate on it. */
+        'webhook-id': string;
+        /** @description Seconds since the epoch when this attempt was signed; refuse it when far from your clock (5 minutes in the Standard Webhooks libraries). */
+        'webhook-timestamp': string;
+        /** @description `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">` keyed with the endpoint secret (the bytes after `whsec_`, base64-decoded); during a secret rotation two, space-separated, either of which verifies. */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "id": "evt_01jdq3z7x8k2m4n6p8r0s2t4v6",
+         *       "object": "event",
+         *       "type": "webhook_endpoint.disabled",
+         *       "created_at": "2026-11-25T10:06:01.000Z",
+         *       "data": {
+         *         "id": "we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+         *         "object": "webhook_endpoint",
+         *         "url": "https://example.com/webhooks/steadfast",
+         *         "description": "Order fulfilment",
+         *         "event_types": [
+         *           "order.created",
+         *           "payment.succeeded"
+         *         ],
+         *         "enabled": false,
+         *         "disabled_reason": "Disabled automatically after 50 consecutive failed attempts.",
+         *         "created_at": "2026-11-25T10:00:00.000Z",
+         *         "updated_at": "2026-11-25T10:00:00.000Z"
+         *       }
+         *     }
+         */
+        'application/json': {
+          /** @description The event id; also the `webhook-id` header, the same on every retry. */
+          id: string;
+          /** @constant */
+          object: 'event';
+          /** @constant */
+          type: 'webhook_endpoint.disabled';
+          /**
+           * Format: date-time
+           * @description When the change happened (not when this attempt was sent).
+           */
+          created_at: string;
+          /**
+           * @example {
+           *       "id": "we_01jdq3z7x8k2m4n6p8r0s2t4v6",
+           *       "object": "webhook_endpoint",
+           *       "url": "https://example.com/webhooks/steadfast",
+           *       "description": "Order fulfilment",
+           *       "event_types": [
+           *         "order.created",
+           *         "payment.succeeded"
+           *       ],
+           *       "enabled": true,
+           *       "disabled_reason": null,
+           *       "created_at": "2026-11-25T10:00:00.000Z",
+           *       "updated_at": "2026-11-25T10:00:00.000Z"
+           *     }
+           */
+          data: {
+            /**
+             * @description Webhook endpoint id (`we_…`).
+             * @example we_01jdq3z7x8k2m4n6p8r0s2t4v6
+             */
+            id: string;
+            /** @constant */
+            object: 'webhook_endpoint';
+            /**
+             * @description Where events are POSTed. `https` in production; it must resolve to public addresses only (no private, loopback, link-local or metadata addresses), checked at creation and at every delivery.
+             * @example https://example.com/webhooks/steadfast
+             */
+            url: string;
+            description: string | null;
+            event_types: string[];
+            /** @description Disabled endpoints receive nothing; their pending deliveries wait. */
+            enabled: boolean;
+            /** @description Set when the endpoint was disabled automatically after failing repeatedly. */
+            disabled_reason: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Any 2xx within `WEBHOOK_TIMEOUT_MS` (10 s) acknowledges the event; answer first, work afterwards. Only the first 4 KiB of the answer are read. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Anything else (a 3xx too: redirects are not followed), or no answer in time, is a failed attempt, retried with backoff; a 429 or 503 with `Retry-After` is retried no sooner than it says. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
     };
   };
