@@ -284,6 +284,11 @@ async function compareWithPeers(
         headers: true,
       },
       [CONTENDERS[4]!]: { script: EXPRESS_BARE, env: memory, headers: false },
+      [CONTENDERS[5]!]: {
+        script: APP,
+        env: appEnv(sqlite, { LIST_CACHE_MAX_BYTES: '0' }),
+        headers: true,
+      },
     };
   const rounds = Number(values.rounds ?? (quick ? 1 : 3));
   for (let round = 0; round < rounds; round += 1) {
