@@ -20,19 +20,30 @@ export function listGenerations(dialect: Dialect) {
         .addColumn('list_generation', 'bigint', (c) => c.notNull().defaultTo(0))
         .execute();
       if (dialect === 'postgres') {
-        await sql`
-          CREATE FUNCTION steadfast_bump_list_generation() RETURNS trigger AS $$
-          BEGIN
-            UPDATE accounts SET list_generation = list_generation + 1
-              WHERE id = (CASE WHEN TG_OP = 'DELETE' THEN OLD.account_id ELSE NEW.account_id END);
-            RETURN NULL;
-          END
-          $$ LANGUAGE plpgsql`.execute(db);
-        for (const table of LISTED_TABLES) {
+        // Once per statement, for the accounts its rows belong to: an order's items are one
+        // insert, and a bulk load moves each account's generation once, not once per row.
+        // PostgreSQL allows a transition table only on a single-event trigger: three per table.
+        for (const [event, rows] of [
+          ['INSERT', 'NEW'],
+          ['UPDATE', 'NEW'],
+          ['DELETE', 'OLD'],
+        ] as const) {
+          const name = `steadfast_bump_list_generation_${event.toLowerCase()}`;
           await sql`
-            CREATE TRIGGER ${sql.raw(`${table}_list_generation`)}
-            AFTER INSERT OR UPDATE OR DELETE ON ${sql.table(table)}
-            FOR EACH ROW EXECUTE FUNCTION steadfast_bump_list_generation()`.execute(db);
+            CREATE FUNCTION ${sql.raw(name)}() RETURNS trigger AS $$
+            BEGIN
+              UPDATE accounts SET list_generation = list_generation + 1
+                WHERE id IN (SELECT DISTINCT account_id FROM changed_rows);
+              RETURN NULL;
+            END
+            $$ LANGUAGE plpgsql`.execute(db);
+          for (const table of LISTED_TABLES) {
+            await sql`
+              CREATE TRIGGER ${sql.raw(`${table}_list_generation_${event.toLowerCase()}`)}
+              AFTER ${sql.raw(event)} ON ${sql.table(table)}
+              REFERENCING ${sql.raw(rows)} TABLE AS changed_rows
+              FOR EACH STATEMENT EXECUTE FUNCTION ${sql.raw(name)}()`.execute(db);
+          }
         }
         return;
       }
