@@ -98,14 +98,14 @@ export const LOAD_SHED_OVERLOAD_QUEUE_MS = integer('LOAD_SHED_OVERLOAD_QUEUE_MS'
   default: 20,
   min: 1,
   max: 60_000,
-  doc: 'The stricter bound on the same wait for `LOAD_SHED_OVERLOAD_HOLD_MS` after a request was refused for waiting `LOAD_SHED_MAX_QUEUE_MS`: in a flood, refusals come in tens of milliseconds and event-loop turns stay short. See [operations](docs/operations.md#how-load-shedding-decides).',
+  doc: 'The stricter bound on the same wait for `LOAD_SHED_OVERLOAD_HOLD_MS` once requests waited over `LOAD_SHED_MAX_QUEUE_MS` in two event-loop turns within the hold (a flood, not one slow turn): in a flood, refusals come in tens of milliseconds and event-loop turns stay short. See [operations](docs/operations.md#how-load-shedding-decides).',
 });
 
 export const LOAD_SHED_OVERLOAD_HOLD_MS = integer('LOAD_SHED_OVERLOAD_HOLD_MS', {
   default: 1000,
   min: 0,
   max: 60_000,
-  doc: 'How long the stricter `LOAD_SHED_OVERLOAD_QUEUE_MS` applies after a refusal at `LOAD_SHED_MAX_QUEUE_MS` (`0`: never). It is not extended while it runs, so it cannot latch.',
+  doc: 'How long the stricter `LOAD_SHED_OVERLOAD_QUEUE_MS` applies once two turns exceeded `LOAD_SHED_MAX_QUEUE_MS` within this time (`0`: never). It is not extended while it runs, so it cannot latch.',
 });
 
 export const LOAD_SHED_CONCURRENCY_MAX = integer('LOAD_SHED_CONCURRENCY_MAX', {

@@ -221,20 +221,26 @@ describe('the bound on queueing time', () => {
     expect(tooLong(101, 30)).toBe(true);
   });
 
-  it('applies the stricter bound for the hold after a refusal, then the normal one again', () => {
+  it('applies the stricter bound for the hold once two turns exceeded the normal one', () => {
     const tooLong = createQueueBound(options);
+    // One slow turn (its refusals within a few ms): the normal bound stays.
     expect(tooLong(150, 1_000)).toBe(true);
-    // Within the hold: 20 ms is the bound.
-    expect(tooLong(15, 1_100)).toBe(false);
-    expect(tooLong(25, 1_200)).toBe(true);
-    expect(tooLong(60, 1_999)).toBe(true);
-    // Refusals inside the hold do not extend it: it ends 1 s after the refusal that began it.
-    expect(tooLong(60, 2_000)).toBe(false);
+    expect(tooLong(160, 1_010)).toBe(true);
+    expect(tooLong(60, 1_200)).toBe(false);
+    // Another turn over the normal bound within the hold: a flood, the 20 ms bound for 1 s.
+    expect(tooLong(120, 1_400)).toBe(true);
+    expect(tooLong(15, 1_500)).toBe(false);
+    expect(tooLong(25, 1_600)).toBe(true);
+    expect(tooLong(60, 2_399)).toBe(true);
+    // Refusals inside the hold do not extend it: it ends 1 s after it began.
+    expect(tooLong(60, 2_400)).toBe(false);
     expect(tooLong(99, 2_500)).toBe(false);
-    // The next refusal at the normal bound starts a new hold.
-    expect(tooLong(120, 3_000)).toBe(true);
-    expect(tooLong(30, 3_500)).toBe(true);
-    expect(tooLong(30, 4_001)).toBe(false);
+    // A single slow turn long after: refused, but no hold.
+    expect(tooLong(120, 5_000)).toBe(true);
+    expect(tooLong(30, 5_300)).toBe(false);
+    // Two slow turns further apart than the hold: no hold either.
+    expect(tooLong(120, 6_100)).toBe(true);
+    expect(tooLong(30, 6_200)).toBe(false);
   });
 
   it('is off with a normal bound of 0, and never stricter than the normal bound', () => {
@@ -244,6 +250,7 @@ describe('the bound on queueing time', () => {
     expect(loose(11, 0)).toBe(true);
     expect(loose(11, 500)).toBe(true);
     expect(loose(9, 600)).toBe(false);
+    expect(loose(9, 700)).toBe(false);
   });
 });
 

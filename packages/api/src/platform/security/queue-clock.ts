@@ -35,11 +35,12 @@ export function createTurnQueueClock() {
  * Two bounds on the wait (measured in bench/overload, issue 20): `maxQueueMs` (100 ms) lets a
  * busy but sustainable load through (50 closed-loop clients on a 1 ms list queue ~60 ms per
  * turn, and a 20 ms bound refused 5% of them), while in a flood a 100 ms bound means refusals
- * that take over 100 ms and 100 ms turns, in which the metrics listener accepts one probe
- * connection each (probes waited 2–6 s). So the first refusal at `maxQueueMs` switches to
- * `overloadQueueMs` (20 ms) for `overloadHoldMs`: refusals in ~25 ms and probes in ~0.1 s during
- * the flood, the normal bound back at most one hold after it. The hold is not extended while it
- * runs, so it cannot latch (issue 20 §2: a stale reading once refused 99.4% for 14 s).
+ * that take over 100 ms and 100 ms turns. So once the normal bound is exceeded in two turns
+ * within `overloadHoldMs` (a flood, not one slow turn: a GC pause or one slow query must not
+ * shed a healthy load for a second), `overloadQueueMs` (20 ms) applies for `overloadHoldMs`:
+ * refusals come sooner and turns stay short during the flood, and the normal bound is back at
+ * most one hold after it. The hold is not extended while it runs, so it cannot latch (issue 20
+ * §2: a stale reading once refused 99.4% for 14 s).
  */
 export function createQueueBound(options: {
   maxQueueMs: number;
@@ -49,11 +50,18 @@ export function createQueueBound(options: {
   const strict = Math.min(options.overloadQueueMs, options.maxQueueMs);
   /** performance.now() until which the stricter overload bound applies. */
   let overloadedUntil = -Infinity;
+  /** When the normal bound was first exceeded in the current episode. */
+  let firstExceededAt = -Infinity;
   return (queuedMs, now = performance.now()) => {
     if (options.maxQueueMs <= 0 || queuedMs <= strict) return false;
     if (now < overloadedUntil) return true;
     if (queuedMs <= options.maxQueueMs) return false;
-    overloadedUntil = now + options.overloadHoldMs;
+    // Refusals of one turn come within one turn; another turn's come maxQueueMs later at least.
+    if (now - firstExceededAt > options.overloadHoldMs) firstExceededAt = now;
+    else if (now - firstExceededAt >= options.maxQueueMs) {
+      overloadedUntil = now + options.overloadHoldMs;
+      firstExceededAt = -Infinity;
+    }
     return true;
   };
 }
