@@ -5,7 +5,7 @@
  * bench/results/<time>.json and .md; bench/RESULTS.md quotes a full run. See bench/README.md.
  */
 import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -65,15 +65,6 @@ const pinningText = pinning
 const notes: string[] = [];
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
-
-// The Express peers' packages are not part of `npm install` (bench/package.json).
-if (
-  values.only !== 'tracing' &&
-  !existsSync(join(import.meta.dirname, 'node_modules', 'express'))
-) {
-  log('The benchmark peers are not installed: run `npm ci --prefix bench` first.');
-  process.exit(1);
-}
 
 /** Production configuration (lib/app-env.ts) for this run. */
 const appEnv = (dataset: Dataset, extra: Record<string, string> = {}) =>
