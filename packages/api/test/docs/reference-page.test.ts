@@ -6,6 +6,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type TestApp } from '../support/app.js';
 import { API_DIR } from '../support/process.js';
 
+const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+
+/** What the reference page must list, counted in the committed OpenAPI document of `version`. */
+function publishedCounts(version: 'v1' | 'v2') {
+  const file = join(API_DIR, '..', '..', 'openapi', `${version}.json`);
+  const document = JSON.parse(readFileSync(file, 'utf8')) as {
+    paths: Record<string, Record<string, { deprecated?: boolean }>>;
+    webhooks?: Record<string, unknown>;
+  };
+  const operations = Object.values(document.paths).flatMap((item) =>
+    Object.entries(item).filter(([method]) => METHODS.has(method)),
+  );
+  return {
+    operations: operations.length,
+    deprecated: operations.filter(([, operation]) => operation.deprecated === true).length,
+    webhooks: Object.keys(document.webhooks ?? {}).length,
+  };
+}
+
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(API_DIR, 'test', 'artifacts');
 
@@ -78,8 +97,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the /docs reference page in a browser', 
     const title = page.locator('.swagger-ui .information-container .title');
     await expect.poll(() => title.textContent(), { timeout: 20_000 }).toContain('Steadfast API v2');
     await page.locator('.opblock').first().waitFor();
-    // 26 operations, 2 probes, the index and the API catalog.
-    await expect.poll(() => page.locator('.opblock').count()).toBe(30);
+    // Every operation (the API's, the probes, the index, the API catalog) and every webhook.
+    const { operations, webhooks } = publishedCounts('v2');
+    await expect.poll(() => page.locator('.opblock').count()).toBe(operations + webhooks);
     // In the project's own name: no third-party branding in the title, icon or top bar.
     expect(await page.title()).toBe('Steadfast API reference');
     const logo = page.locator('.topbar-wrapper a.link img');
@@ -104,7 +124,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the /docs reference page in a browser', 
     const title = page.locator('.swagger-ui .information-container .title');
     await expect.poll(() => title.textContent(), { timeout: 20_000 }).toContain('v1 (deprecated)');
     await page.locator('.opblock-deprecated').first().waitFor();
-    await expect.poll(() => page.locator('.opblock-deprecated').count()).toBe(26);
+    const { deprecated } = publishedCounts('v1');
+    expect(deprecated).toBeGreaterThan(20);
+    await expect.poll(() => page.locator('.opblock-deprecated').count()).toBe(deprecated);
     await screenshot('reference-page-v1.png');
     expect(blocked).toEqual([]);
   }, 60_000);
