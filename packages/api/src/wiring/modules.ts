@@ -44,7 +44,8 @@ export async function registerModules(
     if (bench.actAs) actAsFixedPrincipal(authenticated, bench.actAs);
     else requireAuthentication(authenticated, { keys, jwt: infra.jwt, accounts: infra.accounts });
     rateLimits?.afterAuthentication(authenticated);
-    // After authentication and scopes (a hit is still the caller's) and rate limits (it counts).
+    // Before the routes (it acts through onRoute); its hooks run after authentication, scopes and
+    // rate limits, so a hit is still the caller's and counts.
     registerListCache(authenticated, {
       db: db.kysely,
       ...config.listCache,

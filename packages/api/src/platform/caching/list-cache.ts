@@ -1,4 +1,11 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  onSendAsyncHookHandler,
+  preHandlerAsyncHookHandler,
+  preSerializationAsyncHookHandler,
+} from 'fastify';
 import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type { Database } from '../../db/schema.js';
@@ -60,8 +67,8 @@ export function registerListCache(app: FastifyInstance, options: ListCacheOption
     return row ? String(row.list_generation) : undefined;
   };
 
-  app.addHook('preHandler', async (request: Pending, reply: FastifyReply) => {
-    if (request.method !== 'GET' || !request.routeOptions.config.listCache) return;
+  const lookup: preHandlerAsyncHookHandler = async (request: Pending, reply: FastifyReply) => {
+    if (request.method !== 'GET') return;
     const { accountId } = principalOf(request);
     const generation = await generationOf(accountId);
     if (generation === undefined) return;
@@ -76,18 +83,26 @@ export function registerListCache(app: FastifyInstance, options: ListCacheOption
     if (page.link) reply.header('link', page.link);
     reply.header('etag', page.etag).type('application/json; charset=utf-8');
     return reply.send(page.body);
-  });
+  };
   // Before the version hooks add their links: the route's own `Link` only.
-  app.addHook('preSerialization', async (request: Pending, reply, payload) => {
+  const keepLink: preSerializationAsyncHookHandler = async (request: Pending, reply, payload) => {
     if (request[pendingKey]) request[pendingLink] = reply.getHeader('link') as string | undefined;
     return payload;
-  });
+  };
   // After the ETag hook (registered on the root context, so it ran first): body and tag as sent.
-  app.addHook('onSend', async (request: Pending, reply, payload) => {
+  const store: onSendAsyncHookHandler = async (request: Pending, reply, payload) => {
     const key = request[pendingKey];
     const etag = reply.getHeader('etag');
     if (key && reply.statusCode === 200 && typeof payload === 'string' && typeof etag === 'string')
       pages.set(key, { body: payload, etag, link: request[pendingLink] });
     return payload;
+  };
+  // Route-level hooks on the cached lists only: no other request walks them. They run after the
+  // context's (authentication, scopes, rate limits), so a hit is still the caller's and counts.
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.listCache) return;
+    route.preHandler = [...[route.preHandler ?? []].flat(), lookup];
+    route.preSerialization = [...[route.preSerialization ?? []].flat(), keepLink];
+    route.onSend = [...[route.onSend ?? []].flat(), store];
   });
 }
