@@ -6,6 +6,7 @@
  * window only, in µs per request, with the command that made it. The raw .cpuprofile stays in
  * the benchmark's temporary directory (open it in Chrome DevTools or speedscope). See README.md.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +37,8 @@ const { values, positionals } = parseArgs({
     /** Extra server environment, NAME=value, repeatable (e.g. OTEL_TRACES_SAMPLER_ARG=0.1). */
     'server-env': { type: 'string', multiple: true },
     'no-pin': { type: 'boolean' },
+    /** Profile our server from this checkout of another commit (the "before" of a change). */
+    checkout: { type: 'string' },
   },
 });
 const mode = positionals[0] as Mode | undefined;
@@ -69,7 +72,7 @@ const dataset = await prepareDataset({
 const profileDir = join(BENCH_DIR, `profile-${stamp}`);
 mkdirSync(profileDir, { recursive: true });
 const server = await startServer(
-  'bench/server.ts',
+  values.checkout === undefined ? 'bench/server.ts' : join(values.checkout, 'bench/server.ts'),
   appEnv(dataset, `profile-${process.pid}`, extraEnv),
   {
     port: PORT,
@@ -105,8 +108,12 @@ try {
   await server.stop();
 }
 const loadAfter = loadavg()[0]!;
-const written = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
-if (written.length !== 1) throw new Error(`expected one .cpuprofile in ${profileDir}`);
+// One file per thread (CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile): the main thread is
+// thread 0; the metrics listener's worker writes its own.
+const written = readdirSync(profileDir).filter((f) =>
+  /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f),
+);
+if (written.length !== 1) throw new Error(`expected one main-thread .cpuprofile in ${profileDir}`);
 const profileFile = join(profileDir, written[0]!);
 const summary = summariseProfile(profileFile, window.from, window.to);
 if (summary.samples === 0) throw new Error('no profile sample inside the measured window');
@@ -125,13 +132,17 @@ const table = (title: string, rows: SelfTime[], limit: number) =>
   ].join('\n');
 
 const command = `npm run bench:profile -- ${process.argv.slice(2).join(' ')}`;
+/** The commit profiled, marked when its checkout has uncommitted changes. */
+const git = (...args: string[]) =>
+  execFileSync('git', args, { cwd: values.checkout ?? '.', encoding: 'utf8' }).trim();
+const commit = `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? '+changes' : ''}`;
 const markdown = [
   `# CPU profile: ${ENDPOINTS[mode]}, every production feature on (SQLite 10k)\n`,
   `Made on ${new Date().toISOString()} with:\n`,
   '```sh',
   command,
   '```\n',
-  `- Server: \`bench/server.ts\` with the benchmark's production configuration (bench/lib/app-env.ts)${Object.keys(extraEnv).length ? ` plus ${JSON.stringify(extraEnv)}` : ''}, \`node --cpu-prof --cpu-prof-interval ${interval}\`, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}.`,
+  `- Commit ${commit}. Server: \`bench/server.ts\` with the benchmark's production configuration (bench/lib/app-env.ts)${Object.keys(extraEnv).length ? ` plus ${JSON.stringify(extraEnv)}` : ''}, \`node --cpu-prof --cpu-prof-interval ${interval}\`, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}.`,
   `- Pinning: ${pinning ? `server on CPU ${pinning.server}, wrk on CPU ${pinning.load} (taskset)` : 'none'}. Load average (1 min) ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after.`,
   `- Load: wrk, 2 threads, ${connections} connections, ${warmupSeconds} s warm-up (not profiled), then ${seconds} s: ${result.rps} req/s, ${requests} requests, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, statuses ${JSON.stringify(result.statuses)}.`,
   `- CPU per request: ${perRequest(cpuUs)} µs (user + system from /proc over the window); ${perRequest(busyUs)} µs busy in the profile (${summary.samples} samples, idle ${((summary.idleUs / summary.sampledUs) * 100).toFixed(0)}% of the window). Profiling itself adds some cost; compare profiles with each other, not with benchmark figures.`,
@@ -143,7 +154,7 @@ const markdown = [
 
 const out = join(import.meta.dirname, 'profiles');
 mkdirSync(out, { recursive: true });
-const name = `${mode.replace(/_/g, '-')}-${stamp.slice(0, 16)}Z.md`;
+const name = `${mode.replace(/_/g, '-')}-${commit}-${stamp.slice(0, 16)}Z.md`;
 writeFileSync(join(out, name), markdown);
 process.stdout.write(markdown);
 log(`\nwritten: bench/profiles/${name}`);

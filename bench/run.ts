@@ -7,7 +7,7 @@
 import { execSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   BENCH_DIR,
@@ -18,6 +18,7 @@ import {
   appEnv as baseAppEnv,
 } from './lib/app-env.js';
 import {
+  BASELINE,
   CONTENDERS,
   captureReference,
   checkSameAnswers,
@@ -47,6 +48,10 @@ const { values } = parseArgs({
     compare: { type: 'boolean' },
     /** Do not pin the server and wrk to separate CPUs. */
     'no-pin': { type: 'boolean' },
+    /** The comparison adds our server from this checkout of another commit (lib/compare.ts). */
+    baseline: { type: 'string' },
+    /** The comparison measures only these, comma-separated: ours,bare,raw,express,express-bare,cache-off,baseline. */
+    contenders: { type: 'string' },
   },
 });
 const quick = values.quick === true;
@@ -65,6 +70,9 @@ const pinningText = pinning
 const notes: string[] = [];
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
+
+/** `--contenders` names, in the order of CONTENDERS. */
+const CONTENDER_KEYS = ['ours', 'bare', 'raw', 'express', 'express-bare', 'cache-off'];
 
 /** Production configuration (lib/app-env.ts) for this run. */
 const appEnv = (dataset: Dataset, extra: Record<string, string> = {}) =>
@@ -281,9 +289,20 @@ async function compareWithPeers(
         headers: true,
       },
     };
+  if (values.baseline !== undefined)
+    servers[BASELINE] = {
+      script: join(resolve(values.baseline), 'bench/server.ts'),
+      env: appEnv(sqlite),
+      headers: true,
+    };
+  const names = Object.keys(servers).filter((name) => {
+    if (values.contenders === undefined) return true;
+    const key = CONTENDER_KEYS[CONTENDERS.indexOf(name)] ?? 'baseline';
+    return values.contenders.split(',').includes(key);
+  });
   const rounds = Number(values.rounds ?? (quick ? 1 : 3));
   for (let round = 0; round < rounds; round += 1) {
-    for (const name of CONTENDERS) {
+    for (const name of names) {
       const { script, env, headers } = servers[name]!;
       await withServer(`peers, round ${round + 1}/${rounds}: ${name}`, script, env, async (s) => {
         if (round === 0) await checkSameAnswers(name, s.url, reference, headers);

@@ -10,6 +10,11 @@ export const CONTENDERS = [
   'Steadfast, list cache off',
 ];
 const OURS = CONTENDERS[0]!;
+/**
+ * `--baseline DIR`: our server from another checkout (an earlier commit), measured in the same
+ * rounds, so a change's saving is read within one run instead of across noisy runs.
+ */
+export const BASELINE = 'Steadfast at the baseline commit';
 
 /** Median, min and max of a few figures. */
 export interface Spread {
@@ -51,7 +56,7 @@ export function summariseComparison(runs: Run[]): ContenderSummary[] {
   const peers = runs.filter((r) => r.group === 'peers');
   const scenarios = [...new Set(peers.map((r) => r.scenario))];
   return scenarios.flatMap((scenario) =>
-    CONTENDERS.flatMap((contender) => {
+    [...CONTENDERS, BASELINE].flatMap((contender) => {
       const mine = peers.filter((r) => r.scenario === scenario && r.features === contender);
       if (mine.length === 0) return [];
       const ours = peers.filter((r) => r.scenario === scenario && r.features === OURS);
@@ -102,7 +107,7 @@ export function renderComparison(summary: ContenderSummary[], pinning: string): 
   );
   return [
     '### Ours and the peers, interleaved (SQLite 10k, 50 connections)\n',
-    `Each round starts and measures every server in turn (${CONTENDERS.join(', ')}); figures are`,
+    `Each round starts and measures every server in turn (${[...new Set(summary.map((s) => s.contender))].join(', ')}); figures are`,
     'the median of the rounds with the min–max in brackets. "ours ÷ it" is taken within each round',
     `(the two measured within a minute or two of each other), then the median. Pinning: ${pinning}.`,
     'The load average includes the benchmark itself (the server and wrk: about 2); "waited for a',

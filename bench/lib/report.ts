@@ -170,6 +170,7 @@ export function renderReport(report: Report): string {
   const start = rss[0]!;
   const [min, max, end] = [Math.min(...rss), Math.max(...rss), rss[rss.length - 1]!];
   const flat = max <= start * 1.1 && min >= start * 0.9;
+  const trend = rssTrend(soak.samples);
   out.push(
     `\n### Soak (${report.settings.soakSeconds} s, mixed 70% GET one / 20% list / 10% create, PostgreSQL + Redis, 50 connections)\n`,
   );
@@ -190,6 +191,9 @@ export function renderReport(report: Report): string {
         ],
       ],
     ),
+  );
+  out.push(
+    `\nRSS trend (least-squares line over the ${soak.samples.length} samples): ${trend.mibPer10Min.toFixed(1)} MiB per 10 min, ± ${(2 * trend.standardErrorPer10Min).toFixed(1)} (two standard errors): ${trend.withinNoise ? 'no trend beyond the noise' : '**a trend beyond the noise**'}.\n`,
   );
   out.push(
     `\nRSS samples (s: MiB): ${soak.samples.map((s) => `${s.t}: ${s.rssMiB}`).join(', ')}\n`,
@@ -247,4 +251,38 @@ export function renderReport(report: Report): string {
   out.push(`\nMachine: ${JSON.stringify(report.machine)}`);
   out.push(`Datasets: ${JSON.stringify(report.datasets)}\n`);
   return out.join('\n');
+}
+
+/**
+ * The soak's RSS trend: the least-squares slope of RSS over time, in MiB per 10 minutes, and its
+ * standard error. "Within noise" when the slope is less than two standard errors from zero (or
+ * under 1 MiB per 10 minutes): samples that only wander with the GC cycles give such a slope.
+ */
+export function rssTrend(samples: { t: number; rssMiB: number }[]): {
+  mibPer10Min: number;
+  standardErrorPer10Min: number;
+  withinNoise: boolean;
+} {
+  const n = samples.length;
+  if (n < 3) return { mibPer10Min: NaN, standardErrorPer10Min: NaN, withinNoise: false };
+  const meanT = samples.reduce((a, s) => a + s.t, 0) / n;
+  const meanR = samples.reduce((a, s) => a + s.rssMiB, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  for (const s of samples) {
+    sxx += (s.t - meanT) ** 2;
+    sxy += (s.t - meanT) * (s.rssMiB - meanR);
+  }
+  const slope = sxy / sxx;
+  const residuals = samples.reduce(
+    (a, s) => a + (s.rssMiB - (meanR + slope * (s.t - meanT))) ** 2,
+    0,
+  );
+  const standardError = Math.sqrt(residuals / (n - 2) / sxx);
+  const per10Min = 600;
+  return {
+    mibPer10Min: slope * per10Min,
+    standardErrorPer10Min: standardError * per10Min,
+    withinNoise: Math.abs(slope) < 2 * standardError || Math.abs(slope * per10Min) < 1,
+  };
 }

@@ -20,12 +20,36 @@ import helmet from 'helmet';
 import { LRUCache } from 'lru-cache';
 import { pino } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { REDACTED_PATHS } from '../../../packages/api/src/platform/observability/logger.js';
 import { requestIdFor } from '../../../packages/api/src/platform/observability/request-id.js';
 import { apiKeyCheck } from './api-key.js';
 import { requestMetrics } from './metrics.js';
 import { cursorCodec, orderQueries, type OrderView } from './orders.js';
 import { problem } from './problem.js';
+
+/**
+ * pino's path-based redaction, as an Express stack configures it: the paths our API gave pino
+ * until it censored by key name itself (packages/api/src/platform/observability/redaction.ts).
+ */
+const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  'authorization',
+  'cookie',
+  'headers["x-api-key"]',
+  'api_key',
+  '*.api_key',
+  '*.*.api_key',
+  'secret',
+  '*.secret',
+  '*.*.secret',
+  'password',
+  '*.password',
+  '*.*.password',
+];
 
 const env = (name: string, fallback?: string) => {
   const value = process.env[name] ?? fallback;

@@ -1,8 +1,7 @@
-import { pino } from 'pino';
 import { loadConfig } from '../config/index.js';
 import { openDatabase } from '../db/database.js';
 import { createReconciler } from '../modules/payments/reconciler.js';
-import { loggerOptions } from '../platform/observability/logger.js';
+import { createAppLogger } from '../platform/observability/logger.js';
 import { createProcessorClient } from '../processor/client.js';
 
 /**
@@ -17,9 +16,10 @@ async function run(): Promise<number> {
     );
     return 78;
   }
-  const logger = pino(
-    loggerOptions({ ...config, logLevel: config.logLevel === 'silent' ? 'silent' : 'warn' }),
-  );
+  const logger = createAppLogger({
+    ...config,
+    logLevel: config.logLevel === 'silent' ? 'silent' : 'warn',
+  });
   const db = openDatabase({ url: config.databaseUrl, poolMax: 2, statementTimeoutMs: 60_000 });
   try {
     const processor = createProcessorClient({

@@ -1,8 +1,8 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { pino, type DestinationStream } from 'pino';
+import type { DestinationStream } from 'pino';
 import type { Config } from '../config/index.js';
 import { createErrorResponder } from '../platform/errors/error-handler.js';
-import { loggerOptions } from '../platform/observability/logger.js';
+import { createAppLogger } from '../platform/observability/logger.js';
 import { REQUEST_ID_HEADER, requestIdFor } from '../platform/observability/request-id.js';
 import { createClientErrorHandler } from '../platform/security/client-errors.js';
 import { createQuerystringParser } from '../platform/security/query-limits.js';
@@ -11,7 +11,7 @@ import { validateRequests } from '../platform/validation/compilers.js';
 
 /** The process logger: JSON lines to stdout, or to `stream` (tests read them). */
 export function createLogger(config: Config, stream?: DestinationStream): FastifyBaseLogger {
-  return stream ? pino(loggerOptions(config), stream) : pino(loggerOptions(config));
+  return createAppLogger(config, stream);
 }
 
 /**
