@@ -87,10 +87,11 @@ describe.each(stores)('npm run worker, apart from the API (%s)', (store) => {
     return order.json().id as string;
   }
 
-  async function startWorker() {
+  async function startWorker(extra: Record<string, string> = {}) {
     const metricsPort = await freePort();
     const worker = spawnTs(['src/worker.ts'], {
       ...DELIVERY,
+      ...extra,
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
       DATABASE_URL: databaseUrl,
@@ -145,7 +146,10 @@ describe.each(stores)('npm run worker, apart from the API (%s)', (store) => {
     receiver.answer({ kind: 'hang' });
     const hanging = await newOrder(userId);
     const released = await newOrder(userId);
-    const second = await startWorker();
+    // SIGTERM must reach the worker while the hanging attempt is in flight: with the 1 s timeout
+    // of the first worker, a loaded machine could take longer than that to poll, signal and stop,
+    // and the attempt timed out and the next delivery went out (two arrivals, a flaky failure).
+    const second = await startWorker({ WEBHOOK_TIMEOUT_MS: '5000' });
     await until(() => receiver.arrivals.length === 1, 'the hanging attempt');
     second.worker.process.kill('SIGTERM');
     expect(await second.worker.waitForExit(15_000)).toEqual({ code: 0, signal: null });
