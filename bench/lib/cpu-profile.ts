@@ -34,14 +34,15 @@ export interface ProfileSummary {
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
-/** A file as a short path: `pkg/…` under node_modules, `api/…` under packages/api/src. */
+/** A file as a short path: `pkg/…` under node_modules, `api/…` under any checkout's packages/api/src. */
 function fileOf(url: string): string {
   if (url.startsWith('node:')) return url;
   const path = url.startsWith('file://') ? fileURLToPath(url) : url;
   const modules = path.lastIndexOf('/node_modules/');
   if (modules >= 0) return path.slice(modules + '/node_modules/'.length);
-  if (path.startsWith(`${REPO}packages/api/src/`))
-    return `api/${path.slice(`${REPO}packages/api/src/`.length)}`;
+  // Any checkout's API source, so a profile of another commit (--checkout) reads the same.
+  const api = path.indexOf('/packages/api/src/');
+  if (api >= 0) return `api/${path.slice(api + '/packages/api/src/'.length)}`;
   return path.startsWith(REPO) ? path.slice(REPO.length) : path;
 }
 
