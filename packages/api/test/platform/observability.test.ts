@@ -89,6 +89,14 @@ describe('request ids and the access log', () => {
       'referrer-policy': 'no-referrer',
       'x-frame-options': 'DENY',
       'cache-control': 'private, no-cache',
+      // The rest of helmet's set (captured once at start, platform/security/headers.ts).
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-resource-policy': 'same-origin',
+      'origin-agent-cluster': '?1',
+      'x-dns-prefetch-control': 'off',
+      'x-download-options': 'noopen',
+      'x-permitted-cross-domain-policies': 'none',
+      'x-xss-protection': '0',
     });
     // Plain HTTP here: HSTS is sent only over HTTPS (test/platform/tls.test.ts).
     expect(response.headers['strict-transport-security']).toBeUndefined();

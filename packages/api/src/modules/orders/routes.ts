@@ -39,7 +39,17 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
   const path = (route: string) => versionedPath(version, route);
   const list = listFormat(version);
   const OrderShape = orderRepresentation.schema(version);
-  const present = (order: Order) => orderRepresentation.present(version, withoutVersion(order));
+  // A cache hit returns the same order object until the order changes (resource-cache.ts: never
+  // mutated), so its representation is built once per object, not once per request.
+  const presented = new WeakMap<Order, unknown>();
+  const present = (order: Order) => {
+    let view = presented.get(order);
+    if (view === undefined) {
+      view = orderRepresentation.present(version, withoutVersion(order));
+      presented.set(order, view);
+    }
+    return view;
+  };
   const example = orderRepresentation.present(version, ORDER_EXAMPLE as OrderView);
   const examplePath = path('/orders/ord_01jdq41m2n3p4q5r6s7t8v9w0x');
 

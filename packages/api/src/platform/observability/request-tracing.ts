@@ -42,19 +42,20 @@ async function requestTracingPlugin(app: FastifyInstance, options: { tracing: Tr
     const route = request.routeOptions.url;
     const span = tracing.tracer.startSpan(
       `${request.method} ${route ?? 'not_found'}`,
-      {
-        kind: SpanKind.SERVER,
-        attributes: {
-          [ATTR_HTTP_REQUEST_METHOD]: request.method,
-          [ATTR_URL_PATH]: pathOf(request.url),
-          [ATTR_URL_SCHEME]: request.protocol,
-          ...(route ? { [ATTR_HTTP_ROUTE]: route } : {}),
-          'steadfast.request_id': request.id,
-        },
-        links,
-      },
+      { kind: SpanKind.SERVER, links },
       parent,
     );
+    // The samplers we configure (tracing.ts) decide on the trace id and the parent, never on
+    // attributes, so these are set only on a span that is recorded: an unsampled request (90% at
+    // a 10% ratio) builds none of them.
+    if (span.isRecording())
+      span.setAttributes({
+        [ATTR_HTTP_REQUEST_METHOD]: request.method,
+        [ATTR_URL_PATH]: pathOf(request.url),
+        [ATTR_URL_SCHEME]: request.protocol,
+        ...(route ? { [ATTR_HTTP_ROUTE]: route } : {}),
+        'steadfast.request_id': request.id,
+      });
     const active = trace.setSpan(parent, span);
     traces.set(request, { span, context: active });
     const { traceId, spanId, traceFlags } = span.spanContext();
@@ -75,6 +76,10 @@ async function requestTracingPlugin(app: FastifyInstance, options: { tracing: Tr
     const current = traces.get(request);
     if (!current) return done();
     const { span } = current;
+    if (!span.isRecording()) {
+      span.end();
+      return done();
+    }
     span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, reply.statusCode);
     if (request.auth) span.setAttribute('steadfast.tenant', request.auth.accountId);
     // Per the HTTP semantic conventions a 4xx is the client's error, not the server span's.

@@ -93,8 +93,16 @@ function openStore(options: RateLimitOptions): { store: RateLimitStore; owned: b
 
 const addressSubject = (request: FastifyRequest) => `ip:${addressPartition(request.ip)}`;
 
+/** RateLimit-Policy per policy list: the lists are fixed at start, so each is formatted once. */
+const policyFields = new WeakMap<readonly Policy[], string>();
+
 function setFields(reply: FastifyReply, policies: readonly Policy[], decisions?: Decision[]) {
-  reply.header(POLICY_HEADER, policyField(policies));
+  let field = policyFields.get(policies);
+  if (field === undefined) {
+    field = policyField(policies);
+    policyFields.set(policies, field);
+  }
+  reply.header(POLICY_HEADER, field);
   if (decisions) reply.header(LIMIT_HEADER, limitField(decisions));
 }
 
@@ -118,6 +126,8 @@ function tooManyRequests(request: FastifyRequest, blocking: readonly Decision[])
 export function createRateLimits(options: RateLimitOptions) {
   const policies = policiesFrom(options.settings);
   const credentialPolicies = [policies.apiKey, policies.writes];
+  const ipPolicies = [policies.ip];
+  const authFailurePolicies = [policies.authFailures];
   const exempt = new Set(options.exemptRoutes);
   const { store, owned } = openStore(options);
   const warnStoreError = throttledWarning(STORE_WARNING_INTERVAL_MS);
@@ -183,7 +193,7 @@ export function createRateLimits(options: RateLimitOptions) {
       const decisions = await decide(request, addressSubject(request), [
         { policy: policies.ip, mode: 'consume' },
       ]);
-      setFields(reply, [policies.ip], decisions);
+      setFields(reply, ipPolicies, decisions);
       if (decisions?.[0]?.allowed === false) throw tooManyRequests(request, decisions);
     });
     // A response sent before the hook above ran (an earlier hook answered or failed) still tells
@@ -197,7 +207,7 @@ export function createRateLimits(options: RateLimitOptions) {
           : await tryDecide(request, addressSubject(request), [
               { policy: policies.ip, mode: 'peek' },
             ]);
-      setFields(reply, [policies.ip], decisions);
+      setFields(reply, ipPolicies, decisions);
       return payload;
     });
   }
@@ -214,7 +224,7 @@ export function createRateLimits(options: RateLimitOptions) {
         { policy: policies.authFailures, mode: 'peek' },
       ]);
       if (decisions?.[0]?.allowed !== false) return;
-      setFields(reply, [policies.authFailures], decisions);
+      setFields(reply, authFailurePolicies, decisions);
       throw tooManyRequests(request, decisions);
     });
     context.addHook('onSend', async (request, reply, payload) => {
@@ -224,7 +234,7 @@ export function createRateLimits(options: RateLimitOptions) {
         const decisions = await tryDecide(request, addressSubject(request), [
           { policy: policies.authFailures, mode: 'consume' },
         ]);
-        setFields(reply, [policies.authFailures], decisions);
+        setFields(reply, authFailurePolicies, decisions);
       } else if (!reply.hasHeader(LIMIT_HEADER) && request.auth) {
         // Refused after authentication but before the per-credential hook (403 insufficient scope).
         const decisions = await tryDecide(request, `key:${request.auth.keyId}`, [
