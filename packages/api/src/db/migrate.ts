@@ -9,6 +9,7 @@ import { accountLifecycle } from './migrations/0006-account-lifecycle.js';
 import { webhooks } from './migrations/0007-webhooks.js';
 import { webhookDeliveryAttempts } from './migrations/0008-webhook-delivery-attempts.js';
 import { listGenerations } from './migrations/0009-list-generations.js';
+import { listGenerationsAtCommit } from './migrations/0010-list-generations-at-commit.js';
 
 /** The ordered migrations; names sort in application order. One set serves both dialects. */
 function migrationProvider(db: Db): MigrationProvider {
@@ -24,6 +25,7 @@ function migrationProvider(db: Db): MigrationProvider {
         '0007-webhooks': webhooks(db.dialect),
         '0008-webhook-delivery-attempts': webhookDeliveryAttempts(db.dialect),
         '0009-list-generations': listGenerations(db.dialect),
+        '0010-list-generations-at-commit': listGenerationsAtCommit(db.dialect),
       });
     },
   };

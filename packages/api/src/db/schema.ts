@@ -16,7 +16,7 @@ export interface AccountsTable {
   status_changed_at: ColumnType<Date | string | null, string | null | undefined, string | null>;
   /** When the tenant was deleted: the start of its retention period. */
   deleted_at: ColumnType<Date | string | null, string | null | undefined, string | null>;
-  /** Moved by triggers on every change to a listed row (migration 0009); never written by code. */
+  /** Moved by triggers on every change to a listed row (migrations 0009, 0010); never written by code. */
   list_generation: ColumnType<number | string, never, never>;
 }
 

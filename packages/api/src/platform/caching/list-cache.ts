@@ -41,7 +41,7 @@ type Pending = FastifyRequest & { [pendingKey]?: string; [pendingLink]?: string 
 /**
  * A strongly consistent cache of list pages (issue 19): the serialized page and its ETag, keyed by
  * (account, the account's list generation, URL). The generation is moved by database triggers in
- * the same transaction as every change to a listed row (migration 0009), and a request reads it
+ * the same transaction as every change to a listed row (migrations 0009, 0010), and a request reads it
  * (one primary-key lookup) before it looks in the cache, so a page is never served once a change
  * to it has committed, whichever instance made the change: no invalidation message to lose, no
  * TTL. Authentication, scopes, rate limits, access log, version headers and If-None-Match all
