@@ -39,6 +39,8 @@ const { values, positionals } = parseArgs({
     'no-pin': { type: 'boolean' },
     /** Profile our server from this checkout of another commit (the "before" of a change). */
     checkout: { type: 'string' },
+    /** PostgreSQL 10k (with Redis, the scale-out shape) instead of SQLite 10k. */
+    postgres: { type: 'boolean' },
   },
 });
 const mode = positionals[0] as Mode | undefined;
@@ -64,7 +66,7 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
 const dataset = await prepareDataset({
-  kind: 'sqlite',
+  kind: values.postgres ? 'postgres' : 'sqlite',
   orders: 10_000,
   dir: BENCH_DIR,
   postgresServer: PG_SERVER,
@@ -137,7 +139,7 @@ const git = (...args: string[]) =>
   execFileSync('git', args, { cwd: values.checkout ?? '.', encoding: 'utf8' }).trim();
 const commit = `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? '+changes' : ''}`;
 const markdown = [
-  `# CPU profile: ${ENDPOINTS[mode]}, every production feature on (SQLite 10k)\n`,
+  `# CPU profile: ${ENDPOINTS[mode]}, every production feature on (${values.postgres ? 'PostgreSQL' : 'SQLite'} 10k)\n`,
   `Made on ${new Date().toISOString()} with:\n`,
   '```sh',
   command,
@@ -154,7 +156,7 @@ const markdown = [
 
 const out = join(import.meta.dirname, 'profiles');
 mkdirSync(out, { recursive: true });
-const name = `${mode.replace(/_/g, '-')}-${commit}-${stamp.slice(0, 16)}Z.md`;
+const name = `${mode.replace(/_/g, '-')}${values.postgres ? '-postgres' : ''}-${commit}-${stamp.slice(0, 16)}Z.md`;
 writeFileSync(join(out, name), markdown);
 process.stdout.write(markdown);
 log(`\nwritten: bench/profiles/${name}`);
