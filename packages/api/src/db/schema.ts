@@ -16,8 +16,18 @@ export interface AccountsTable {
   status_changed_at: ColumnType<Date | string | null, string | null | undefined, string | null>;
   /** When the tenant was deleted: the start of its retention period. */
   deleted_at: ColumnType<Date | string | null, string | null | undefined, string | null>;
-  /** Moved by triggers on every change to a listed row (migrations 0009, 0010); never written by code. */
+  /** Migration 0009's list generation, superseded by `list_generations` (0010); no longer moved. */
   list_generation: ColumnType<number | string, never, never>;
+}
+
+/**
+ * An account's list generation is the sum of its rows here, moved by triggers in the same
+ * transaction as every change to a listed row (migration 0010); never written by code.
+ */
+export interface ListGenerationsTable {
+  account_id: string;
+  slot: number;
+  generation: ColumnType<number | string, never, never>;
 }
 
 export interface ApiKeysTable {
@@ -213,6 +223,7 @@ export interface Database {
   refunds: RefundsTable;
   events: EventsTable;
   accounts: AccountsTable;
+  list_generations: ListGenerationsTable;
   api_keys: ApiKeysTable;
   users: UsersTable;
   orders: OrdersTable;

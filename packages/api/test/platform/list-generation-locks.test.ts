@@ -33,15 +33,16 @@ describe.runIf(stores.includes('postgres'))('list generation and row locks (post
     await t.close();
   });
 
+  /** The tenant's list generation: the sum of its slots (migration 0010). */
   const generation = async () =>
     Number(
       (
         await t.db.kysely
-          .selectFrom('accounts')
-          .select('list_generation')
-          .where('id', '=', tenant.accountId)
+          .selectFrom('list_generations')
+          .select((eb) => eb.fn.coalesce(eb.fn.sum('generation'), eb.lit(0)).as('sum'))
+          .where('account_id', '=', tenant.accountId)
           .executeTakeFirstOrThrow()
-      ).list_generation,
+      ).sum,
     );
 
   it('two writers of one tenant that lock an order in opposite orders both commit', async () => {

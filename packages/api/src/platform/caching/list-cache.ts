@@ -42,7 +42,7 @@ type Pending = FastifyRequest & { [pendingKey]?: string; [pendingLink]?: string 
  * A strongly consistent cache of list pages (issue 19): the serialized page and its ETag, keyed by
  * (account, the account's list generation, URL). The generation is moved by database triggers in
  * the same transaction as every change to a listed row (migrations 0009, 0010), and a request reads it
- * (one primary-key lookup) before it looks in the cache, so a page is never served once a change
+ * (one primary-key range read) before it looks in the cache, so a page is never served once a change
  * to it has committed, whichever instance made the change: no invalidation message to lose, no
  * TTL. Authentication, scopes, rate limits, access log, version headers and If-None-Match all
  * still run on a hit; what a hit skips is the list's queries, the mapping to the public shape, the
@@ -58,13 +58,14 @@ export function registerListCache(app: FastifyInstance, options: ListCacheOption
     maxSize: options.maxBytes,
     sizeCalculation: (page, key) => page.body.length + key.length + 64,
   });
+  // The sum of the account's generation slots (migration 0010): one primary-key range read.
   const generationOf = async (accountId: string) => {
     const row = await options.db
-      .selectFrom('accounts')
-      .select('list_generation')
-      .where('id', '=', accountId)
+      .selectFrom('list_generations')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum('generation'), eb.lit(0)).as('generation'))
+      .where('account_id', '=', accountId)
       .executeTakeFirst();
-    return row ? String(row.list_generation) : undefined;
+    return row ? String(row.generation) : undefined;
   };
 
   const lookup: preHandlerAsyncHookHandler = async (request: Pending, reply: FastifyReply) => {
