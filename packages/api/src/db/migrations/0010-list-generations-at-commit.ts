@@ -15,9 +15,10 @@ export const LIST_GENERATION_SLOTS = 16;
  *   ("deadlock detected", 500 on POST /v1/payments). Bumped by deferred constraint triggers, the
  *   counter is the last lock a transaction takes, so no cycle forms through it.
  * - One queue per tenant: every write of a tenant held that one row until its commit was flushed,
- *   so they committed one after another (POST /v1/orders fell from 833 to 112 req/s on one busy
- *   tenant). A transaction now bumps one of LIST_GENERATION_SLOTS rows at random, so a tenant's
- *   concurrent commits rarely wait on each other and flush the WAL together.
+ *   so they committed one after another (POST /v1/orders on PostgreSQL, one busy tenant: 112
+ *   req/s with the server idle half the time). A transaction now bumps one of
+ *   LIST_GENERATION_SLOTS rows at random, so a tenant's concurrent commits rarely wait on each
+ *   other (315 req/s, the server busy; bench/RESULTS.md).
  *
  * Every committed change to a listed row still adds 1 to some slot in its own transaction, so the
  * sum, read in one snapshot, moves with every commit and never goes back: the list cache's key.
