@@ -31,7 +31,7 @@ import { startOtlpSink } from './lib/otlp-sink.js';
 import { choosePinning } from './lib/pinning.js';
 import { schedulerTimes } from './overload/probes.js';
 import { cacheLookups, cpuSeconds, rssMiB, startServer, type Server } from './lib/processes.js';
-import { renderReport, type Run } from './lib/report.js';
+import { renderReport, rssTrend, type Run } from './lib/report.js';
 import { runWrk, type WrkOptions } from './lib/wrk.js';
 
 const { values } = parseArgs({
@@ -40,7 +40,7 @@ const { values } = parseArgs({
     'skip-1m': { type: 'boolean' },
     seconds: { type: 'string' },
     'soak-seconds': { type: 'string' },
-    /** `tracing`: only the tracing-cost runs (SQLite, c=50), printed and written as JSON. */
+    /** `tracing`: only the tracing-cost runs (SQLite, c=50), printed and written as JSON; `soak`: only the soak. */
     only: { type: 'string' },
     /** `--only tracing` and the peer comparison: how many interleaved rounds (default 3, 1 with --quick). */
     rounds: { type: 'string' },
@@ -354,6 +354,64 @@ async function compareOnly(sqlite: Dataset): Promise<void> {
   log(`\nwritten: bench/results/${stamp}-compare.json and .md`);
 }
 
+/** The soak: mixed traffic (70% GET one, 20% list, 10% create) on PostgreSQL + Redis, RSS sampled. */
+async function soakRun(pg: Dataset) {
+  return withServer(
+    `soak ${SOAK_SECONDS}s (PostgreSQL 10k, all on)`,
+    APP,
+    appEnv(pg),
+    async (s) => {
+      // A longer warm-up: the soak measures steady state, not the heap growing to its working size.
+      await runWrk({
+        ...load(pg, 'mixed'),
+        url: s.url,
+        connections: 50,
+        seconds: SOAK_WARMUP_SECONDS,
+      });
+      const samples: { t: number; rssMiB: number }[] = [];
+      const started = Date.now();
+      const sample = () =>
+        samples.push({ t: Math.round((Date.now() - started) / 1000), rssMiB: rssMiB(s.pid) });
+      sample();
+      const timer = setInterval(sample, 5_000);
+      const result = await runWrk({
+        ...load(pg, 'mixed'),
+        url: s.url,
+        connections: 50,
+        seconds: SOAK_SECONDS,
+      });
+      clearInterval(timer);
+      sample();
+      const cache = s.metricsUrl ? await cacheLookups(s.metricsUrl) : undefined;
+      return { result, samples, cache };
+    },
+  );
+}
+
+/** `--only soak`: the soak alone, written as results/<time>-soak.json and .md. */
+async function soakOnly(pg: Dataset): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg()[0]!.toFixed(2);
+  const soak = await soakRun(pg);
+  const rss = soak.samples.map((x) => x.rssMiB);
+  const trend = rssTrend(soak.samples);
+  const { result } = soak;
+  const markdown = [
+    `### Soak (${SOAK_SECONDS} s after ${SOAK_WARMUP_SECONDS} s of warm-up, mixed 70% GET one / 20% list / 10% create, PostgreSQL + Redis, 50 connections)\n`,
+    `- ${startedAt} to ${new Date().toISOString()}, Node ${process.version}, load average ${loadAtStart} at the start; pinning: ${pinningText}.`,
+    `- ${result.rps} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms; statuses ${JSON.stringify(result.statuses)}; socket errors ${result.socketErrors}.`,
+    `- RSS (MiB): start ${rss[0]}, min ${Math.min(...rss)}, max ${Math.max(...rss)}, end ${rss.at(-1)}; least-squares slope ${trend.mibPer10Min.toFixed(1)} ± ${(2 * trend.standardErrorPer10Min).toFixed(1)} MiB per 10 min (two standard errors): ${trend.withinNoise ? 'no trend beyond the noise' : 'a trend beyond the noise'}.`,
+    `- RSS samples (s: MiB): ${soak.samples.map((x) => `${x.t}: ${x.rssMiB}`).join(', ')}`,
+    '',
+  ].join('\n');
+  const out = join(import.meta.dirname, 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, `${stamp}-soak.json`), JSON.stringify({ startedAt, soak }, null, 2));
+  writeFileSync(join(out, `${stamp}-soak.md`), markdown);
+  process.stdout.write(markdown);
+  log(`\nwritten: bench/results/${stamp}-soak.json and .md`);
+}
+
 async function main() {
   mkdirSync(DIR, { recursive: true });
   const machine = {
@@ -386,6 +444,7 @@ async function main() {
     dir: DIR,
     postgresServer: PG_SERVER,
   });
+  if (values.only === 'soak') return soakOnly(pg);
   const pg1m = values['skip-1m']
     ? undefined
     : await prepareDataset({
@@ -557,36 +616,7 @@ async function main() {
   await sink.close();
 
   // 5. Soak: mixed traffic (70% GET one, 20% list, 10% create) on PostgreSQL + Redis, RSS sampled.
-  const soak = await withServer(
-    `soak ${SOAK_SECONDS}s (PostgreSQL 10k, all on)`,
-    APP,
-    appEnv(pg),
-    async (s) => {
-      // A longer warm-up: the soak measures steady state, not the heap growing to its working size.
-      await runWrk({
-        ...load(pg, 'mixed'),
-        url: s.url,
-        connections: 50,
-        seconds: SOAK_WARMUP_SECONDS,
-      });
-      const samples: { t: number; rssMiB: number }[] = [];
-      const started = Date.now();
-      const sample = () =>
-        samples.push({ t: Math.round((Date.now() - started) / 1000), rssMiB: rssMiB(s.pid) });
-      sample();
-      const timer = setInterval(sample, 5_000);
-      const result = await runWrk({
-        ...load(pg, 'mixed'),
-        url: s.url,
-        connections: 50,
-        seconds: SOAK_SECONDS,
-      });
-      clearInterval(timer);
-      sample();
-      const cache = s.metricsUrl ? await cacheLookups(s.metricsUrl) : undefined;
-      return { result, samples, cache };
-    },
-  );
+  const soak = await soakRun(pg);
 
   const finished = {
     ...machine,
