@@ -22,4 +22,10 @@ describe('ids', () => {
     // 8,192 expected per character; 5 standard deviations (~450) would be a broken source.
     for (const count of counts) expect(Math.abs(count - 8_192)).toBeLessThan(450);
   });
+
+  it('refill the pool from the CSPRNG, never replaying it', () => {
+    const window = () => Array.from({ length: 4_096 }, () => randomUnit()).join(',');
+    const seen = new Set([window(), window(), window()]);
+    expect(seen.size).toBe(3);
+  });
 });

@@ -25,6 +25,8 @@ describe.runIf(stores.includes('postgres'))('list generation and row locks (post
     for (let i = 0; i < 2; i += 1) {
       const client = new pg.Client({ connectionString: t.config.databaseUrl });
       await client.connect();
+      // A lock wait fails the test in seconds instead of hanging it.
+      await client.query("SET lock_timeout = '3s'");
       clients.push(client);
     }
   });
@@ -52,16 +54,14 @@ describe.runIf(stores.includes('postgres'))('list generation and row locks (post
     await second.query('BEGIN');
     // First: a change to another listed row of the tenant (its user).
     await first.query('UPDATE users SET email = email WHERE id = $1', [userId]);
-    // Second: locks the order (and, were the bump not deferred, would then wait for the account
-    // row the first one's bump holds).
-    const secondUpdate = second.query('UPDATE orders SET status = status WHERE id = $1', [orderId]);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Second: locks the order. With the bump taken mid-transaction (0009) this update then waited
+    // for the account row the first one's bump held, and would time out here.
+    await second.query('UPDATE orders SET status = status WHERE id = $1', [orderId]);
     // First now needs the order: it waits for the second, which must be able to commit (with the
     // bump mid-transaction this was a cycle, and PostgreSQL aborted one with "deadlock detected").
     const firstNeedsOrder = first.query('UPDATE orders SET status = status WHERE id = $1', [
       orderId,
     ]);
-    await secondUpdate;
     await second.query('COMMIT');
     await firstNeedsOrder;
     await first.query('COMMIT');

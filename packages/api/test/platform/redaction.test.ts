@@ -44,6 +44,13 @@ describe('redactSecrets', () => {
     expect(error.password).toBe('p');
   });
 
+  it('copies an error whose class will not take a new message (DOMException) as a plain object', () => {
+    const error = Object.assign(new DOMException('aborted', 'AbortError'), { secret: 's' });
+    const out = redactSecrets({ err: error }).err as unknown as Record<string, unknown>;
+    expect(out).toMatchObject({ name: 'AbortError', message: 'aborted', secret: CENSOR });
+    expect(error.secret).toBe('s');
+  });
+
   it('leaves other class instances to their serializers, and undefined fields alone', () => {
     const when = new Date(0);
     const buffer = Buffer.from('secret bytes');

@@ -1,9 +1,11 @@
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../database.js';
-import { LISTED_TABLES } from './0009-list-generations.js';
 
 /** Rows a PostgreSQL account's generation is spread over (see below). */
 export const LIST_GENERATION_SLOTS = 16;
+
+/** 0009's tables, frozen here: a later change to that list must not change what this migration does. */
+const LISTED_TABLES = ['users', 'orders', 'order_items', 'payments', 'refunds'] as const;
 
 /**
  * The list generation (0009) becomes the sum of `list_generations` rows, moved at COMMIT on
@@ -22,8 +24,15 @@ export const LIST_GENERATION_SLOTS = 16;
  *
  * Every committed change to a listed row still adds 1 to some slot in its own transaction, so the
  * sum, read in one snapshot, moves with every commit and never goes back: the list cache's key.
- * A transaction bumps once per account, however many rows it changed (a transaction-local
- * marker). SQLite keeps row triggers on slot 0: one writer at a time, so nothing to spread.
+ * A transaction bumps once per account, however many rows it changed: the accounts it bumped are
+ * listed in one transaction-local setting (one setting, not one per account: PostgreSQL keeps
+ * every custom setting a connection ever used, and walks them all at each commit). SQLite keeps
+ * row triggers on slot 0: one writer at a time, so nothing to spread.
+ *
+ * Upgrading: code from before 0010 reads `accounts.list_generation`, which stops moving here, so an
+ * instance still running it would serve list pages cached before later writes. Stop those
+ * instances (or run them with LIST_CACHE_MAX_BYTES=0) before migrating, and never run such code
+ * on a migrated database with its list cache on (docs/operations.md).
  */
 export function listGenerationsAtCommit(dialect: Dialect) {
   return {
@@ -35,7 +44,7 @@ export function listGenerationsAtCommit(dialect: Dialect) {
         .addColumn('generation', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('list_generations_pk', ['account_id', 'slot'])
         .execute();
-      // Carried over, so no account's generation goes back while old and new instances run.
+      // Carried over, so no account's generation goes back.
       await sql`INSERT INTO list_generations (account_id, slot, generation)
         SELECT id, 0, list_generation FROM accounts`.execute(db);
       for (const table of LISTED_TABLES)
@@ -56,12 +65,16 @@ async function atCommitOnPostgres(db: Kysely<unknown>): Promise<void> {
     CREATE FUNCTION steadfast_bump_list_generation_at_commit() RETURNS trigger AS $$
     DECLARE
       account text := CASE WHEN TG_OP = 'DELETE' THEN OLD.account_id ELSE NEW.account_id END;
-      marker text := 'steadfast.list_generation_' || md5(account);
+      bumped text := coalesce(current_setting('steadfast.list_generation_bumped', true), '');
     BEGIN
-      IF current_setting(marker, true) = '1' THEN
+      IF position(',' || account || ',' IN bumped) > 0 THEN
         RETURN NULL;
       END IF;
-      PERFORM set_config(marker, '1', true);
+      PERFORM set_config(
+        'steadfast.list_generation_bumped',
+        CASE WHEN bumped = '' THEN ',' ELSE bumped END || account || ',',
+        true
+      );
       INSERT INTO list_generations (account_id, slot, generation)
         VALUES (account, floor(random() * ${sql.lit(LIST_GENERATION_SLOTS)})::integer, 1)
         ON CONFLICT (account_id, slot)

@@ -50,10 +50,18 @@ function searchable(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-/** A copy of an error with the same prototype, message and stack, its own fields copied. */
+/**
+ * A copy of an error with the same prototype, message, stack and cause, its own fields copied; a
+ * plain object with those fields when the class will not take them (a getter-only `message`).
+ */
 function copyError(error: Error): Error {
-  const copy = Object.create(Object.getPrototypeOf(error) as object) as Error;
-  return Object.assign(copy, { message: error.message, stack: error.stack }, error);
+  const fields = { message: error.message, stack: error.stack, cause: error.cause };
+  try {
+    const copy = Object.create(Object.getPrototypeOf(error) as object) as Error;
+    return Object.assign(copy, fields, error);
+  } catch {
+    return Object.assign({ name: error.name }, fields, error);
+  }
 }
 
 function redactAt(value: object, level: number): object {
