@@ -39,13 +39,15 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
   const path = (route: string) => versionedPath(version, route);
   const list = listFormat(version);
   const OrderShape = orderRepresentation.schema(version);
-  // A cache hit returns the same order object until the order changes (resource-cache.ts: never
-  // mutated), so its representation is built once per object, not once per request.
+  const present = (order: Order) => orderRepresentation.present(version, withoutVersion(order));
+  // A cache hit of GET /orders/{id} returns the same order object until the order changes
+  // (resource-cache.ts: never mutated), so its representation is built once per object. Only
+  // there: list rows and written orders are fresh objects that would never be found again.
   const presented = new WeakMap<Order, unknown>();
-  const present = (order: Order) => {
+  const presentCached = (order: Order) => {
     let view = presented.get(order);
     if (view === undefined) {
-      view = orderRepresentation.present(version, withoutVersion(order));
+      view = present(order);
       presented.set(order, view);
     }
     return view;
@@ -137,7 +139,7 @@ function registerVersion(app: FastifyInstance, version: ApiVersion, deps: Deps) 
     },
     async (request, reply) => {
       const order = await orders.get(principalOf(request).accountId, request.params.id);
-      return reply.header('etag', versionEtag(order.version)).send(present(order));
+      return reply.header('etag', versionEtag(order.version)).send(presentCached(order));
     },
   );
 
