@@ -23,8 +23,10 @@ describe.each(stores)('no N+1: query count per request is constant (%s)', (store
 
   beforeAll(async () => {
     // The list cache off: these count the queries that build a page (a cached page costs one,
-    // its generation: test/platform/list-cache.test.ts).
-    t = await startApp(store, { LIST_CACHE_MAX_BYTES: '0' });
+    // its generation: test/platform/list-cache.test.ts). Key rows and account statuses stay cached
+    // for the whole file: with the default 30 s, seeding on a slow machine outlived the small
+    // tenant's entry, and its request counted one lookup more than the large tenant's.
+    t = await startApp(store, { LIST_CACHE_MAX_BYTES: '0', API_KEY_CACHE_TTL_MS: '3600000' });
     small = await createTestTenant(t, 'small');
     large = await createTestTenant(t, 'large');
     const smallUser = await seedUser(t, small);
@@ -41,8 +43,8 @@ describe.each(stores)('no N+1: query count per request is constant (%s)', (store
     expect(one.size).toBe(1);
     expect(hundred.size).toBe(100);
     expect(hundred.count).toBe(one.count);
-    // API key lookup + one page of orders + one query for all their items.
-    expect(hundred.count).toBeLessThanOrEqual(3);
+    // One page of orders + one query for all their items (the key was looked up while seeding).
+    expect(hundred.count).toBeLessThanOrEqual(2);
   });
 
   it('listing users does not grow with the page size either', async () => {
