@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,6 +8,9 @@ export default defineConfig({
     exclude: ['test/staging/**', '**/node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
+    // One file per core and one more: many files spend their time waiting on child processes,
+    // PostgreSQL and timers. Vitest's default (cores - 1) ran every file in turn on a 2-core CI.
+    maxWorkers: availableParallelism() + 1,
     testTimeout: 20_000,
     hookTimeout: 30_000,
     // No retry: a test that fails once is a bug to find (issue 14, defect 9).
