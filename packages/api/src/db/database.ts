@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent } from 'kysely';
+import { Kysely, PostgresDialect, sql, type LogEvent } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { StablePlanSqliteDialect } from './stable-plan-sqlite.js';
 import { isPostgresUrl } from './url.js';
 
 export { isPostgresUrl };
@@ -71,6 +72,7 @@ function sqlite(options: DbOptions, log: QueryLog): Kysely<Database> {
   // Kysely prepares every statement anew; the app issues a few dozen distinct SQL texts, and
   // reusing their prepared statements saved ~10% of the CPU of a list request (issue-6 benchmark).
   // Safe because a statement runs to completion synchronously (all/run); the app never streams.
+  // Reuse pays only if SQLite does not re-plan the statement at each execution: stable-plan-sqlite.ts.
   const statements = new LRUCache<string, SQLite.Statement>({ max: 500 });
   const reusing = {
     prepare(text: string): SQLite.Statement {
@@ -83,7 +85,7 @@ function sqlite(options: DbOptions, log: QueryLog): Kysely<Database> {
     },
     close: () => database.close(),
   };
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: reusing }), log });
+  return new Kysely<Database>({ dialect: new StablePlanSqliteDialect({ database: reusing }), log });
 }
 
 /** Opens PostgreSQL for a postgres:// URL, otherwise a SQLite file (WAL, foreign keys, busy timeout). */
