@@ -38,6 +38,8 @@ const { values } = parseArgs({
     'flood-hold-seconds': { type: 'string', default: '20' },
     /** Skip a part: `burst` or `flood`. */
     skip: { type: 'string' },
+    /** Keep-alive clients timing each answer during the burst (the shed-latency sample). */
+    samplers: { type: 'string', default: '16' },
     /** LISTEN_BACKLOG of the server (default: the server's own default). */
     backlog: { type: 'string' },
     /** More server settings, NAME=value, repeatable (e.g. LOAD_SHED_MAX_QUEUE_MS=25). */
@@ -302,7 +304,12 @@ async function burstPhase(server: Server, dataset: Dataset): Promise<OverloadRes
   const phaseStart = performance.now();
   // The samplers' and the after-burst client's connections are opened before the burst, as an
   // existing client's are: a connection opened during it waits in the accept queue (see probes).
-  const sampling = startSampling(`${server.url}${LIST}`, dataset.key, 4, phaseStart);
+  const sampling = startSampling(
+    `${server.url}${LIST}`,
+    dataset.key,
+    Number(values.samplers),
+    phaseStart,
+  );
   const afterAgent = new Agent({ keepAlive: true, maxSockets: 1 });
   await timedGet(`${server.url}${LIST}`, { agent: afterAgent, key: dataset.key, phaseStart });
   await sleep(500);
