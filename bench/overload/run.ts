@@ -46,6 +46,11 @@ const { values } = parseArgs({
     'server-env': { type: 'string', multiple: true },
   },
 });
+const samplers = Number(values.samplers);
+if (!Number.isInteger(samplers) || samplers < 1 || samplers > 256) {
+  process.stderr.write('--samplers must be an integer from 1 to 256\n');
+  process.exit(2);
+}
 const PORT = 3910;
 const METRICS_PORT = 9910;
 const PROBE_INTERVAL_MS = 200;
@@ -304,17 +309,13 @@ async function burstPhase(server: Server, dataset: Dataset): Promise<OverloadRes
   const phaseStart = performance.now();
   // The samplers' and the after-burst client's connections are opened before the burst, as an
   // existing client's are: a connection opened during it waits in the accept queue (see probes).
-  const sampling = startSampling(
-    `${server.url}${LIST}`,
-    dataset.key,
-    Number(values.samplers),
-    phaseStart,
-  );
+  const sampling = startSampling(`${server.url}${LIST}`, dataset.key, samplers, phaseStart);
   const afterAgent = new Agent({ keepAlive: true, maxSockets: 1 });
   await timedGet(`${server.url}${LIST}`, { agent: afterAgent, key: dataset.key, phaseStart });
   await sleep(500);
   const probing = startProbing(urls(server), PROBE_INTERVAL_MS, phaseStart);
   const footprint = watchFootprint(server.pid, phaseStart);
+  const burstStart = performance.now();
   const burst = await runWrk({ ...common, connections, seconds, timeoutSeconds: 10 });
   const burstEnd = performance.now();
   const footprints = footprint.stop();
@@ -348,7 +349,10 @@ async function burstPhase(server: Server, dataset: Dataset): Promise<OverloadRes
 
   const shed = sampled.filter((s) => s.status === 503);
   const served = sampled.filter((s) => s.status === 200);
-  const goodput = Math.round(twoXx(burst) / seconds);
+  // The samplers are clients of the burst too: their answers within it count as goodput.
+  const inBurst = (x: Sample) => x.at >= burstStart - phaseStart && x.at < burstEnd - phaseStart;
+  const samplersServed = served.filter(inBurst).length;
+  const goodput = Math.round((twoXx(burst) + samplersServed) / seconds);
   const other5xx = Object.entries(burst.statuses)
     .filter(([code]) => code.startsWith('5') && code !== '503')
     .reduce((sum, [, n]) => sum + n, 0);
@@ -364,6 +368,8 @@ async function burstPhase(server: Server, dataset: Dataset): Promise<OverloadRes
     goodputRatio: Math.round((goodput / maxSustainable) * 100) / 100,
     other5xx,
     sampled: {
+      clients: samplers,
+      servedInBurst: samplersServed,
       requests: sampled.length,
       shed: shed.length,
       shedP50Ms: quantile(

@@ -1,3 +1,4 @@
+import { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toIso } from '../../src/db/timestamps.js';
 import { createTestTenant, startApp, type Tenant, type TestApp } from '../support/app.js';
@@ -53,6 +54,43 @@ describe('SQLite prepares each statement once (stable plans)', () => {
     });
     // With `?` placeholders: two per request (the page of orders, the items of those orders).
     expect(built).toBe(0);
+  });
+});
+
+describe('SQLite plans with likely(?) placeholders', () => {
+  let t: TestApp;
+  let tenant: Tenant;
+
+  beforeAll(async () => {
+    t = await startApp('sqlite', { LIST_CACHE_MAX_BYTES: '0' });
+    tenant = await createTestTenant(t);
+    const user = await seedUser(t, tenant);
+    for (let i = 0; i < 3; i++) await seedOrder(t, tenant, user, 2);
+  });
+  afterAll(() => t.close());
+
+  it('are the plans a bare ? gets: the list and its items use their indexes', async () => {
+    const seen: { sql: string; parameters: readonly unknown[] }[] = [];
+    const stop = t.db.observeQueries((event) => seen.push(event.query));
+    const first = await call(t.app, 'GET', '/v1/orders?limit=2', { tenant });
+    const cursor = first.json<{ next_cursor: string }>().next_cursor;
+    await call(t.app, 'GET', `/v1/orders?limit=2&starting_after=${cursor}`, { tenant });
+    await call(t.app, 'GET', `/v1/users?limit=2`, { tenant });
+    stop();
+    const lists = seen.filter((q) => /^select \* from "(orders|order_items|users)"/.test(q.sql));
+    expect(lists.length).toBeGreaterThanOrEqual(5);
+    const plan = async (text: string, parameters: readonly unknown[]) => {
+      const result = await t.db.kysely.executeQuery<{ detail: string }>(
+        CompiledQuery.raw(`explain query plan ${text}`, [...parameters]),
+      );
+      return result.rows.map((row) => row.detail).join(' | ');
+    };
+    for (const query of lists) {
+      expect(query.sql).toContain('likely(?)');
+      const stable = await plan(query.sql, query.parameters);
+      expect(stable).toMatch(/USING (COVERING )?INDEX/);
+      expect(stable).toBe(await plan(query.sql.replaceAll('likely(?)', '?'), query.parameters));
+    }
   });
 });
 
