@@ -93,16 +93,9 @@ function openStore(options: RateLimitOptions): { store: RateLimitStore; owned: b
 
 const addressSubject = (request: FastifyRequest) => `ip:${addressPartition(request.ip)}`;
 
-/** RateLimit-Policy per policy list: the lists are fixed at start, so each is formatted once. */
-const policyFields = new WeakMap<readonly Policy[], string>();
-
-function setFields(reply: FastifyReply, policies: readonly Policy[], decisions?: Decision[]) {
-  let field = policyFields.get(policies);
-  if (field === undefined) {
-    field = policyField(policies);
-    policyFields.set(policies, field);
-  }
-  reply.header(POLICY_HEADER, field);
+/** `policy`: a RateLimit-Policy value, formatted once at start (the policy lists are fixed). */
+function setFields(reply: FastifyReply, policy: string, decisions?: Decision[]) {
+  reply.header(POLICY_HEADER, policy);
   if (decisions) reply.header(LIMIT_HEADER, limitField(decisions));
 }
 
@@ -125,9 +118,9 @@ function tooManyRequests(request: FastifyRequest, blocking: readonly Decision[])
  */
 export function createRateLimits(options: RateLimitOptions) {
   const policies = policiesFrom(options.settings);
-  const credentialPolicies = [policies.apiKey, policies.writes];
-  const ipPolicies = [policies.ip];
-  const authFailurePolicies = [policies.authFailures];
+  const credentialPolicy = policyField([policies.apiKey, policies.writes]);
+  const ipPolicy = policyField([policies.ip]);
+  const authFailurePolicy = policyField([policies.authFailures]);
   const exempt = new Set(options.exemptRoutes);
   const { store, owned } = openStore(options);
   const warnStoreError = throttledWarning(STORE_WARNING_INTERVAL_MS);
@@ -193,7 +186,7 @@ export function createRateLimits(options: RateLimitOptions) {
       const decisions = await decide(request, addressSubject(request), [
         { policy: policies.ip, mode: 'consume' },
       ]);
-      setFields(reply, ipPolicies, decisions);
+      setFields(reply, ipPolicy, decisions);
       if (decisions?.[0]?.allowed === false) throw tooManyRequests(request, decisions);
     });
     // A response sent before the hook above ran (an earlier hook answered or failed) still tells
@@ -207,7 +200,7 @@ export function createRateLimits(options: RateLimitOptions) {
           : await tryDecide(request, addressSubject(request), [
               { policy: policies.ip, mode: 'peek' },
             ]);
-      setFields(reply, ipPolicies, decisions);
+      setFields(reply, ipPolicy, decisions);
       return payload;
     });
   }
@@ -224,7 +217,7 @@ export function createRateLimits(options: RateLimitOptions) {
         { policy: policies.authFailures, mode: 'peek' },
       ]);
       if (decisions?.[0]?.allowed !== false) return;
-      setFields(reply, authFailurePolicies, decisions);
+      setFields(reply, authFailurePolicy, decisions);
       throw tooManyRequests(request, decisions);
     });
     context.addHook('onSend', async (request, reply, payload) => {
@@ -234,14 +227,14 @@ export function createRateLimits(options: RateLimitOptions) {
         const decisions = await tryDecide(request, addressSubject(request), [
           { policy: policies.authFailures, mode: 'consume' },
         ]);
-        setFields(reply, authFailurePolicies, decisions);
+        setFields(reply, authFailurePolicy, decisions);
       } else if (!reply.hasHeader(LIMIT_HEADER) && request.auth) {
         // Refused after authentication but before the per-credential hook (403 insufficient scope).
         const decisions = await tryDecide(request, `key:${request.auth.keyId}`, [
           { policy: policies.apiKey, mode: 'peek' },
           { policy: policies.writes, mode: 'peek' },
         ]);
-        setFields(reply, credentialPolicies, decisions);
+        setFields(reply, credentialPolicy, decisions);
       }
       return payload;
     });
@@ -257,7 +250,7 @@ export function createRateLimits(options: RateLimitOptions) {
         { policy: policies.apiKey, mode: 'consume' },
         { policy: policies.writes, mode: isWrite ? 'consume' : 'peek' },
       ]);
-      setFields(reply, credentialPolicies, decisions);
+      setFields(reply, credentialPolicy, decisions);
       if (!decisions?.some((d) => d.mode === 'consume' && !d.allowed)) return;
       // Only the buckets that are actually empty refused it; the others were merely not spent.
       const empty = decisions.filter((d) => d.mode === 'consume' && d.nextUnitAfterUs > 0);

@@ -7,16 +7,6 @@ import fp from 'fastify-plugin';
 const HSTS = 'max-age=31536000; includeSubDomains';
 
 /**
- * Response headers suited to a JSON API: nothing may be framed, sniffed or loaded from the
- * response, and responses with credentials are never cached by shared caches. The /docs page sets
- * its own, wider CSP (see platform/openapi).
- *
- * HSTS is sent only on HTTPS (RFC 6797 §7.2: a UA ignores it over plain HTTP, and sending it there
- * suggests a guarantee the connection does not have). `request.protocol` is https on a TLS
- * listener, or when a proxy listed in TRUST_PROXY says `X-Forwarded-Proto: https`; anyone else's
- * X-Forwarded-Proto is ignored.
- */
-/**
  * What helmet's middleware sets, captured once at start: with these options every header is the
  * same on every response, and handing them to Fastify as one object lets Node write them with
  * the rest instead of validating each in its own setHeader call on the raw response (helmet's
@@ -34,6 +24,16 @@ function capturedHeaders(
   return Object.freeze(headers);
 }
 
+/**
+ * Response headers suited to a JSON API: nothing may be framed, sniffed or loaded from the
+ * response, and responses with credentials are never cached by shared caches. The /docs page sets
+ * its own, wider CSP (see platform/openapi).
+ *
+ * HSTS is sent only on HTTPS (RFC 6797 §7.2: a UA ignores it over plain HTTP, and sending it there
+ * suggests a guarantee the connection does not have). `request.protocol` is https on a TLS
+ * listener, or when a proxy listed in TRUST_PROXY says `X-Forwarded-Proto: https`; anyone else's
+ * X-Forwarded-Proto is ignored.
+ */
 async function securityHeadersPlugin(app: FastifyInstance) {
   // Built once: @fastify/helmet rebuilt this middleware (parsing the CSP) on every request, about
   // 8% of the CPU of a cached GET in the issue-6 benchmark. The headers are the same.
