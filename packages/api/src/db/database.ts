@@ -56,9 +56,18 @@ function postgres(options: DbOptions, log: QueryLog): { kysely: Kysely<Database>
     application_name: 'steadfast-api',
     types: int8AsNumber(),
   });
-  // pg has already dropped the dead client; the next query opens a new connection. Without a
-  // listener this 'error' event is thrown, and a PostgreSQL restart would crash every instance.
-  pool.on('error', (error) => options.onConnectionLost?.(error));
+  // A connection terminated under a client (a PostgreSQL restart, an operator's
+  // pg_terminate_backend) makes the client emit 'error', and an 'error' nobody listens to is
+  // thrown: the process dies. The pool listens only while a client is idle (and then re-emits it
+  // on the pool), so a client checked out by a transaction, between two statements, killed an
+  // instance in the load-balancer suite. Every client gets its own listener for as long as it
+  // lives; a checked-out one's next statement fails and its request is refused as usual.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => options.onConnectionLost?.(error));
+  });
+  // Already reported by the client's own listener above; pg has dropped the dead idle client,
+  // and the next query opens a new connection.
+  pool.on('error', () => undefined);
   return { kysely: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log }), pool };
 }
 

@@ -74,7 +74,7 @@ export function buildInfrastructure(
       statementTimeoutMs: config.dbStatementTimeoutMs,
       onQuery: overrides.onQuery,
       onConnectionLost: (error) =>
-        logger.warn({ event: 'db.connection_lost', err: error }, 'idle database connection lost'),
+        logger.warn({ event: 'db.connection_lost', err: error }, 'database connection lost'),
     });
   const metricsOn = config.observability.metrics.enabled;
   const metrics = createMetrics({ defaultMetrics: metricsOn });
