@@ -8,6 +8,7 @@ import type {
 } from 'fastify';
 import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
+import { precompile } from '../../db/precompiled.js';
 import type { Database } from '../../db/schema.js';
 import { principalOf } from '../auth/authenticate.js';
 import type { CacheLookupObserver } from './invalidated-cache.js';
@@ -58,13 +59,16 @@ export function registerListCache(app: FastifyInstance, options: ListCacheOption
     maxSize: options.maxBytes,
     sizeCalculation: (page, key) => page.body.length + key.length + 64,
   });
-  // The sum of the account's generation slots (migration 0010): one primary-key range read.
-  const generationOf = async (accountId: string) => {
-    const row = await options.db
+  // The sum of the account's generation slots (migration 0010): one primary-key range read,
+  // compiled once (it runs on every list request, hit or miss).
+  const generationRows = precompile(options.db, (db, accountId: string) =>
+    db
       .selectFrom('list_generations')
       .select((eb) => eb.fn.coalesce(eb.fn.sum('generation'), eb.lit(0)).as('generation'))
-      .where('account_id', '=', accountId)
-      .executeTakeFirst();
+      .where('account_id', '=', accountId),
+  );
+  const generationOf = async (accountId: string) => {
+    const [row] = await generationRows(accountId);
     return row ? String(row.generation) : undefined;
   };
 
