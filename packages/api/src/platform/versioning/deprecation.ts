@@ -5,6 +5,7 @@ import type {
   onSendAsyncHookHandler,
 } from 'fastify';
 import { successorOf, versionOfPath, type ApiVersion } from './api-version.js';
+import { pathnameOf } from './request-path.js';
 
 /** When a version was deprecated and when it stops answering. */
 export interface RetirementSchedule {
@@ -80,8 +81,7 @@ function stamp(version: ApiVersion, schedule: RetirementSchedule, publicBaseUrl:
     if (successor !== undefined) {
       // Parsed, so `<`, `>`, `"` and spaces in a client's path are percent-encoded and cannot
       // break out of the link-value into links of the client's choosing.
-      const { pathname } = new URL(request.url, 'http://localhost');
-      const path = pathname.replace(`/${version}`, `/${successor}`);
+      const path = pathnameOf(request.url).replace(`/${version}`, `/${successor}`);
       links.push(`<${publicBaseUrl}${path}>; rel="successor-version"`);
     }
     links.push(docs);
