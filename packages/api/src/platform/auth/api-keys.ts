@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export type KeyMode = 'live' | 'test';
 
@@ -17,7 +17,7 @@ export interface MintedKey extends ParsedKey {
 }
 
 export function hashKey(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return hash('sha256', secret, 'hex');
 }
 
 export function mintKey(mode: KeyMode): MintedKey {

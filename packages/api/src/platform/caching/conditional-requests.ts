@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';
@@ -80,7 +80,7 @@ async function conditionalRequestsPlugin(app: FastifyInstance) {
     let etag = reply.getHeader('etag') as string | undefined;
     if (!etag) {
       if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
-      etag = `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"`;
+      etag = `"${hash('sha256', payload, 'base64url').slice(0, 27)}"`;
       reply.header('etag', etag);
     }
     if (!noneMatch(request.headers['if-none-match'], etag)) {
