@@ -122,6 +122,13 @@ export const LOAD_SHED_CONCURRENCY_MIN = integer('LOAD_SHED_CONCURRENCY_MIN', {
   doc: 'Lower bound of the adaptive in-flight limit.',
 });
 
+export const LOAD_SHED_CONCURRENCY_TOLERATED_MS = integer('LOAD_SHED_CONCURRENCY_TOLERATED_MS', {
+  default: 100,
+  min: 0,
+  max: 60_000,
+  doc: 'Mean latency of admitted requests (over a window of 20) at or below which the adaptive in-flight limit never shrinks: a busy server answering that fast is not refused for it (`0`: the limit follows relative latency alone). See [operations](docs/operations.md#how-load-shedding-decides).',
+});
+
 export const limitEntries = [
   BODY_LIMIT_BYTES,
   MAX_HEADER_BYTES,
@@ -139,6 +146,7 @@ export const limitEntries = [
   LOAD_SHED_OVERLOAD_HOLD_MS,
   LOAD_SHED_CONCURRENCY_MAX,
   LOAD_SHED_CONCURRENCY_MIN,
+  LOAD_SHED_CONCURRENCY_TOLERATED_MS,
 ];
 
 export function loadLimits(env: Env) {
@@ -164,6 +172,7 @@ export function loadLimits(env: Env) {
       overloadHoldMs: LOAD_SHED_OVERLOAD_HOLD_MS.read(env),
       concurrencyMin: LOAD_SHED_CONCURRENCY_MIN.read(env),
       concurrencyMax: LOAD_SHED_CONCURRENCY_MAX.read(env),
+      concurrencyToleratedMs: LOAD_SHED_CONCURRENCY_TOLERATED_MS.read(env),
     },
   };
 }

@@ -182,21 +182,34 @@ describe('adaptive load shedding under a burst', () => {
 });
 
 describe('the adaptive concurrency limit', () => {
-  it('shrinks when latency rises above its baseline and grows back when it falls', () => {
-    let now = 0;
+  /** Drives the limit with a clock of its own: `run` fills it `rounds` times at one latency. */
+  const withClock = (test: () => void) => {
     const realNow = performance.now.bind(performance);
-    performance.now = () => now;
     try {
-      const limit = createConcurrencyLimit({ min: 2, max: 100 });
-      const run = (inFlight: number, latency: number, rounds: number) => {
-        for (let round = 0; round < rounds; round += 1) {
-          const releases = Array.from({ length: inFlight }, () => limit.tryAcquire()).filter(
-            (r): r is () => void => r !== undefined,
-          );
-          now += latency;
-          releases.forEach((release) => release());
-        }
-      };
+      test();
+    } finally {
+      performance.now = realNow;
+    }
+  };
+  const driven = (toleratedMs: number) => {
+    let now = 0;
+    performance.now = () => now;
+    const limit = createConcurrencyLimit({ min: 2, max: 100, toleratedMs });
+    const run = (inFlight: number, latency: number, rounds: number) => {
+      for (let round = 0; round < rounds; round += 1) {
+        const releases = Array.from({ length: inFlight }, () => limit.tryAcquire()).filter(
+          (r): r is () => void => r !== undefined,
+        );
+        now += latency;
+        releases.forEach((release) => release());
+      }
+    };
+    return { limit, run };
+  };
+
+  it('shrinks when latency rises above its baseline and grows back when it falls', () =>
+    withClock(() => {
+      const { limit, run } = driven(0);
       const start = limit.limit();
       run(start, 5, 20);
       const grown = limit.limit();
@@ -207,10 +220,20 @@ describe('the adaptive concurrency limit', () => {
       expect(
         Array.from({ length: shrunk + 5 }, () => limit.tryAcquire()).filter(Boolean),
       ).toHaveLength(shrunk);
-    } finally {
-      performance.now = realNow;
-    }
-  });
+    }));
+
+  it('does not shrink while latency stays within the tolerated bound, and does above it', () =>
+    withClock(() => {
+      const { limit, run } = driven(100);
+      run(limit.limit(), 5, 20);
+      const grown = limit.limit();
+      // Ten times the baseline, still under 100 ms: a busy server, not refused for it.
+      run(grown, 50, 20);
+      expect(limit.limit()).toBeGreaterThanOrEqual(grown);
+      const before = limit.limit();
+      run(before, 400, 20);
+      expect(limit.limit()).toBeLessThan(before);
+    }));
 });
 
 describe('the bound on queueing time', () => {
@@ -271,6 +294,7 @@ describe('a client that sent its request and left', () => {
       overloadHoldMs: 0,
       concurrencyMin: 1,
       concurrencyMax: 0,
+      concurrencyToleratedMs: 100,
       exemptPaths: [],
       publicBaseUrl: 'http://127.0.0.1',
       retryAfterSeconds: 2,

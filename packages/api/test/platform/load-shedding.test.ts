@@ -140,6 +140,7 @@ describe('load shedding configuration', () => {
       overloadHoldMs: 1000,
       concurrencyMin: 8,
       concurrencyMax: 1000,
+      concurrencyToleratedMs: 100,
     });
   });
 });

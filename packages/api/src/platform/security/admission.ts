@@ -16,6 +16,8 @@ export interface AdmissionOptions {
   /** Bounds of the adaptive in-flight limit; max 0 = off. */
   concurrencyMin: number;
   concurrencyMax: number;
+  /** Mean latency (ms) of admitted requests below which the in-flight limit never shrinks. */
+  concurrencyToleratedMs: number;
   /** Paths (without query) always admitted and never counted: the health probes. */
   exemptPaths: string[];
   publicBaseUrl: string;
@@ -46,7 +48,11 @@ export function installAdmission(
 ): { limiter: ConcurrencyLimit | undefined } {
   const limiter =
     options.concurrencyMax > 0
-      ? createConcurrencyLimit({ min: options.concurrencyMin, max: options.concurrencyMax })
+      ? createConcurrencyLimit({
+          min: options.concurrencyMin,
+          max: options.concurrencyMax,
+          toleratedMs: options.concurrencyToleratedMs,
+        })
       : undefined;
   const clock = createTurnQueueClock();
   const exempt = new Set(options.exemptPaths);

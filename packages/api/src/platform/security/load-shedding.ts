@@ -21,6 +21,8 @@ export interface LoadSheddingOptions {
   /** Bounds of the adaptive in-flight limit (concurrency-limit.ts); max 0 = off. */
   concurrencyMin: number;
   concurrencyMax: number;
+  /** Mean latency (ms) of admitted requests below which the in-flight limit never shrinks. */
+  concurrencyToleratedMs: number;
   /** Route patterns never shed. */
   exempt: string[];
   /** Paths always admitted by admission control (health probes). */
@@ -109,6 +111,7 @@ async function loadSheddingPlugin(app: FastifyInstance, options: LoadSheddingOpt
     overloadHoldMs: options.overloadHoldMs,
     concurrencyMin: options.concurrencyMin,
     concurrencyMax: options.concurrencyMax,
+    concurrencyToleratedMs: options.concurrencyToleratedMs,
     exemptPaths: options.exemptFromConcurrency,
     publicBaseUrl: options.publicBaseUrl,
     retryAfterSeconds: SHED_RETRY_AFTER_SECONDS,
