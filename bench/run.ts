@@ -30,7 +30,14 @@ import { prepareDataset, type Dataset } from './lib/datasets.js';
 import { startOtlpSink } from './lib/otlp-sink.js';
 import { choosePinning } from './lib/pinning.js';
 import { schedulerTimes } from './overload/probes.js';
-import { cacheLookups, cpuSeconds, rssMiB, startServer, type Server } from './lib/processes.js';
+import {
+  cacheLookups,
+  cpuSeconds,
+  heapUsedMiB,
+  rssMiB,
+  startServer,
+  type Server,
+} from './lib/processes.js';
 import { renderReport, rssTrend, type Run } from './lib/report.js';
 import { runWrk, type WrkOptions } from './lib/wrk.js';
 
@@ -40,6 +47,8 @@ const { values } = parseArgs({
     'skip-1m': { type: 'boolean' },
     seconds: { type: 'string' },
     'soak-seconds': { type: 'string' },
+    /** Mixed traffic before the soak's RSS samples start (default 90 s, 3 with --quick). */
+    'soak-warmup-seconds': { type: 'string' },
     /** `tracing`: only the tracing-cost runs (SQLite, c=50), printed and written as JSON; `soak`: only the soak. */
     only: { type: 'string' },
     /** `--only tracing` and the peer comparison: how many interleaved rounds (default 3, 1 with --quick). */
@@ -52,12 +61,17 @@ const { values } = parseArgs({
     baseline: { type: 'string' },
     /** The comparison measures only these, comma-separated: ours,bare,raw,express,express-bare,cache-off,baseline. */
     contenders: { type: 'string' },
+    /** The comparison runs our servers (ours, cache-off, baseline) on PostgreSQL 10k + Redis; the peers are unchanged. */
+    postgres: { type: 'boolean' },
   },
 });
 const quick = values.quick === true;
 const SECONDS = Number(values.seconds ?? (quick ? 3 : 10));
 const WARMUP_SECONDS = quick ? 1 : 3;
-const SOAK_WARMUP_SECONDS = quick ? 3 : 30;
+// 90 s: in the 2026-12-07 soak the server's RSS still climbed for the first 60 s after a 30 s
+// warm-up (caches and the V8 heap growing to their working size), then held within 5 MiB for
+// nine minutes; a slope fitted through that climb reported a trend that was not there.
+const SOAK_WARMUP_SECONDS = Number(values['soak-warmup-seconds'] ?? (quick ? 3 : 90));
 const SOAK_SECONDS = Number(values['soak-seconds'] ?? (quick ? 20 : 300));
 const DIR = BENCH_DIR;
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -262,11 +276,14 @@ async function compareWithPeers(
   sqlite: Dataset,
   bodiesFile: string,
   reference: Reference,
+  /** The dataset our servers run on: `sqlite`, or PostgreSQL with `--postgres`. */
+  ours: Dataset = sqlite,
 ): Promise<{ pinning: string; summary: ReturnType<typeof summariseComparison> }> {
+  const oursDb = ours === sqlite ? 'SQLite 10k' : 'PostgreSQL 10k';
   const memory = { PORT: String(PORT), BENCH_BARE_BODIES: bodiesFile };
   const servers: Record<string, { script: string; env: Record<string, string>; headers: boolean }> =
     {
-      [CONTENDERS[0]!]: { script: APP, env: appEnv(sqlite), headers: true },
+      [CONTENDERS[0]!]: { script: APP, env: appEnv(ours), headers: true },
       [CONTENDERS[1]!]: { script: BARE, env: memory, headers: false },
       [CONTENDERS[2]!]: { script: RAW, env: memory, headers: false },
       [CONTENDERS[3]!]: {
@@ -285,14 +302,14 @@ async function compareWithPeers(
       [CONTENDERS[4]!]: { script: EXPRESS_BARE, env: memory, headers: false },
       [CONTENDERS[5]!]: {
         script: APP,
-        env: appEnv(sqlite, { LIST_CACHE_MAX_BYTES: '0' }),
+        env: appEnv(ours, { LIST_CACHE_MAX_BYTES: '0' }),
         headers: true,
       },
     };
   if (values.baseline !== undefined)
     servers[BASELINE] = {
       script: join(resolve(values.baseline), 'bench/server.ts'),
-      env: appEnv(sqlite),
+      env: appEnv(ours),
       headers: true,
     };
   const names = Object.keys(servers).filter((name) => {
@@ -304,6 +321,7 @@ async function compareWithPeers(
   for (let round = 0; round < rounds; round += 1) {
     for (const name of names) {
       const { script, env, headers } = servers[name]!;
+      const dataset = script === EXPRESS || env.DATABASE_URL === undefined ? sqlite : ours;
       await withServer(`peers, round ${round + 1}/${rounds}: ${name}`, script, env, async (s) => {
         if (round === 0) await checkSameAnswers(name, s.url, reference, headers);
         for (const [scenario, mode] of [
@@ -312,8 +330,14 @@ async function compareWithPeers(
         ] as const)
           await measure(
             s,
-            { group: 'peers', scenario, db: 'SQLite 10k', features: name, round },
-            load(sqlite, mode),
+            {
+              group: 'peers',
+              scenario,
+              db: dataset === sqlite ? 'SQLite 10k' : oursDb,
+              features: name,
+              round,
+            },
+            load(dataset, mode),
           );
       });
     }
@@ -322,7 +346,7 @@ async function compareWithPeers(
 }
 
 /** `--compare`: only the comparison with the peers, written as results/<time>-compare.json and .md. */
-async function compareOnly(sqlite: Dataset): Promise<void> {
+async function compareOnly(sqlite: Dataset, ours: Dataset = sqlite): Promise<void> {
   const machine = {
     cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
     node: process.version,
@@ -333,7 +357,7 @@ async function compareOnly(sqlite: Dataset): Promise<void> {
     startedAt: new Date().toISOString(),
   };
   const { bodiesFile, reference } = await captureBodies(sqlite);
-  const comparison = await compareWithPeers(sqlite, bodiesFile, reference);
+  const comparison = await compareWithPeers(sqlite, bodiesFile, reference, ours);
   const finished = {
     ...machine,
     loadAverageAtEnd: loadavg()
@@ -343,12 +367,17 @@ async function compareOnly(sqlite: Dataset): Promise<void> {
   };
   const out = join(import.meta.dirname, 'results');
   mkdirSync(out, { recursive: true });
-  const settings = { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, quick };
+  const settings = {
+    seconds: SECONDS,
+    warmupSeconds: WARMUP_SECONDS,
+    quick,
+    ours: ours === sqlite ? 'SQLite 10k' : 'PostgreSQL 10k + Redis',
+  };
   writeFileSync(
     join(out, `${stamp}-compare.json`),
     JSON.stringify({ machine: finished, settings, comparison, runs }, null, 2),
   );
-  const markdown = `${renderComparison(comparison.summary, comparison.pinning)}\nMachine: ${JSON.stringify(finished)}\nSettings: ${JSON.stringify(settings)}\n`;
+  const markdown = `${renderComparison(comparison.summary, comparison.pinning, settings.ours)}\nMachine: ${JSON.stringify(finished)}\nSettings: ${JSON.stringify(settings)}\n`;
   writeFileSync(join(out, `${stamp}-compare.md`), markdown);
   process.stdout.write(markdown);
   log(`\nwritten: bench/results/${stamp}-compare.json and .md`);
@@ -368,12 +397,18 @@ async function soakRun(pg: Dataset) {
         connections: 50,
         seconds: SOAK_WARMUP_SECONDS,
       });
-      const samples: { t: number; rssMiB: number }[] = [];
+      const samples: { t: number; rssMiB: number; heapUsedMiB?: number }[] = [];
       const started = Date.now();
-      const sample = () =>
-        samples.push({ t: Math.round((Date.now() - started) / 1000), rssMiB: rssMiB(s.pid) });
-      sample();
-      const timer = setInterval(sample, 5_000);
+      const sample = async () => {
+        const t = Math.round((Date.now() - started) / 1000);
+        const rss = rssMiB(s.pid);
+        const heap = s.metricsUrl
+          ? await heapUsedMiB(s.metricsUrl).catch(() => undefined)
+          : undefined;
+        samples.push({ t, rssMiB: rss, heapUsedMiB: heap && Math.round(heap * 10) / 10 });
+      };
+      await sample();
+      const timer = setInterval(() => void sample(), 5_000);
       const result = await runWrk({
         ...load(pg, 'mixed'),
         url: s.url,
@@ -381,11 +416,22 @@ async function soakRun(pg: Dataset) {
         seconds: SOAK_SECONDS,
       });
       clearInterval(timer);
-      sample();
+      await sample();
       const cache = s.metricsUrl ? await cacheLookups(s.metricsUrl) : undefined;
       return { result, samples, cache };
     },
   );
+}
+
+/** The lowest heap reading of each minute of samples: near the live heap, whatever the GC timing. */
+function heapMinimaPerMinute(samples: { t: number; heapUsedMiB?: number }[]): string[] {
+  const minima = new Map<number, number>();
+  for (const { t, heapUsedMiB } of samples) {
+    if (heapUsedMiB === undefined) continue;
+    const minute = Math.floor(t / 60);
+    minima.set(minute, Math.min(minima.get(minute) ?? Infinity, heapUsedMiB));
+  }
+  return [...minima].map(([minute, mib]) => `min ${minute}: ${mib}`);
 }
 
 /** `--only soak`: the soak alone, written as results/<time>-soak.json and .md. */
@@ -402,6 +448,7 @@ async function soakOnly(pg: Dataset): Promise<void> {
     `- ${result.rps} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms; statuses ${JSON.stringify(result.statuses)}; socket errors ${result.socketErrors}.`,
     `- RSS (MiB): start ${rss[0]}, min ${Math.min(...rss)}, max ${Math.max(...rss)}, end ${rss.at(-1)}; least-squares slope ${trend.mibPer10Min.toFixed(1)} ± ${(2 * trend.standardErrorPer10Min).toFixed(1)} MiB per 10 min (two standard errors): ${trend.withinNoise ? 'no trend beyond the noise' : 'a trend beyond the noise'}.`,
     `- RSS samples (s: MiB): ${soak.samples.map((x) => `${x.t}: ${x.rssMiB}`).join(', ')}`,
+    `- V8 heap in use, lowest of each minute (MiB, garbage included; it falls to the live heap at each collection): ${heapMinimaPerMinute(soak.samples).join(', ')}`,
     '',
   ].join('\n');
   const out = join(import.meta.dirname, 'results');
@@ -437,7 +484,18 @@ async function main() {
     postgresServer: PG_SERVER,
   });
   if (values.only === 'tracing') return tracingCosts(sqlite);
-  if (values.compare) return compareOnly(sqlite);
+  if (values.compare)
+    return compareOnly(
+      sqlite,
+      values.postgres
+        ? await prepareDataset({
+            kind: 'postgres',
+            orders: 10_000,
+            dir: DIR,
+            postgresServer: PG_SERVER,
+          })
+        : sqlite,
+    );
   const pg = await prepareDataset({
     kind: 'postgres',
     orders: 10_000,

@@ -90,7 +90,12 @@ const range = (s: Spread, show: (x: number) => string) =>
   s.min === s.max ? show(s.median) : `${show(s.median)} (${show(s.min)}–${show(s.max)})`;
 
 /** The markdown table of the comparison: medians with their spread, and the ratios of ours. */
-export function renderComparison(summary: ContenderSummary[], pinning: string): string {
+export function renderComparison(
+  summary: ContenderSummary[],
+  pinning: string,
+  /** Where our servers ran; the peers without a database serve bodies from memory. */
+  ours = 'SQLite 10k',
+): string {
   const rows = summary.map((s) =>
     [
       s.scenario,
@@ -106,7 +111,7 @@ export function renderComparison(summary: ContenderSummary[], pinning: string): 
     ].join(' | '),
   );
   return [
-    '### Ours and the peers, interleaved (SQLite 10k, 50 connections)\n',
+    `### Ours and the peers, interleaved (ours on ${ours}, 50 connections)\n`,
     `Each round starts and measures every server in turn (${[...new Set(summary.map((s) => s.contender))].join(', ')}); figures are`,
     'the median of the rounds with the min–max in brackets. "ours ÷ it" is taken within each round',
     `(the two measured within a minute or two of each other), then the median. Pinning: ${pinning}.`,

@@ -120,3 +120,10 @@ export async function cacheLookups(
   }
   return counts;
 }
+
+/** V8 heap in use in MiB (`nodejs_heap_size_used_bytes`), garbage not yet collected included. */
+export async function heapUsedMiB(metricsUrl: string): Promise<number | undefined> {
+  const text = await (await fetch(metricsUrl)).text();
+  const line = text.split('\n').find((l) => l.startsWith('nodejs_heap_size_used_bytes '));
+  return line === undefined ? undefined : Number(line.split(' ')[1]) / 2 ** 20;
+}
