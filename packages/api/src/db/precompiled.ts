@@ -7,11 +7,15 @@
  * loop of 50,000, this machine; raw better-sqlite3 5.0 µs): bench/RESULTS.md, issue 19. Running a
  * compiled query is Kysely's own API (`executeQuery`, its "splitting query building and execution"
  * recipe), so query logs, metrics and spans see it as before; this module only puts the values in
- * the places the placeholders took when the query was compiled.
+ * the places the placeholders took when the query was compiled. (The loop figures were measured
+ * ad hoc; the profile figures are in bench/profiles/.)
  *
- * The builder runs once, with placeholders for its parameters: it must use each of them as a
- * value (a comparison, a limit) and must not branch on them. A parameter that compiled into no
- * bound value (inlined, or unused) is refused at start-up.
+ * The builder runs once, with placeholders for its parameters: it must use each of them as one
+ * value (a comparison, a limit) and must not branch on them. Not supported: default and rest
+ * parameters (the count comes from the function's length), an array parameter (`in`: it would
+ * compile to one bound value), and Kysely plugins that rewrite queries (every run shares the one
+ * compiled query; the app has none). A parameter that compiled into no bound value (inlined or
+ * unused) is refused at start-up, and a call with another number of values is refused.
  */
 import type { Compilable, CompiledQuery, Kysely } from 'kysely';
 
@@ -46,6 +50,8 @@ export function precompile<DB, Params extends unknown[], Row>(
         'is not a bound value of the compiled SQL (inlined, unused or branched on)',
     );
   return async (...values) => {
+    if (values.length !== arity)
+      throw new Error(`precompile: ${arity} values expected, ${values.length} given`);
     const parameters = template.map((value) =>
       value instanceof Placeholder ? values[value.index] : value,
     );

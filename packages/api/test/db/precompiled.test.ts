@@ -49,6 +49,9 @@ describe.each(stores)('precompiled queries (%s)', (store) => {
       }
     // Another tenant's id gives another tenant's rows only: the values are not baked in.
     expect(await run('acct_nobody', 10)).toEqual([]);
+    // A value missing (e.g. a default parameter the template could not count) is refused.
+    const loose = run as (...values: unknown[]) => Promise<unknown>;
+    await expect(loose(tenants[0]!.accountId)).rejects.toThrow(/2 values expected, 1 given/);
   });
 
   it('refuses at compile time a parameter that is not a bound value', () => {
