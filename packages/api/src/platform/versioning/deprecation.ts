@@ -79,7 +79,8 @@ function stamp(version: ApiVersion, schedule: RetirementSchedule, publicBaseUrl:
     const existing = reply.getHeader('link');
     if (existing !== undefined) links.push(...[existing].flat().map(String));
     if (successor !== undefined) {
-      // Parsed, so `<`, `>`, `"` and spaces in a client's path are percent-encoded and cannot
+      // A WHATWG pathname: `<`, `>`, `"` and spaces in a client's path come out percent-encoded
+      // (pathnameOf returns a target as it is only when it holds none of them), so they cannot
       // break out of the link-value into links of the client's choosing.
       const path = pathnameOf(request.url).replace(`/${version}`, `/${successor}`);
       links.push(`<${publicBaseUrl}${path}>; rel="successor-version"`);
