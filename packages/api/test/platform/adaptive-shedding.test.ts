@@ -182,7 +182,7 @@ describe('adaptive load shedding under a burst', () => {
 });
 
 describe('the adaptive concurrency limit', () => {
-  /** Drives the limit with a clock of its own: `run` fills it `rounds` times at one latency. */
+  /** Runs `test` with performance.now replaced (by `driven`), restoring it afterwards. */
   const withClock = (test: () => void) => {
     const realNow = performance.now.bind(performance);
     try {
@@ -191,6 +191,7 @@ describe('the adaptive concurrency limit', () => {
       performance.now = realNow;
     }
   };
+  /** A limit on a clock of its own: `run` fills it `rounds` times at one latency. */
   const driven = (toleratedMs: number) => {
     let now = 0;
     performance.now = () => now;

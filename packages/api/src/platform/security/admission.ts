@@ -16,7 +16,7 @@ export interface AdmissionOptions {
   /** Bounds of the adaptive in-flight limit; max 0 = off. */
   concurrencyMin: number;
   concurrencyMax: number;
-  /** Mean latency (ms) of admitted requests below which the in-flight limit never shrinks. */
+  /** Mean latency (ms) of admitted requests at or below which the in-flight limit never shrinks. */
   concurrencyToleratedMs: number;
   /** Paths (without query) always admitted and never counted: the health probes. */
   exemptPaths: string[];

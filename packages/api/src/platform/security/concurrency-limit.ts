@@ -11,8 +11,9 @@
  * Only above an absolute latency (`toleratedMs`): a relative rule alone treats every rise as
  * congestion, and 50 closed-loop clients on two cores (a busy server, answering in ~40 ms) had
  * 0.44% of a 10-minute soak refused whenever a GC pause or a checkpoint lifted one window's
- * latency above 1.5× the average (bench/RESULTS.md, issue 19). Queueing that short is served, as
- * the turn clock serves a turn of up to LOAD_SHED_MAX_QUEUE_MS.
+ * latency above 1.5× the average (bench/RESULTS.md, issue 19). The default, 100 ms, is the same
+ * amount of queueing the turn clock tolerates by default (LOAD_SHED_MAX_QUEUE_MS); the two are
+ * separate settings. A window mixes endpoints, so fast cache hits pull its mean down.
  */
 
 export interface ConcurrencyLimitOptions {

@@ -21,7 +21,7 @@ export interface LoadSheddingOptions {
   /** Bounds of the adaptive in-flight limit (concurrency-limit.ts); max 0 = off. */
   concurrencyMin: number;
   concurrencyMax: number;
-  /** Mean latency (ms) of admitted requests below which the in-flight limit never shrinks. */
+  /** Mean latency (ms) of admitted requests at or below which the in-flight limit never shrinks. */
   concurrencyToleratedMs: number;
   /** Route patterns never shed. */
   exempt: string[];
