@@ -325,6 +325,12 @@ async function compareWithPeers(
     for (const name of names) {
       const { script, env, headers } = servers[name]!;
       const dataset = script === EXPRESS || env.DATABASE_URL === undefined ? sqlite : ours;
+      const db =
+        env.DATABASE_URL === undefined
+          ? `memory (bodies of ${oursDb})`
+          : dataset === sqlite
+            ? 'SQLite 10k'
+            : oursDb;
       await withServer(`peers, round ${round + 1}/${rounds}: ${name}`, script, env, async (s) => {
         if (round === 0) await checkSameAnswers(name, s.url, reference, headers, dataset.key);
         for (const [scenario, mode] of [
@@ -336,7 +342,7 @@ async function compareWithPeers(
             {
               group: 'peers',
               scenario,
-              db: dataset === sqlite ? 'SQLite 10k' : oursDb,
+              db,
               features: name,
               round,
             },
@@ -417,7 +423,11 @@ async function soakRun(pg: Dataset) {
         samples.push({ t, rssMiB: rss, heapUsedMiB: heap && Math.round(heap * 10) / 10 });
       };
       await sample();
-      const timer = setInterval(() => void sample(), 5_000);
+      // A sample still waiting for its scrape is awaited before the last one, so samples stay in order.
+      let pending: Promise<void> = Promise.resolve();
+      const timer = setInterval(() => {
+        pending = pending.then(sample);
+      }, 5_000);
       const result = await runWrk({
         ...load(pg, 'mixed'),
         url: s.url,
@@ -425,6 +435,7 @@ async function soakRun(pg: Dataset) {
         seconds: SOAK_SECONDS,
       });
       clearInterval(timer);
+      await pending;
       await sample();
       const cache = s.metricsUrl ? await cacheLookups(s.metricsUrl) : undefined;
       return { result, samples, cache };
@@ -432,11 +443,13 @@ async function soakRun(pg: Dataset) {
   );
 }
 
-/** The lowest heap reading of each minute of samples: near the live heap, whatever the GC timing. */
+/** The lowest heap reading of each whole minute of samples: nearer the live heap than any one reading. */
 function heapMinimaPerMinute(samples: { t: number; heapUsedMiB?: number }[]): string[] {
   const minima = new Map<number, number>();
+  const wholeMinutes = Math.floor((samples.at(-1)?.t ?? 0) / 60);
   for (const { t, heapUsedMiB } of samples) {
-    if (heapUsedMiB === undefined) continue;
+    // The last sample alone in a minute (at exactly 600 s) says nothing about that minute.
+    if (heapUsedMiB === undefined || Math.floor(t / 60) >= wholeMinutes) continue;
     const minute = Math.floor(t / 60);
     minima.set(minute, Math.min(minima.get(minute) ?? Infinity, heapUsedMiB));
   }
