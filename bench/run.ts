@@ -63,6 +63,8 @@ const { values } = parseArgs({
     contenders: { type: 'string' },
     /** The comparison runs our servers (ours, cache-off, baseline) on PostgreSQL 10k + Redis; the peers are unchanged. */
     postgres: { type: 'boolean' },
+    /** `--only soak`: KEY=VALUE added to the server's environment (repeatable), e.g. an A/B of one setting. */
+    'server-env': { type: 'string', multiple: true },
   },
 });
 const quick = values.quick === true;
@@ -87,6 +89,15 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 
 /** `--contenders` names, in the order of CONTENDERS. */
 const CONTENDER_KEYS = ['ours', 'bare', 'raw', 'express', 'express-bare', 'cache-off'];
+
+/** `--server-env KEY=VALUE` pairs: the soak's server only. */
+const soakEnv: Record<string, string> = Object.fromEntries(
+  (values['server-env'] ?? []).map((pair) => {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new Error(`--server-env ${pair}: expected KEY=VALUE`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }),
+);
 
 /** Production configuration (lib/app-env.ts) for this run. */
 const appEnv = (dataset: Dataset, extra: Record<string, string> = {}) =>
@@ -403,7 +414,7 @@ async function soakRun(pg: Dataset) {
   return withServer(
     `soak ${SOAK_SECONDS}s (PostgreSQL 10k, all on)`,
     APP,
-    appEnv(pg),
+    appEnv(pg, soakEnv),
     async (s) => {
       // A longer warm-up: the soak measures steady state, not the heap growing to its working size.
       await runWrk({
@@ -465,7 +476,7 @@ async function soakOnly(pg: Dataset): Promise<void> {
   const trend = rssTrend(soak.samples);
   const { result } = soak;
   const markdown = [
-    `### Soak (${SOAK_SECONDS} s after ${SOAK_WARMUP_SECONDS} s of warm-up, mixed 70% GET one / 20% list / 10% create, PostgreSQL + Redis, 50 connections)\n`,
+    `### Soak (${SOAK_SECONDS} s after ${SOAK_WARMUP_SECONDS} s of warm-up, mixed 70% GET one / 20% list / 10% create, PostgreSQL + Redis, 50 connections${Object.keys(soakEnv).length ? `, server env ${JSON.stringify(soakEnv)}` : ''})\n`,
     `- ${startedAt} to ${new Date().toISOString()}, Node ${process.version}, load average ${loadAtStart} at the start; pinning: ${pinningText}.`,
     `- ${result.rps} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms; statuses ${JSON.stringify(result.statuses)}; socket errors ${result.socketErrors}.`,
     `- RSS (MiB): start ${rss[0]}, min ${Math.min(...rss)}, max ${Math.max(...rss)}, end ${rss.at(-1)}; least-squares slope ${trend.mibPer10Min.toFixed(1)} ± ${(2 * trend.standardErrorPer10Min).toFixed(1)} MiB per 10 min (two standard errors): ${trend.withinNoise ? 'no trend beyond the noise' : 'a trend beyond the noise'}.`,
