@@ -3,9 +3,10 @@
  * dot segments resolved, characters a URL path may not hold percent-encoded, no query.
  *
  * Why by hand: the deprecation headers put the successor version's path in a `Link` on every v1
- * response, and parsing a URL per request was 4.2 µs of the 253 µs of a cached read in a CPU profile
- * (bench/profiles/get-order-3758727-*, bench/RESULTS.md issue 19 section 6). Nearly every target is already in that form, which one regular
- * expression can tell; anything else still goes through `URL`.
+ * response, and parsing a URL per request was 4.2 µs of the 253 µs of a cached read in a CPU
+ * profile (bench/profiles/get-order-3758727-*, bench/RESULTS.md issue 19 section 6). Nearly
+ * every target is already in that form, which one regular expression can tell; anything else
+ * still goes through `URL`.
  */
 
 /**
