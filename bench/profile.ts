@@ -11,7 +11,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BENCH_DIR, METRICS_PORT, PG_SERVER, PORT, appEnv } from './lib/app-env.js';
+import { BENCH_DIR, METRICS_PORT, PG_SERVER, PORT, appEnv, serverEnvFrom } from './lib/app-env.js';
 import { summariseProfile, type SelfTime } from './lib/cpu-profile.js';
 import { prepareDataset } from './lib/datasets.js';
 import { choosePinning } from './lib/pinning.js';
@@ -54,12 +54,7 @@ const seconds = Number(values.seconds ?? 10);
 const warmupSeconds = Number(values['warmup-seconds'] ?? 3);
 const connections = Number(values.connections ?? 50);
 const interval = Number(values.interval ?? 250);
-const extraEnv = Object.fromEntries(
-  (values['server-env'] ?? []).map((pair) => {
-    const at = pair.indexOf('=');
-    return [pair.slice(0, at), pair.slice(at + 1)];
-  }),
-);
+const extraEnv = serverEnvFrom(values['server-env']);
 const pinning = values['no-pin'] ? undefined : choosePinning();
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const log = (message: string) => process.stderr.write(`${message}\n`);

@@ -16,6 +16,7 @@ import {
   PG_SERVER,
   PORT,
   appEnv as baseAppEnv,
+  serverEnvFrom,
 } from './lib/app-env.js';
 import {
   BASELINE,
@@ -91,13 +92,7 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 const CONTENDER_KEYS = ['ours', 'bare', 'raw', 'express', 'express-bare', 'cache-off'];
 
 /** `--server-env KEY=VALUE` pairs: the soak's server only. */
-const soakEnv: Record<string, string> = Object.fromEntries(
-  (values['server-env'] ?? []).map((pair) => {
-    const at = pair.indexOf('=');
-    if (at < 1) throw new Error(`--server-env ${pair}: expected KEY=VALUE`);
-    return [pair.slice(0, at), pair.slice(at + 1)];
-  }),
-);
+const soakEnv = serverEnvFrom(values['server-env']);
 
 /** Production configuration (lib/app-env.ts) for this run. */
 const appEnv = (dataset: Dataset, extra: Record<string, string> = {}) =>
@@ -481,7 +476,7 @@ async function soakOnly(pg: Dataset): Promise<void> {
     `- ${result.rps} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms; statuses ${JSON.stringify(result.statuses)}; socket errors ${result.socketErrors}.`,
     `- RSS (MiB): start ${rss[0]}, min ${Math.min(...rss)}, max ${Math.max(...rss)}, end ${rss.at(-1)}; least-squares slope ${trend.mibPer10Min.toFixed(1)} ± ${(2 * trend.standardErrorPer10Min).toFixed(1)} MiB per 10 min (two standard errors): ${trend.withinNoise ? 'no trend beyond the noise' : 'a trend beyond the noise'}.`,
     `- RSS samples (s: MiB): ${soak.samples.map((x) => `${x.t}: ${x.rssMiB}`).join(', ')}`,
-    `- V8 heap in use, lowest of each minute (MiB, garbage included; it falls to the live heap at each collection): ${heapMinimaPerMinute(soak.samples).join(', ')}`,
+    `- V8 heap in use, lowest of each minute (MiB, garbage included; it falls to the live heap at each collection): ${heapMinimaPerMinute(soak.samples).join(', ') || 'none (no whole minute sampled)'}`,
     '',
   ].join('\n');
   const out = join(import.meta.dirname, 'results');

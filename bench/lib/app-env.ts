@@ -47,3 +47,14 @@ export function appEnv(
     ...extra,
   };
 }
+
+/** `--server-env NAME=value` options (repeatable) as an environment; a pair without `=` is refused. */
+export function serverEnvFrom(pairs: string[] = []): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.indexOf('=');
+      if (at < 1) throw new Error(`--server-env ${pair}: expected NAME=value`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+}

@@ -103,13 +103,17 @@ export function cpuSeconds(pid: number): number {
 /** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
 const CLOCK_TICKS_PER_SECOND = 100;
 
+/** The lines of one Prometheus scrape. */
+async function scrapeLines(metricsUrl: string): Promise<string[]> {
+  return (await (await fetch(metricsUrl)).text()).split('\n');
+}
+
 /** Hits and misses per cache from steadfast_cache_requests_total. */
 export async function cacheLookups(
   metricsUrl: string,
 ): Promise<Record<string, { hit: number; miss: number }>> {
-  const text = await (await fetch(metricsUrl)).text();
   const counts: Record<string, { hit: number; miss: number }> = {};
-  for (const line of text.split('\n')) {
+  for (const line of await scrapeLines(metricsUrl)) {
     if (!line.startsWith('steadfast_cache_requests_total{')) continue;
     const cache = /cache="([^"]+)"/.exec(line)?.[1];
     const result = /result="(hit|miss)"/.exec(line)?.[1] as 'hit' | 'miss' | undefined;
@@ -123,7 +127,7 @@ export async function cacheLookups(
 
 /** V8 heap in use in MiB (`nodejs_heap_size_used_bytes`), garbage not yet collected included. */
 export async function heapUsedMiB(metricsUrl: string): Promise<number | undefined> {
-  const text = await (await fetch(metricsUrl)).text();
-  const line = text.split('\n').find((l) => l.startsWith('nodejs_heap_size_used_bytes '));
+  const lines = await scrapeLines(metricsUrl);
+  const line = lines.find((l) => l.startsWith('nodejs_heap_size_used_bytes '));
   return line === undefined ? undefined : Number(line.split(' ')[1]) / 2 ** 20;
 }

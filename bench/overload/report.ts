@@ -26,10 +26,10 @@ export interface BurstResult {
   goodputRatio: number;
   other5xx: number;
   sampled: {
-    /** Keep-alive clients timing their answers (`--samplers`). */
-    clients: number;
-    /** Their 200s within the burst, counted in the goodput with wrk's 2xx. */
-    servedInBurst: number;
+    /** Keep-alive clients timing their answers (`--samplers`); absent in runs before it (4). */
+    clients?: number;
+    /** Their 200s within the burst, counted in the goodput with wrk's 2xx; absent before. */
+    servedInBurst?: number;
     requests: number;
     shed: number;
     shedP50Ms: number;

@@ -13,6 +13,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { serverEnvFrom } from '../lib/app-env.js';
 import { prepareDataset, type Dataset } from '../lib/datasets.js';
 import { startServer, type Server } from '../lib/processes.js';
 import { runWrk, type WrkResult } from '../lib/wrk.js';
@@ -76,12 +77,7 @@ function productionEnv(dataset: Dataset): Record<string, string> {
     RATE_LIMIT_API_KEY_QUOTA: '1000000',
     RATE_LIMIT_API_KEY_WINDOW_SECONDS: '1',
     ...(values.backlog ? { LISTEN_BACKLOG: values.backlog } : {}),
-    ...Object.fromEntries(
-      (values['server-env'] ?? []).map((pair) => [
-        pair.slice(0, pair.indexOf('=')),
-        pair.slice(pair.indexOf('=') + 1),
-      ]),
-    ),
+    ...serverEnvFrom(values['server-env']),
   };
 }
 
