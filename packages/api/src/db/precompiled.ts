@@ -24,6 +24,14 @@ class Placeholder {
   constructor(readonly index: number) {}
 }
 
+/** Stands for a named parameter, or for element `element` of an array parameter (an `in` list). */
+class NamedPlaceholder {
+  constructor(
+    readonly name: string,
+    readonly element?: number,
+  ) {}
+}
+
 /** Builds the query from its parameters; called once, with placeholders. */
 export type QueryTemplate<DB, Params extends unknown[], Row> = (
   db: Kysely<DB>,
@@ -58,4 +66,74 @@ export function precompile<DB, Params extends unknown[], Row>(
     const result = await db.executeQuery<Row>({ ...compiled, parameters });
     return result.rows;
   };
+}
+
+/** The shapes compiled per query family at most; a call of yet another shape is built as Kysely builds it. */
+const MAX_SHAPES = 256;
+
+/**
+ * Like `precompile`, for a query whose shape depends on which parameters are present and on the
+ * length of its array parameters: an optional filter, a keyset bound on all but the first page,
+ * an `in` list of n ids. One compiled query per shape (the present names, each array's length),
+ * compiled on its first call. `build` may branch on whether a parameter is present, never on its
+ * value: it gets placeholders, an array one placeholder per element. Every present parameter must
+ * compile into bound values (checked per shape). Past MAX_SHAPES shapes the query is built and
+ * compiled per call, as Kysely does, and still runs correctly.
+ */
+export function precompileByShape<DB, Params extends Record<string, unknown>, Row>(
+  db: Kysely<DB>,
+  build: (db: Kysely<DB>, params: Params) => Compilable<Row>,
+): (params: Params) => Promise<Row[]> {
+  const shapes = new Map<string, CompiledQuery<Row>>();
+
+  const compileShape = (params: Params): CompiledQuery<Row> => {
+    const placeholders: Record<string, unknown> = {};
+    const expected = new Set<string>();
+    for (const [name, value] of Object.entries(params)) {
+      if (value === undefined) continue;
+      placeholders[name] = Array.isArray(value)
+        ? value.map((_, element) => new NamedPlaceholder(name, element))
+        : new NamedPlaceholder(name);
+      // An empty array compiles into no value at all: nothing to check.
+      if (!Array.isArray(value) || value.length > 0) expected.add(name);
+    }
+    const compiled = build(db, placeholders as Params).compile();
+    const seen = new Set<string>();
+    for (const value of compiled.parameters)
+      if (value instanceof NamedPlaceholder) seen.add(value.name);
+    const missing = [...expected].filter((name) => !seen.has(name));
+    if (missing.length > 0)
+      throw new Error(
+        `precompileByShape: ${missing.join(', ')} of ${build.name || 'a query'} ` +
+          'is not a bound value of the compiled SQL (inlined, unused or branched on)',
+      );
+    return compiled;
+  };
+
+  return async (params) => {
+    const key = shapeOf(params);
+    let compiled = shapes.get(key);
+    if (compiled === undefined) {
+      compiled = compileShape(params);
+      if (shapes.size < MAX_SHAPES) shapes.set(key, compiled);
+    }
+    const parameters = compiled.parameters.map((value) => {
+      if (!(value instanceof NamedPlaceholder)) return value;
+      const given = params[value.name];
+      return value.element === undefined ? given : (given as unknown[])[value.element];
+    });
+    const result = await db.executeQuery<Row>({ ...compiled, parameters });
+    return result.rows;
+  };
+}
+
+/** `accountId,limit,orderIds[20]`: the present parameters, and each array's length. */
+function shapeOf(params: Record<string, unknown>): string {
+  let key = '';
+  for (const name in params) {
+    const value = params[name];
+    if (value === undefined) continue;
+    key += Array.isArray(value) ? `${name}[${value.length}],` : `${name},`;
+  }
+  return key;
 }

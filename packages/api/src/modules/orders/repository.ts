@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import { precompileByShape } from '../../db/precompiled.js';
 import type { Database, OrderItemsTable, OrdersTable } from '../../db/schema.js';
-import { keysetPage, type PageRequest } from '../../platform/pagination/keyset.js';
+import { keysetPageOf, keysetQuery, type PageRequest } from '../../platform/pagination/keyset.js';
 import type { Page } from '../../platform/pagination/page.js';
 
 export type OrderRow = Selectable<OrdersTable>;
@@ -36,10 +37,11 @@ export async function findOrderPage(
   accountId: string,
   filter: { userId?: string; status?: OrderRow['status'] } & PageRequest,
 ): Promise<Page<OrderRow>> {
-  let query = db.selectFrom('orders').selectAll().where('account_id', '=', accountId);
-  if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
-  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
-  return keysetPage(query, filter);
+  const { limit, ...rest } = filter;
+  return keysetPageOf(
+    await orderPageQuery(db, { accountId, ...rest, rows: limit + 1 }).execute(),
+    limit,
+  );
 }
 
 /** Items of many orders in one query: a list page costs two queries whatever its size (no N+1). */
@@ -49,14 +51,64 @@ export async function findItemsOfOrders(
   orderIds: string[],
 ): Promise<OrderItemRow[]> {
   if (orderIds.length === 0) return [];
+  return itemsOfOrdersQuery(db, { accountId, orderIds }).execute();
+}
+
+function itemsOfOrdersQuery(db: Executor, params: { accountId: string; orderIds: string[] }) {
   return db
     .selectFrom('order_items')
     .selectAll()
-    .where('account_id', '=', accountId)
-    .where('order_id', 'in', orderIds)
+    .where('account_id', '=', params.accountId)
+    .where('order_id', 'in', params.orderIds)
     .orderBy('order_id')
-    .orderBy('position')
-    .execute();
+    .orderBy('position');
+}
+
+type OrderPageParams = {
+  accountId: string;
+  userId?: string;
+  status?: OrderRow['status'];
+  afterId?: string;
+  rows: number;
+};
+
+function orderPageQuery(db: Executor, params: OrderPageParams) {
+  let query = db.selectFrom('orders').selectAll().where('account_id', '=', params.accountId);
+  if (params.userId !== undefined) query = query.where('user_id', '=', params.userId);
+  if (params.status !== undefined) query = query.where('status', '=', params.status);
+  return keysetQuery(query, params);
+}
+
+/**
+ * The list's two reads (a page of orders, then their items) compiled once per shape and run with
+ * new values (db/precompiled.ts): every list page that misses the list cache runs both, and
+ * building them with Kysely each time was a measured share of such a request (bench/RESULTS.md,
+ * issue 19). The same SQL as findOrderPage and findItemsOfOrders; outside a transaction only.
+ */
+export function createOrderReads(db: Kysely<Database>) {
+  const pageRows = precompileByShape(db, orderPageQuery);
+  const itemRows = precompileByShape(db, itemsOfOrdersQuery);
+  return {
+    /** findOrderPage, precompiled. */
+    async page(
+      accountId: string,
+      filter: { userId?: string; status?: OrderRow['status'] } & PageRequest,
+    ): Promise<Page<OrderRow>> {
+      const rows = await pageRows({
+        accountId,
+        userId: filter.userId,
+        status: filter.status,
+        afterId: filter.afterId,
+        rows: filter.limit + 1,
+      });
+      return keysetPageOf(rows, filter.limit);
+    },
+    /** findItemsOfOrders, precompiled. */
+    async itemsOf(accountId: string, orderIds: string[]): Promise<OrderItemRow[]> {
+      if (orderIds.length === 0) return [];
+      return itemRows({ accountId, orderIds });
+    },
+  };
 }
 
 export async function userExists(

@@ -37,12 +37,13 @@ export const ORDER_CACHE_KIND = 'order';
  */
 export function createOrdersService(deps: { db: Kysely<Database>; cache?: ResourceCache<Order> }) {
   const { db, cache } = deps;
+  const reads = repo.createOrderReads(db);
 
   /** Straight from the database: decisions about a write never rest on a cached copy. */
   async function load(accountId: string, id: string): Promise<Order | undefined> {
     const row = await repo.findOrderById(db, accountId, id);
     if (!row) return undefined;
-    return toOrder(row, await repo.findItemsOfOrders(db, accountId, [id]));
+    return toOrder(row, await reads.itemsOf(accountId, [id]));
   }
 
   async function loadOrFail(accountId: string, id: string): Promise<Order> {
@@ -127,15 +128,17 @@ export function createOrdersService(deps: { db: Kysely<Database>; cache?: Resour
       accountId: string,
       query: { userId?: string; status?: Order['status']; afterId?: string; limit: number },
     ): Promise<Page<Order>> {
-      const page = await repo.findOrderPage(db, accountId, query);
-      const items = await repo.findItemsOfOrders(
-        db,
+      const page = await reads.page(accountId, query);
+      const items = await reads.itemsOf(
         accountId,
         page.items.map((o) => o.id),
       );
       const byOrder = new Map<string, repo.OrderItemRow[]>();
-      for (const item of items)
-        byOrder.set(item.order_id, [...(byOrder.get(item.order_id) ?? []), item]);
+      for (const item of items) {
+        const ofOrder = byOrder.get(item.order_id);
+        if (ofOrder) ofOrder.push(item);
+        else byOrder.set(item.order_id, [item]);
+      }
       return mapPage(page, (row) => toOrder(row, byOrder.get(row.id) ?? []));
     },
 
