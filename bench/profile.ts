@@ -15,7 +15,7 @@ import { BENCH_DIR, METRICS_PORT, PG_SERVER, PORT, appEnv, serverEnvFrom } from 
 import { summariseProfile, type SelfTime } from './lib/cpu-profile.js';
 import { prepareDataset } from './lib/datasets.js';
 import { choosePinning } from './lib/pinning.js';
-import { cpuSeconds, startServer } from './lib/processes.js';
+import { cpuTimes, startServer } from './lib/processes.js';
 import { runWrk, type WrkOptions } from './lib/wrk.js';
 
 const ENDPOINTS = {
@@ -91,15 +91,18 @@ const load: Omit<WrkOptions, 'seconds'> = {
 let result;
 let window;
 let cpuUs;
+let systemUs;
 const loadBefore = loadavg()[0]!;
 try {
   log(`• ${ENDPOINTS[mode]}: warm-up ${warmupSeconds} s, then ${seconds} s under --cpu-prof`);
   await runWrk({ ...load, seconds: warmupSeconds });
-  const cpuBefore = cpuSeconds(server.pid);
+  const cpuBefore = cpuTimes(server.pid);
   window = { from: nowUs(), to: 0 };
   result = await runWrk({ ...load, seconds });
   window.to = nowUs();
-  cpuUs = (cpuSeconds(server.pid) - cpuBefore) * 1e6;
+  const cpuAfter = cpuTimes(server.pid);
+  systemUs = (cpuAfter.system - cpuBefore.system) * 1e6;
+  cpuUs = (cpuAfter.user - cpuBefore.user) * 1e6 + systemUs;
 } finally {
   // server.ts exits through process.exit on SIGTERM, which is when Node writes the profile.
   await server.stop();
@@ -142,7 +145,7 @@ const markdown = [
   `- Commit ${commit}. Server: \`bench/server.ts\` with the benchmark's production configuration (bench/lib/app-env.ts)${Object.keys(extraEnv).length ? ` plus ${JSON.stringify(extraEnv)}` : ''}, \`node --cpu-prof --cpu-prof-interval ${interval}\`, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}.`,
   `- Pinning: ${pinning ? `server on CPU ${pinning.server}, wrk on CPU ${pinning.load} (taskset)` : 'none'}. Load average (1 min) ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after.`,
   `- Load: wrk, 2 threads, ${connections} connections, ${warmupSeconds} s warm-up (not profiled), then ${seconds} s: ${result.rps} req/s, ${requests} requests, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, statuses ${JSON.stringify(result.statuses)}.`,
-  `- CPU per request: ${perRequest(cpuUs)} µs (user + system from /proc over the window); ${perRequest(busyUs)} µs busy in the profile (${summary.samples} samples, idle ${((summary.idleUs / summary.sampledUs) * 100).toFixed(0)}% of the window). Profiling itself adds some cost; compare profiles with each other, not with benchmark figures.`,
+  `- CPU per request: ${perRequest(cpuUs)} µs (user + system from /proc over the window, of which ${perRequest(systemUs)} µs system, the kernel's share); ${perRequest(busyUs)} µs busy in the profile (${summary.samples} samples, idle ${((summary.idleUs / summary.sampledUs) * 100).toFixed(0)}% of the window). Profiling itself adds some cost; compare profiles with each other, not with benchmark figures.`,
   `- Only samples inside the measured window count (start-up and warm-up are left out). "Self" is time in the function itself, not in what it calls. V8 builtins and Node's C++ bindings are listed as native under their JavaScript caller's area; a native addon's work (better-sqlite3 stepping a statement) is counted in the JavaScript function that called it (kysely's \`sqlite-driver.js\`). Raw profile: \`${profileFile}\` (not committed).\n`,
   table('By area (package, folder of ours, part of Node)', summary.areas, 30),
   table('By file', summary.files, 30),

@@ -93,11 +93,19 @@ export function rssMiB(pid: number): number {
  * time far more than it changes the work each request costs.
  */
 export function cpuSeconds(pid: number): number {
+  const { user, system } = cpuTimes(pid);
+  return user + system;
+}
+
+/** A process's user and system CPU seconds so far (/proc/<pid>/stat). */
+export function cpuTimes(pid: number): { user: number; system: number } {
   // Fields after the command name (which may hold spaces) start at field 3; utime, stime are 14, 15.
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return ticks / CLOCK_TICKS_PER_SECOND;
+  return {
+    user: Number(fields[11]) / CLOCK_TICKS_PER_SECOND,
+    system: Number(fields[12]) / CLOCK_TICKS_PER_SECOND,
+  };
 }
 
 /** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
