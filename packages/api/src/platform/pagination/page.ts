@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from 'typebox';
 import { encodeCursor } from './cursors.js';
+import { nextPageUrl } from './next-link.js';
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 100;
@@ -91,12 +92,8 @@ export function sendPage<T extends { id: string }, R>(
   const last = page.items.at(-1);
   const nextCursor = page.hasMore && last ? encodeCursor(request, last.id) : null;
   if (nextCursor) {
-    const url = new URL(request.url, publicBaseUrl + '/');
-    const next = new URL(publicBaseUrl + url.pathname);
-    for (const [name, value] of url.searchParams)
-      if (name !== format.cursorParameter) next.searchParams.append(name, value);
-    next.searchParams.set(format.cursorParameter, nextCursor);
-    reply.header('link', `<${next.toString()}>; rel="next"`);
+    const next = nextPageUrl(request.url, publicBaseUrl, format.cursorParameter, nextCursor);
+    reply.header('link', `<${next}>; rel="next"`);
   }
   return format.envelope(page.items.map(present), page.hasMore, nextCursor);
 }
