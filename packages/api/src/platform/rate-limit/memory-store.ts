@@ -42,24 +42,27 @@ export function createMemoryStore(
     }
   };
 
+  const decideNow = (subject: string, checks: readonly Check[]): Decision[] => {
+    const nowUs = Math.round(now() * 1000);
+    const keys = checks.map((check) => `${subject}|${check.policy.name}`);
+    const { decisions, updates } = evaluate(
+      checks,
+      keys.map((key) => buckets.get(key)),
+      nowUs,
+    );
+    updates.forEach((tat, index) => {
+      if (tat === undefined) return;
+      const key = keys[index]!;
+      buckets.delete(key);
+      sweep(nowUs);
+      buckets.set(key, tat);
+    });
+    return decisions;
+  };
+
   return {
-    async decide(subject: string, checks: readonly Check[]): Promise<Decision[]> {
-      const nowUs = Math.round(now() * 1000);
-      const keys = checks.map((check) => `${subject}|${check.policy.name}`);
-      const { decisions, updates } = evaluate(
-        checks,
-        keys.map((key) => buckets.get(key)),
-        nowUs,
-      );
-      updates.forEach((tat, index) => {
-        if (tat === undefined) return;
-        const key = keys[index]!;
-        buckets.delete(key);
-        sweep(nowUs);
-        buckets.set(key, tat);
-      });
-      return decisions;
-    },
+    decide: async (subject, checks) => decideNow(subject, checks),
+    decideNow,
     ready: async () => undefined,
     close: async () => buckets.clear(),
     size: () => buckets.size,

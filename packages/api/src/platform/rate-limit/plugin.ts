@@ -91,6 +91,25 @@ function openStore(options: RateLimitOptions): { store: RateLimitStore; owned: b
   return { store, owned: true };
 }
 
+/** A value now (a store deciding in memory) or later (a store across the network). */
+type MaybePromise<T> = T | Promise<T>;
+
+/** `next` applied to `value`: at once when it is there, else when the promise resolves. */
+function andThen<T, R>(value: MaybePromise<T>, next: (value: T) => R): MaybePromise<R> {
+  return value instanceof Promise ? value.then(next) : next(value);
+}
+
+/**
+ * Ends a callback hook: `done()` at once for a value, when the promise settles otherwise, with
+ * its error if it rejected. (A synchronous throw before this reaches Fastify's own try/catch
+ * around the hook.) The hooks are callback hooks, not async ones, so a memory store's decision
+ * costs no promise and no microtask per request (bench/RESULTS.md, issue 19).
+ */
+function settle(result: MaybePromise<unknown>, done: (error?: Error) => void): void {
+  if (result instanceof Promise) result.then(() => done(), done);
+  else done();
+}
+
 const addressSubject = (request: FastifyRequest) => `ip:${addressPartition(request.ip)}`;
 
 /** `policy`: a RateLimit-Policy value, formatted once at start (the policy lists are fixed). */
@@ -127,51 +146,70 @@ export function createRateLimits(options: RateLimitOptions) {
   /** Requests whose store call failed: no second attempt (and no second wait) in onSend. */
   const degraded = new WeakSet<FastifyRequest>();
 
-  async function tryDecide(request: FastifyRequest, subject: string, checks: Check[]) {
+  const storeFailed = (request: FastifyRequest, error: unknown): undefined => {
+    degraded.add(request);
+    warnStoreError(
+      request.log,
+      {
+        event: 'rate_limit.store_unavailable',
+        err: error,
+        policy: options.settings.onStoreError,
+      },
+      'rate-limit store unavailable',
+    );
+    return undefined;
+  };
+
+  /**
+   * The store's decisions, or undefined when it failed (logged, and not asked again for this
+   * request). Synchronous with a store that has `decideNow` (memory), a promise otherwise; never
+   * throws or rejects.
+   */
+  function tryDecide(
+    request: FastifyRequest,
+    subject: string,
+    checks: Check[],
+  ): MaybePromise<Decision[] | undefined> {
     if (degraded.has(request)) return undefined;
     try {
-      return await store.decide(subject, checks);
+      if (store.decideNow) return store.decideNow(subject, checks);
+      return store.decide(subject, checks).catch((error: unknown) => storeFailed(request, error));
     } catch (error) {
-      degraded.add(request);
-      warnStoreError(
-        request.log,
-        {
-          event: 'rate_limit.store_unavailable',
-          err: error,
-          policy: options.settings.onStoreError,
-        },
-        'rate-limit store unavailable',
-      );
-      return undefined;
+      return storeFailed(request, error);
     }
   }
 
   /** tryDecide under RATE_LIMIT_ON_STORE_ERROR: `closed` turns a store failure into a 503. */
-  async function decide(request: FastifyRequest, subject: string, checks: Check[]) {
-    const decisions = await tryDecide(request, subject, checks);
-    if (decisions !== undefined && Math.random() < DECISION_LOG_SAMPLE_RATE) {
-      // A sample of ordinary decisions shows how close clients run to their limits.
-      request.log.info(
-        {
-          event: 'rate_limit.decision',
-          sample_rate: DECISION_LOG_SAMPLE_RATE,
-          decisions: decisions.map((d) => ({
-            policy: d.policy.name,
-            allowed: d.allowed,
-            remaining: d.remaining,
-          })),
-        },
-        'rate-limit decision (sampled)',
-      );
-    }
-    if (decisions === undefined && options.settings.onStoreError === 'closed') {
-      throw new ApiError(
-        'service_unavailable',
-        'The service cannot check rate limits right now. Retry shortly.',
-        { headers: { 'retry-after': '1' } },
-      );
-    }
-    return decisions;
+  function decide(
+    request: FastifyRequest,
+    subject: string,
+    checks: Check[],
+  ): MaybePromise<Decision[] | undefined> {
+    return andThen(tryDecide(request, subject, checks), (decisions) => {
+      if (decisions !== undefined && Math.random() < DECISION_LOG_SAMPLE_RATE) {
+        // A sample of ordinary decisions shows how close clients run to their limits.
+        request.log.info(
+          {
+            event: 'rate_limit.decision',
+            sample_rate: DECISION_LOG_SAMPLE_RATE,
+            decisions: decisions.map((d) => ({
+              policy: d.policy.name,
+              allowed: d.allowed,
+              remaining: d.remaining,
+            })),
+          },
+          'rate-limit decision (sampled)',
+        );
+      }
+      if (decisions === undefined && options.settings.onStoreError === 'closed') {
+        throw new ApiError(
+          'service_unavailable',
+          'The service cannot check rate limits right now. Retry shortly.',
+          { headers: { 'retry-after': '1' } },
+        );
+      }
+      return decisions;
+    });
   }
 
   const handledHere = (request: FastifyRequest) =>
@@ -181,27 +219,28 @@ export function createRateLimits(options: RateLimitOptions) {
   async function rootPlugin(app: FastifyInstance) {
     app.addHook('onReady', () => store.ready());
     if (owned) app.addHook('onClose', () => store.close());
-    app.addHook('onRequest', async (request, reply) => {
-      if (!handledHere(request)) return;
-      const decisions = await decide(request, addressSubject(request), [
-        { policy: policies.ip, mode: 'consume' },
-      ]);
-      setFields(reply, ipPolicy, decisions);
-      if (decisions?.[0]?.allowed === false) throw tooManyRequests(request, decisions);
+    app.addHook('onRequest', (request, reply, done) => {
+      if (!handledHere(request)) return done();
+      const checks: Check[] = [{ policy: policies.ip, mode: 'consume' }];
+      const decided = andThen(decide(request, addressSubject(request), checks), (decisions) => {
+        setFields(reply, ipPolicy, decisions);
+        if (decisions?.[0]?.allowed === false) throw tooManyRequests(request, decisions);
+      });
+      settle(decided, done);
     });
     // A response sent before the hook above ran (an earlier hook answered or failed) still tells
     // the client where it stands, without spending from its budget. Not a shed or failed request
     // (5xx): under overload a store round trip for a request we refused anyway only adds load.
-    app.addHook('onSend', async (request, reply, payload) => {
-      if (!handledHere(request) || reply.hasHeader(LIMIT_HEADER)) return payload;
+    app.addHook('onSend', (request, reply, _payload, done) => {
+      if (!handledHere(request) || reply.hasHeader(LIMIT_HEADER)) return done();
       const decisions =
         reply.statusCode >= 500
           ? undefined
-          : await tryDecide(request, addressSubject(request), [
-              { policy: policies.ip, mode: 'peek' },
-            ]);
-      setFields(reply, ipPolicy, decisions);
-      return payload;
+          : tryDecide(request, addressSubject(request), [{ policy: policies.ip, mode: 'peek' }]);
+      settle(
+        andThen(decisions, (peeked) => setFields(reply, ipPolicy, peeked)),
+        done,
+      );
     });
   }
 
@@ -212,49 +251,58 @@ export function createRateLimits(options: RateLimitOptions) {
     });
     // A client that spent its 401 budget is refused before its credential is even looked at:
     // guessing keys then costs it a 429 per try and us no database lookup.
-    context.addHook('onRequest', async (request, reply) => {
-      const decisions = await decide(request, addressSubject(request), [
-        { policy: policies.authFailures, mode: 'peek' },
-      ]);
-      if (decisions?.[0]?.allowed !== false) return;
-      setFields(reply, authFailurePolicy, decisions);
-      throw tooManyRequests(request, decisions);
+    context.addHook('onRequest', (request, reply, done) => {
+      const checks: Check[] = [{ policy: policies.authFailures, mode: 'peek' }];
+      const decided = andThen(decide(request, addressSubject(request), checks), (decisions) => {
+        if (decisions?.[0]?.allowed !== false) return;
+        setFields(reply, authFailurePolicy, decisions);
+        throw tooManyRequests(request, decisions);
+      });
+      settle(decided, done);
     });
-    context.addHook('onSend', async (request, reply, payload) => {
+    context.addHook('onSend', (request, reply, _payload, done) => {
       if (reply.statusCode === 401 && !request.authFailureUncounted) {
         // Counted while the response is still held, so a client that waits for its 401 before
         // trying again cannot outrun the count. onSend cannot fail the request: this never throws.
-        const decisions = await tryDecide(request, addressSubject(request), [
+        const decisions = tryDecide(request, addressSubject(request), [
           { policy: policies.authFailures, mode: 'consume' },
         ]);
-        setFields(reply, authFailurePolicy, decisions);
+        settle(
+          andThen(decisions, (counted) => setFields(reply, authFailurePolicy, counted)),
+          done,
+        );
       } else if (!reply.hasHeader(LIMIT_HEADER) && request.auth) {
         // Refused after authentication but before the per-credential hook (403 insufficient scope).
-        const decisions = await tryDecide(request, `key:${request.auth.keyId}`, [
+        const decisions = tryDecide(request, `key:${request.auth.keyId}`, [
           { policy: policies.apiKey, mode: 'peek' },
           { policy: policies.writes, mode: 'peek' },
         ]);
-        setFields(reply, credentialPolicy, decisions);
-      }
-      return payload;
+        settle(
+          andThen(decisions, (peeked) => setFields(reply, credentialPolicy, peeked)),
+          done,
+        );
+      } else done();
     });
   }
 
   /** Registered in the authenticated context after the authentication hook. */
   function afterAuthentication(context: FastifyInstance): void {
-    context.addHook('onRequest', async (request, reply) => {
-      if (!request.auth) return;
+    context.addHook('onRequest', (request, reply, done) => {
+      if (!request.auth) return done();
       // Reads spend from api_key; writes from api_key and api_key_writes, all or nothing.
       const isWrite = WRITE_METHODS.has(request.method);
-      const decisions = await decide(request, `key:${request.auth.keyId}`, [
+      const checks: Check[] = [
         { policy: policies.apiKey, mode: 'consume' },
         { policy: policies.writes, mode: isWrite ? 'consume' : 'peek' },
-      ]);
-      setFields(reply, credentialPolicy, decisions);
-      if (!decisions?.some((d) => d.mode === 'consume' && !d.allowed)) return;
-      // Only the buckets that are actually empty refused it; the others were merely not spent.
-      const empty = decisions.filter((d) => d.mode === 'consume' && d.nextUnitAfterUs > 0);
-      throw tooManyRequests(request, empty);
+      ];
+      const decided = andThen(decide(request, `key:${request.auth.keyId}`, checks), (decisions) => {
+        setFields(reply, credentialPolicy, decisions);
+        if (!decisions?.some((d) => d.mode === 'consume' && !d.allowed)) return;
+        // Only the buckets that are actually empty refused it; the others were merely not spent.
+        const empty = decisions.filter((d) => d.mode === 'consume' && d.nextUnitAfterUs > 0);
+        throw tooManyRequests(request, empty);
+      });
+      settle(decided, done);
     });
   }
 

@@ -11,6 +11,11 @@ export interface RateLimitStore {
    * RATE_LIMIT_ON_STORE_ERROR, so a rejection must come quickly, never hang.
    */
   decide(subject: string, checks: readonly Check[]): Promise<Decision[]>;
+  /**
+   * The same decision, synchronously, for a store that holds its buckets in this process: the
+   * hooks then answer without a promise per request. Absent on stores that must wait (Redis).
+   */
+  decideNow?(subject: string, checks: readonly Check[]): Decision[];
   /** Resolves once the store can answer, or gave up trying for now; never rejects. */
   ready(): Promise<void>;
   close(): Promise<void>;
