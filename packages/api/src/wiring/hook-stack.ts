@@ -44,9 +44,9 @@ export async function registerHookStack(
   });
   // While draining, every response closes its connection: a keep-alive socket whose request was
   // in flight would otherwise idle until KEEP_ALIVE_TIMEOUT_MS and hold server.close() open.
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, _payload, done) => {
     if (app.lifecycle.draining) reply.header('connection', 'close');
-    return payload;
+    done();
   });
 
   await app.register(requestTracing, {

@@ -19,8 +19,8 @@ function failingSyncStore(): RateLimitStore & { fail: boolean } {
     },
     decide: async (subject: string, checks: Parameters<RateLimitStore['decide']>[1]) =>
       store.decideNow(subject, checks),
-    ready: memory.ready,
-    close: memory.close,
+    ready: () => memory.ready(),
+    close: () => memory.close(),
   };
   return store;
 }

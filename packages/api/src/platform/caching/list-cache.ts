@@ -2,9 +2,9 @@ import type {
   FastifyInstance,
   FastifyReply,
   FastifyRequest,
-  onSendAsyncHookHandler,
+  onSendHookHandler,
   preHandlerAsyncHookHandler,
-  preSerializationAsyncHookHandler,
+  preSerializationHookHandler,
 } from 'fastify';
 import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
@@ -90,17 +90,17 @@ export function registerListCache(app: FastifyInstance, options: ListCacheOption
     return reply.send(page.body);
   };
   // Before the version hooks add their links: the route's own `Link` only.
-  const keepLink: preSerializationAsyncHookHandler = async (request: Pending, reply, payload) => {
+  const keepLink: preSerializationHookHandler = (request: Pending, reply, _payload, done) => {
     if (request[pendingKey]) request[pendingLink] = reply.getHeader('link') as string | undefined;
-    return payload;
+    done();
   };
   // After the ETag hook (registered on the root context, so it ran first): body and tag as sent.
-  const store: onSendAsyncHookHandler = async (request: Pending, reply, payload) => {
+  const store: onSendHookHandler = (request: Pending, reply, payload, done) => {
     const key = request[pendingKey];
     const etag = reply.getHeader('etag');
     if (key && reply.statusCode === 200 && typeof payload === 'string' && typeof etag === 'string')
       pages.set(key, { body: payload, etag, link: request[pendingLink] });
-    return payload;
+    done();
   };
   // Route-level hooks on the cached lists only: no other request walks them. They run after the
   // context's (authentication, scopes, rate limits), so a hit is still the caller's and counts.

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ApiError } from './api-error.js';
 
@@ -20,18 +20,33 @@ const RETRY_AFTER_SECONDS = '1';
  * for it can stop its work.
  */
 async function handlerDeadlinePlugin(app: FastifyInstance, options: HandlerDeadlineOptions) {
-  const timers = new WeakMap<object, NodeJS.Timeout>();
-  app.decorateRequest('deadline', undefined as unknown as AbortSignal);
-  app.addHook('onRequest', async (request, reply) => {
-    const controller = new AbortController();
-    request.deadline = controller.signal;
+  // The signal is made only for a request that asks for it (few handlers listen): an
+  // AbortController per request was a measurable share of a cached read (bench/RESULTS.md,
+  // issue 19). `expired` holds the reason of a request whose time ran out, for a signal asked
+  // for afterwards; `controllers` the signals handed out, for a timer that fires later.
+  const controllers = new WeakMap<FastifyRequest, AbortController>();
+  const expired = new WeakMap<FastifyRequest, ApiError>();
+  app.decorateRequest('deadline', {
+    getter(this: FastifyRequest): AbortSignal {
+      let controller = controllers.get(this);
+      if (controller === undefined) {
+        controller = new AbortController();
+        const reason = expired.get(this);
+        if (reason !== undefined) controller.abort(reason);
+        controllers.set(this, controller);
+      }
+      return controller.signal;
+    },
+  });
+  app.addHook('onRequest', (request, reply, done) => {
     const timer = setTimeout(() => {
       const error = new ApiError(
         'handler_timeout',
         'The request took longer than the server allows.',
         { headers: { 'retry-after': RETRY_AFTER_SECONDS } },
       );
-      controller.abort(error);
+      expired.set(request, error);
+      controllers.get(request)?.abort(error);
       if (reply.sent || reply.raw.headersSent) return;
       request.log.warn(
         { event: 'request.handler_timeout', timeout_ms: options.timeoutMs },
@@ -39,11 +54,10 @@ async function handlerDeadlinePlugin(app: FastifyInstance, options: HandlerDeadl
       );
       reply.send(error);
     }, options.timeoutMs);
-    timers.set(request, timer);
     // The response's `close` fires when it has been sent and when the client disconnects early.
     reply.raw.once('close', () => clearTimeout(timer));
+    done();
   });
-  app.addHook('onResponse', async (request) => clearTimeout(timers.get(request)));
 }
 
 declare module 'fastify' {

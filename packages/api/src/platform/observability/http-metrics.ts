@@ -35,12 +35,14 @@ async function httpMetricsPlugin(app: FastifyInstance, options: { metrics: Metri
     metrics.activeRequests.dec(labels);
   };
 
-  app.addHook('onRequest', async (request) => {
+  // Callback hooks: every request walks them, and a promise each is measurable (issue 19).
+  app.addHook('onRequest', (request, _reply, done) => {
     const labels = labelsOf(request);
     open.set(request, labels);
     metrics.activeRequests.inc(labels);
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const labels = open.get(request) ?? labelsOf(request);
     leave(request);
     const status = reply.statusCode;
@@ -56,8 +58,12 @@ async function httpMetricsPlugin(app: FastifyInstance, options: { metrics: Metri
     );
     const code = problemCodeOf(reply);
     if (code !== undefined) metrics.problems.inc({ code, status: String(status) });
+    done();
   });
-  app.addHook('onRequestAbort', async (request) => leave(request));
+  app.addHook('onRequestAbort', (request, done) => {
+    leave(request);
+    done();
+  });
 }
 
 export const httpMetrics = fp(httpMetricsPlugin, { name: 'steadfast-http-metrics' });

@@ -106,11 +106,13 @@ async function requestTracingPlugin(app: FastifyInstance, options: { tracing: Tr
  */
 async function inboundTraceLoggingPlugin(app: FastifyInstance, options: { trustInbound: boolean }) {
   const field = options.trustInbound ? 'trace_id' : 'caller_trace_id';
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     const traceId = inboundTraceId(request.headers.traceparent);
-    if (traceId === undefined) return;
-    if (options.trustInbound) setTraceId(request, { traceId, sampled: false });
-    tagLogger(request.log, { [field]: traceId });
+    if (traceId !== undefined) {
+      if (options.trustInbound) setTraceId(request, { traceId, sampled: false });
+      tagLogger(request.log, { [field]: traceId });
+    }
+    done();
   });
 }
 

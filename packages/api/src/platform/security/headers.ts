@@ -53,7 +53,7 @@ async function securityHeadersPlugin(app: FastifyInstance) {
     reply.headers(headers);
     done();
   });
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, _payload, done) => {
     if (request.protocol === 'https') reply.header('strict-transport-security', HSTS);
     if (!reply.hasHeader('cache-control')) {
       reply.header(
@@ -61,7 +61,7 @@ async function securityHeadersPlugin(app: FastifyInstance) {
         request.headers.authorization ? 'private, no-cache' : 'no-store',
       );
     }
-    return payload;
+    done();
   });
 }
 

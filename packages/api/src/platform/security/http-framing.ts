@@ -35,23 +35,26 @@ async function httpFramingPlugin(app: FastifyInstance) {
   app.server.on('checkContinue', (request, response) =>
     app.server.emit('request', request, response),
   );
-  app.addHook('onRequest', async (request) => {
+  // Callback hooks (a throw in one reaches Fastify's error path all the same): every request
+  // walks them, and a promise each is measurable (issue 19).
+  app.addHook('onRequest', (request, _reply, done) => {
     if (hasDuplicateHost(request.raw.rawHeaders)) {
       throw new ApiError('bad_request', 'The request must carry exactly one Host header.');
     }
+    done();
   });
-  app.addHook('preParsing', async (request, reply, payload) => {
-    if (!expectsContinue(request) || !hasBody(request)) return payload;
+  app.addHook('preParsing', (request, reply, payload, done) => {
+    if (!expectsContinue(request) || !hasBody(request)) return done(null, payload);
     const declared = Number(request.headers['content-length'] ?? 0);
     if (declared > request.routeOptions.bodyLimit) {
       throw new ApiError('payload_too_large', 'The request body is too large.');
     }
     if (!reply.raw.headersSent) reply.raw.writeContinue();
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, _payload, done) => {
     if (!request.raw.complete) reply.header('connection', 'close');
-    return payload;
+    done();
   });
 }
 

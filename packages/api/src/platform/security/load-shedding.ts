@@ -120,10 +120,11 @@ async function loadSheddingPlugin(app: FastifyInstance, options: LoadSheddingOpt
   app.metrics.sources.concurrency = limiter
     ? () => ({ limit: limiter.limit(), inFlight: limiter.inFlight() })
     : undefined;
-  app.addHook('onRequest', async (request: FastifyRequest) => {
-    if (exempt.has(request.routeOptions.url ?? '')) return;
+  // A callback hook (a throw in it reaches Fastify's error path all the same): every request walks it.
+  app.addHook('onRequest', (request: FastifyRequest, _reply, done) => {
+    if (exempt.has(request.routeOptions.url ?? '')) return done();
     const found = pressure();
-    if (!found) return;
+    if (!found) return done();
     recordShed(found.type, found.value, request.log);
     throw new ApiError(
       'service_unavailable',

@@ -56,7 +56,8 @@ export function createQuerystringParser(maxParams: number) {
 
 /** Answers 400 validation_failed for a query string the parser refused. */
 async function queryLimitsPlugin(app: FastifyInstance) {
-  app.addHook('onRequest', async (request) => {
+  // A callback hook (a throw in it reaches Fastify's error path all the same): every request walks it.
+  app.addHook('onRequest', (request, _reply, done) => {
     const query = request.query as ParsedQuery | undefined;
     const reason = query?.[REJECTED];
     if (reason) {
@@ -64,6 +65,7 @@ async function queryLimitsPlugin(app: FastifyInstance) {
         errors: [reason],
       });
     }
+    done();
   });
 }
 

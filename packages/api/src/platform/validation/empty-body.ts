@@ -6,9 +6,10 @@ import fp from 'fastify-plugin';
  * "body must be object". Treating it as `{}` lets the schema name each missing field instead.
  */
 async function emptyBodyPlugin(app: FastifyInstance) {
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     if (request.body === undefined && request.routeOptions.schema?.body !== undefined)
       request.body = {};
+    done();
   });
 }
 

@@ -59,9 +59,9 @@ export function announceDeprecations(app: FastifyInstance, options: DeprecationO
     route.onSend = [...[route.onSend ?? []].flat(), announce];
   });
   // A path of a deprecated version that matches no route (404, 405) is announced too.
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, _payload, done) => {
     if (request.routeOptions.url === undefined) stampOf(request.url)?.(request, reply);
-    return payload;
+    done();
   });
 }
 
