@@ -154,7 +154,11 @@ const markdown = [
 
 const out = join(import.meta.dirname, 'profiles');
 mkdirSync(out, { recursive: true });
-const name = `${mode.replace(/_/g, '-')}${values.postgres ? '-postgres' : ''}-${commit}-${stamp.slice(0, 16)}Z.md`;
+// A --server-env run is named for it: two profiles of one endpoint in a minute must not collide.
+const variant = Object.entries(extraEnv)
+  .map(([name, value]) => `-${name}-${value}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-'))
+  .join('');
+const name = `${mode.replace(/_/g, '-')}${values.postgres ? '-postgres' : ''}${variant}-${commit}-${stamp.slice(0, 16)}Z.md`;
 writeFileSync(join(out, name), markdown);
 process.stdout.write(markdown);
 log(`\nwritten: bench/profiles/${name}`);
