@@ -20,6 +20,7 @@ import {
 } from './lib/app-env.js';
 import {
   BASELINE,
+  BASELINE_CACHE_OFF,
   CONTENDERS,
   captureReference,
   checkSameAnswers,
@@ -60,7 +61,7 @@ const { values } = parseArgs({
     'no-pin': { type: 'boolean' },
     /** The comparison adds our server from this checkout of another commit (lib/compare.ts). */
     baseline: { type: 'string' },
-    /** The comparison measures only these, comma-separated: ours,bare,raw,express,express-bare,cache-off,baseline. */
+    /** The comparison measures only these, comma-separated: ours,bare,raw,express,express-bare,cache-off,baseline,baseline-cache-off. */
     contenders: { type: 'string' },
     /** The comparison runs our servers (ours, cache-off, baseline) on PostgreSQL 10k + Redis; the peers are unchanged. */
     postgres: { type: 'boolean' },
@@ -315,15 +316,21 @@ async function compareWithPeers(
         headers: true,
       },
     };
-  if (values.baseline !== undefined)
-    servers[BASELINE] = {
-      script: join(resolve(values.baseline), 'bench/server.ts'),
-      env: appEnv(ours),
+  if (values.baseline !== undefined) {
+    const script = join(resolve(values.baseline), 'bench/server.ts');
+    servers[BASELINE] = { script, env: appEnv(ours), headers: true };
+    servers[BASELINE_CACHE_OFF] = {
+      script,
+      env: appEnv(ours, { LIST_CACHE_MAX_BYTES: '0' }),
       headers: true,
     };
+  }
   const names = Object.keys(servers).filter((name) => {
-    if (values.contenders === undefined) return true;
-    const key = CONTENDER_KEYS[CONTENDERS.indexOf(name)] ?? 'baseline';
+    // Without --contenders, the baseline with its cache off only when asked for by name.
+    if (values.contenders === undefined) return name !== BASELINE_CACHE_OFF;
+    const key =
+      CONTENDER_KEYS[CONTENDERS.indexOf(name)] ??
+      (name === BASELINE_CACHE_OFF ? 'baseline-cache-off' : 'baseline');
     return values.contenders.split(',').includes(key);
   });
   const rounds = Number(values.rounds ?? (quick ? 1 : 3));

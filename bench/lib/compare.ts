@@ -15,6 +15,8 @@ const OURS = CONTENDERS[0]!;
  * rounds, so a change's saving is read within one run instead of across noisy runs.
  */
 export const BASELINE = 'Steadfast at the baseline commit';
+/** `--contenders baseline-cache-off`: the baseline with its list cache off (every page computed). */
+export const BASELINE_CACHE_OFF = 'Steadfast at the baseline commit, list cache off';
 
 /** Median, min and max of a few figures. */
 export interface Spread {
@@ -56,7 +58,7 @@ export function summariseComparison(runs: Run[]): ContenderSummary[] {
   const peers = runs.filter((r) => r.group === 'peers');
   const scenarios = [...new Set(peers.map((r) => r.scenario))];
   return scenarios.flatMap((scenario) =>
-    [...CONTENDERS, BASELINE].flatMap((contender) => {
+    [...CONTENDERS, BASELINE, BASELINE_CACHE_OFF].flatMap((contender) => {
       const mine = peers.filter((r) => r.scenario === scenario && r.features === contender);
       if (mine.length === 0) return [];
       const ours = peers.filter((r) => r.scenario === scenario && r.features === OURS);
