@@ -92,11 +92,15 @@ function openStore(options: RateLimitOptions): { store: RateLimitStore; owned: b
 }
 
 /** A value now (a store deciding in memory) or later (a store across the network). */
-type MaybePromise<T> = T | Promise<T>;
+type MaybePromise<T> = T | PromiseLike<T>;
+
+/** Any thenable, not only a native promise: a store may be written with another library. */
+const isPending = <T>(value: MaybePromise<T>): value is PromiseLike<T> =>
+  typeof (value as { then?: unknown } | undefined)?.then === 'function';
 
 /** `next` applied to `value`: at once when it is there, else when the promise resolves. */
 function andThen<T, R>(value: MaybePromise<T>, next: (value: T) => R): MaybePromise<R> {
-  return value instanceof Promise ? value.then(next) : next(value);
+  return isPending(value) ? Promise.resolve(value).then(next) : next(value);
 }
 
 /**
@@ -106,7 +110,7 @@ function andThen<T, R>(value: MaybePromise<T>, next: (value: T) => R): MaybeProm
  * costs no promise and no microtask per request (bench/RESULTS.md, issue 19).
  */
 function settle(result: MaybePromise<unknown>, done: (error?: Error) => void): void {
-  if (result instanceof Promise) result.then(() => done(), done);
+  if (isPending(result)) Promise.resolve(result).then(() => done(), done);
   else done();
 }
 
@@ -173,7 +177,9 @@ export function createRateLimits(options: RateLimitOptions) {
     if (degraded.has(request)) return undefined;
     try {
       if (store.decideNow) return store.decideNow(subject, checks);
-      return store.decide(subject, checks).catch((error: unknown) => storeFailed(request, error));
+      return Promise.resolve(store.decide(subject, checks)).catch((error: unknown) =>
+        storeFailed(request, error),
+      );
     } catch (error) {
       return storeFailed(request, error);
     }
