@@ -104,14 +104,16 @@ function andThen<T, R>(value: MaybePromise<T>, next: (value: T) => R): MaybeProm
 }
 
 /**
- * Ends a callback hook: `done()` at once for a value, when the promise settles otherwise, with
- * its error if it rejected. (A synchronous throw before this reaches Fastify's own try/catch
- * around the hook.) The hooks are callback hooks, not async ones, so a memory store's decision
- * costs no promise and no microtask per request (bench/RESULTS.md, issue 19).
+ * Ends a hook: `done()` at once on a value; on a pending answer it returns the promise instead,
+ * which Fastify's hook runner then awaits exactly as it awaits an async hook (a rejection, or a
+ * throw in the hooks after this one, reaches the error path; `done` is never called). A
+ * synchronous throw before this reaches Fastify's own try/catch around the hook. So a memory
+ * store's decision costs no promise and no microtask per request (bench/RESULTS.md, issue 19).
  */
-function settle(result: MaybePromise<unknown>, done: (error?: Error) => void): void {
-  if (isPending(result)) Promise.resolve(result).then(() => done(), done);
-  else done();
+function settle(result: MaybePromise<unknown>, done: () => void): Promise<void> | undefined {
+  if (isPending(result)) return Promise.resolve(result).then(() => undefined);
+  done();
+  return undefined;
 }
 
 const addressSubject = (request: FastifyRequest) => `ip:${addressPartition(request.ip)}`;
@@ -232,7 +234,7 @@ export function createRateLimits(options: RateLimitOptions) {
         setFields(reply, ipPolicy, decisions);
         if (decisions?.[0]?.allowed === false) throw tooManyRequests(request, decisions);
       });
-      settle(decided, done);
+      return settle(decided, done);
     });
     // A response sent before the hook above ran (an earlier hook answered or failed) still tells
     // the client where it stands, without spending from its budget. Not a shed or failed request
@@ -243,7 +245,7 @@ export function createRateLimits(options: RateLimitOptions) {
         reply.statusCode >= 500
           ? undefined
           : tryDecide(request, addressSubject(request), [{ policy: policies.ip, mode: 'peek' }]);
-      settle(
+      return settle(
         andThen(decisions, (peeked) => setFields(reply, ipPolicy, peeked)),
         done,
       );
@@ -264,7 +266,7 @@ export function createRateLimits(options: RateLimitOptions) {
         setFields(reply, authFailurePolicy, decisions);
         throw tooManyRequests(request, decisions);
       });
-      settle(decided, done);
+      return settle(decided, done);
     });
     context.addHook('onSend', (request, reply, _payload, done) => {
       if (reply.statusCode === 401 && !request.authFailureUncounted) {
@@ -273,7 +275,7 @@ export function createRateLimits(options: RateLimitOptions) {
         const decisions = tryDecide(request, addressSubject(request), [
           { policy: policies.authFailures, mode: 'consume' },
         ]);
-        settle(
+        return settle(
           andThen(decisions, (counted) => setFields(reply, authFailurePolicy, counted)),
           done,
         );
@@ -283,7 +285,7 @@ export function createRateLimits(options: RateLimitOptions) {
           { policy: policies.apiKey, mode: 'peek' },
           { policy: policies.writes, mode: 'peek' },
         ]);
-        settle(
+        return settle(
           andThen(decisions, (peeked) => setFields(reply, credentialPolicy, peeked)),
           done,
         );
@@ -308,7 +310,7 @@ export function createRateLimits(options: RateLimitOptions) {
         const empty = decisions.filter((d) => d.mode === 'consume' && d.nextUnitAfterUs > 0);
         throw tooManyRequests(request, empty);
       });
-      settle(decided, done);
+      return settle(decided, done);
     });
   }
 
