@@ -43,6 +43,8 @@ describe('nextPageUrl (the Link of a list page)', () => {
         '/v1/orders?q=ü',
         '/v1/orders?limit=20#frag',
         '/v1/orders?',
+        '/v1/orders ?limit=2',
+        '/v1/orders\t?limit=2',
         '//evil.example/v1/orders?limit=2',
         '/v1/../v2/orders?limit=2',
         '/v2/payments/pay_1/refunds?cursor=abc',
@@ -75,7 +77,9 @@ describe('nextPageUrl (the Link of a list page)', () => {
         for (let c = 0; c < length; c++) value += alphabet[Math.floor(random() * alphabet.length)];
         pairs.push(`${names[Math.floor(random() * names.length)]}=${value}`);
       }
-      const target = `/v1/orders${count > 0 || random() < 0.5 ? '?' : ''}${pairs.join('&')}`;
+      const paths = ['/v1/orders', '/v1/orders ', '/v1/orders\t', '/v2/a b/refunds', '/v1/%7e/x'];
+      const path = paths[Math.floor(random() * paths.length)]!;
+      const target = `${path}${count > 0 || random() < 0.5 ? '?' : ''}${pairs.join('&')}`;
       const base = BASES[i % BASES.length]!;
       const parameter = random() < 0.5 ? 'starting_after' : 'cursor';
       expect(fast(target, base, parameter, CURSOR), JSON.stringify([target, base])).toBe(

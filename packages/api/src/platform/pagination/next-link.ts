@@ -53,7 +53,9 @@ export function nextPageUrl(
     if (pairs.every((pair) => PLAIN_PAIR.test(pair))) {
       const kept = pairs.filter((pair) => pair.slice(0, pair.indexOf('=')) !== parameter);
       kept.push(`${parameter}=${cursor}`);
-      const path = pathnameOf(question === -1 ? target : target.slice(0, question));
+      // The whole target: URL trims whitespace only at the end of its input, so a path cut off
+      // before its `?` could lose a trailing space that URL would have encoded.
+      const path = pathnameOf(target);
       return `${normalisedBase(publicBaseUrl)}${path}?${kept.join('&')}`;
     }
   }
