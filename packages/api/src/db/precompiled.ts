@@ -91,6 +91,8 @@ export function precompileByShape<DB, Params extends Record<string, unknown>, Ro
     const expected = new Set<string>();
     for (const [name, value] of Object.entries(params)) {
       if (value === undefined) continue;
+      // The shape key joins names with `,` and marks arrays with `[n]`: such a name could collide.
+      if (/[,[\]]/.test(name)) throw new Error(`precompileByShape: parameter name ${name}`);
       placeholders[name] = Array.isArray(value)
         ? value.map((_, element) => new NamedPlaceholder(name, element))
         : new NamedPlaceholder(name);
@@ -130,7 +132,8 @@ export function precompileByShape<DB, Params extends Record<string, unknown>, Ro
 /** `accountId,limit,orderIds[20]`: the present parameters, and each array's length. */
 function shapeOf(params: Record<string, unknown>): string {
   let key = '';
-  for (const name in params) {
+  // Own enumerable keys, as compileShape reads them (Object.entries): never inherited ones.
+  for (const name of Object.keys(params)) {
     const value = params[name];
     if (value === undefined) continue;
     key += Array.isArray(value) ? `${name}[${value.length}],` : `${name},`;
