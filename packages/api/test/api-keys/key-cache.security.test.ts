@@ -23,7 +23,8 @@ async function queriesOf(t: TestApp, send: () => Promise<unknown>): Promise<numb
 describe.each(stores)('API key cache (%s)', (store) => {
   // Issue 14, defect 3: lru-cache reads `ttl: 0` as "never expire", the resource caches as "off".
   it('API_KEY_CACHE_TTL_MS=0 turns the key cache off: a revocation in the database counts at once', async () => {
-    const t = await startApp(store, { API_KEY_CACHE_TTL_MS: '0' });
+    // No webhook worker: its poll (a query every second) would land in a counted window.
+    const t = await startApp(store, { API_KEY_CACHE_TTL_MS: '0', WEBHOOK_WORKER_ENABLED: 'false' });
     try {
       const tenant = await createTestTenant(t);
       expect((await call(t.app, 'GET', '/v1/users', { tenant })).statusCode).toBe(200);
@@ -46,7 +47,7 @@ describe.each(stores)('API key cache (%s)', (store) => {
 
     beforeAll(async () => {
       const bus = createMemoryBus();
-      t = await startApp(store, {}, undefined, {
+      t = await startApp(store, { WEBHOOK_WORKER_ENABLED: 'false' }, undefined, {
         invalidation: {
           ...bus,
           publish: async (message) => {
@@ -114,7 +115,10 @@ describe.each(stores)('API key cache (%s)', (store) => {
     });
 
     it('API_KEY_NEGATIVE_CACHE_TTL_MS=0 turns the negative cache off', async () => {
-      const local = await startApp(store, { API_KEY_NEGATIVE_CACHE_TTL_MS: '0' });
+      const local = await startApp(store, {
+        API_KEY_NEGATIVE_CACHE_TTL_MS: '0',
+        WEBHOOK_WORKER_ENABLED: 'false',
+      });
       try {
         const headers = { authorization: `Bearer ${unknownKey()}` };
         await call(local.app, 'GET', '/v1/users', { headers });

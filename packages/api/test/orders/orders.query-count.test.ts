@@ -26,7 +26,12 @@ describe.each(stores)('no N+1: query count per request is constant (%s)', (store
     // its generation: test/platform/list-cache.test.ts). Key rows and account statuses stay cached
     // for the whole file: with the default 30 s, seeding on a slow machine outlived the small
     // tenant's entry, and its request counted one lookup more than the large tenant's.
-    t = await startApp(store, { LIST_CACHE_MAX_BYTES: '0', API_KEY_CACHE_TTL_MS: '3600000' });
+    // No webhook worker: its poll (a query every second) landed inside measured requests.
+    t = await startApp(store, {
+      LIST_CACHE_MAX_BYTES: '0',
+      API_KEY_CACHE_TTL_MS: '3600000',
+      WEBHOOK_WORKER_ENABLED: 'false',
+    });
     small = await createTestTenant(t, 'small');
     large = await createTestTenant(t, 'large');
     const smallUser = await seedUser(t, small);

@@ -24,9 +24,15 @@ export interface ClockedApp extends TestApp {
 /** The real app on SQLite with tiny limits and an in-memory store on a test clock. */
 export async function startLimitedApp(env: Record<string, string> = {}): Promise<ClockedApp> {
   let now = Date.parse('2030-01-01T00:00:00Z');
-  const t = await startApp('sqlite', { ...TINY_LIMITS, ...env }, undefined, {
-    rateLimitStore: createMemoryStore({ now: () => now }),
-  });
+  // No webhook worker: its poll (a query every second) would count in the suites that count queries.
+  const t = await startApp(
+    'sqlite',
+    { ...TINY_LIMITS, WEBHOOK_WORKER_ENABLED: 'false', ...env },
+    undefined,
+    {
+      rateLimitStore: createMemoryStore({ now: () => now }),
+    },
+  );
   return { ...t, advance: (seconds) => (now += seconds * 1000) };
 }
 
