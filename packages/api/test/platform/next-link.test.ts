@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nextPageUrl } from '../../src/platform/pagination/next-link.js';
+import { seededRandom } from '../support/random.js';
 
 /** What sendPage built before nextPageUrl: two URLs and a URLSearchParams round trip. */
 function viaUrl(target: string, base: string, parameter: string, cursor: string): string {
@@ -57,14 +58,7 @@ describe('nextPageUrl (the Link of a list page)', () => {
 
   it('gives what the URL API gives for 20,000 random queries', () => {
     const alphabet = `abls_-.*0129=&=&%2B+?#/ \u00e9"<>`;
-    // mulberry32, as in request-path.test.ts.
-    let seed = 7;
-    const random = () => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-    };
+    const random = seededRandom(7);
     const names = ['limit', 'status', 'starting_after', 'cursor', 'user_id', 'x'];
     const distinct = new Set<string>();
     let plain = 0;

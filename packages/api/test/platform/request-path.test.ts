@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pathnameOf } from '../../src/platform/versioning/request-path.js';
+import { seededRandom } from '../support/random.js';
 
 /** URL's answer, or the error it throws (e.g. `/\\bad host`, read as an authority). */
 const viaUrl = (target: string) => {
@@ -43,15 +44,7 @@ describe('pathnameOf (the fast path of the deprecation Link)', () => {
 
   it('gives what URL gives for 20,000 random targets', () => {
     const alphabet = `/v1abz09._-~!$&'()*+,;=:@%2eE?#<>"\` {}|\\^[]\t\u00e9`;
-    // mulberry32: 32-bit arithmetic throughout, so the sequence does not collapse into a short
-    // cycle the way a multiply past 2^53 in doubles does.
-    let seed = 42;
-    const random = () => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-    };
+    const random = seededRandom(42);
     const distinct = new Set<string>();
     let verbatim = 0;
     for (let i = 0; i < 20_000; i++) {
