@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pathnameOf } from '../../src/platform/versioning/request-path.js';
+import { pathnameOf } from '../../src/platform/urls/request-path.js';
 import { seededRandom } from '../support/random.js';
 
 /** URL's answer, or the error it throws (e.g. `/\\bad host`, read as an authority). */

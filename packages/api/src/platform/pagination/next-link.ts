@@ -8,7 +8,7 @@
  * `name=value` pairs (`limit=20&status=paid`), which the URL API writes back unchanged; anything
  * else (percent-encoding, `+`, empty pairs, a fragment) still goes through URL.
  */
-import { pathnameOf } from '../versioning/request-path.js';
+import { pathnameOf } from '../urls/request-path.js';
 
 /** A pair the URL API writes back byte for byte: form-urlencoding leaves `\w`, `.`, `*`, `-` as they are. */
 const PLAIN_PAIR = /^[\w.*-]+=[\w.*-]*$/;

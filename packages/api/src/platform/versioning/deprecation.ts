@@ -5,7 +5,7 @@ import type {
   onSendAsyncHookHandler,
 } from 'fastify';
 import { successorOf, versionOfPath, type ApiVersion } from './api-version.js';
-import { pathnameOf } from './request-path.js';
+import { pathnameOf } from '../urls/request-path.js';
 
 /** When a version was deprecated and when it stops answering. */
 export interface RetirementSchedule {

@@ -1,6 +1,8 @@
 /**
  * The path of a request target as WHATWG URL parsing gives it (`new URL(target, base).pathname`):
- * dot segments resolved, characters a URL path may not hold percent-encoded, no query.
+ * dot segments resolved, characters a URL path may not hold percent-encoded, no query. Used by
+ * the deprecation `Link` (versioning) and the next-page `Link` (pagination), so it sits apart
+ * from both: versioning already reads pagination's list formats.
  *
  * Why by hand: the deprecation headers put the successor version's path in a `Link` on every v1
  * response, and parsing a URL per request was 4.2 µs of the 253 µs of a cached read in a CPU
