@@ -35,12 +35,14 @@ import { schedulerTimes } from './overload/probes.js';
 import {
   cacheLookups,
   cpuSeconds,
-  heapUsedMiB,
+  jsMemoryMiB,
   rssMiB,
+  rssPartsMiB,
+  type JsMemory,
   startServer,
   type Server,
 } from './lib/processes.js';
-import { renderReport, rssTrend, type Run } from './lib/report.js';
+import { renderReport, rssTrend, trendOf, type Run } from './lib/report.js';
 import { runWrk, type WrkOptions } from './lib/wrk.js';
 
 const { values } = parseArgs({
@@ -425,15 +427,22 @@ async function soakRun(pg: Dataset) {
         connections: 50,
         seconds: SOAK_WARMUP_SECONDS,
       });
-      const samples: { t: number; rssMiB: number; heapUsedMiB?: number }[] = [];
+      const samples: SoakSample[] = [];
       const started = Date.now();
       const sample = async () => {
         const t = Math.round((Date.now() - started) / 1000);
         const rss = rssMiB(s.pid);
-        const heap = s.metricsUrl
-          ? await heapUsedMiB(s.metricsUrl).catch(() => undefined)
-          : undefined;
-        samples.push({ t, rssMiB: rss, heapUsedMiB: heap && Math.round(heap * 10) / 10 });
+        const parts = rssPartsMiB(s.pid);
+        const js: JsMemory = s.metricsUrl ? await jsMemoryMiB(s.metricsUrl).catch(() => ({})) : {};
+        samples.push({
+          t,
+          rssMiB: rss,
+          rssAnonMiB: parts.anon,
+          rssFileMiB: parts.file,
+          heapUsedMiB: js.heapUsed,
+          heapTotalMiB: js.heapTotal,
+          externalMiB: js.external,
+        });
       };
       await sample();
       // A sample still waiting for its scrape is awaited before the last one, so samples stay in order.
@@ -454,6 +463,43 @@ async function soakRun(pg: Dataset) {
       return { result, samples, cache };
     },
   );
+}
+
+/** One reading of the soak's server: RSS, RSS by kind, and the JavaScript side's memory (MiB). */
+interface SoakSample {
+  t: number;
+  rssMiB: number;
+  rssAnonMiB: number;
+  rssFileMiB: number;
+  heapUsedMiB?: number;
+  heapTotalMiB?: number;
+  externalMiB?: number;
+}
+
+/**
+ * Each memory series' slope in MiB per 10 min: which part of RSS grows. The V8 heap's "used"
+ * swings with every collection, so its slope is the least telling of them.
+ */
+function memorySlopes(samples: SoakSample[]): string {
+  const series: [string, (s: SoakSample) => number | undefined][] = [
+    ['RSS', (s) => s.rssMiB],
+    ['RSS anonymous', (s) => s.rssAnonMiB],
+    ['RSS file-backed', (s) => s.rssFileMiB],
+    ['V8 heap total', (s) => s.heapTotalMiB],
+    ['V8 heap used', (s) => s.heapUsedMiB],
+    ['external (Buffers)', (s) => s.externalMiB],
+  ];
+  return series
+    .map(([name, read]) => {
+      const readings = samples.flatMap((s) => {
+        const value = read(s);
+        return value === undefined ? [] : [{ t: s.t, value }];
+      });
+      if (readings.length < 3) return `${name}: not sampled`;
+      const trend = trendOf(readings);
+      return `${name} ${readings[0]!.value} → ${readings.at(-1)!.value}, ${trend.mibPer10Min.toFixed(1)} ± ${(2 * trend.standardErrorPer10Min).toFixed(1)}`;
+    })
+    .join('; ');
 }
 
 /** The lowest heap reading of each whole minute of samples: nearer the live heap than any one reading. */
@@ -483,6 +529,7 @@ async function soakOnly(pg: Dataset): Promise<void> {
     `- ${result.rps} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms; statuses ${JSON.stringify(result.statuses)}; socket errors ${result.socketErrors}.`,
     `- RSS (MiB): start ${rss[0]}, min ${Math.min(...rss)}, max ${Math.max(...rss)}, end ${rss.at(-1)}; least-squares slope ${trend.mibPer10Min.toFixed(1)} ± ${(2 * trend.standardErrorPer10Min).toFixed(1)} MiB per 10 min (two standard errors): ${trend.withinNoise ? 'no trend beyond the noise' : 'a trend beyond the noise'}.`,
     `- RSS samples (s: MiB): ${soak.samples.map((x) => `${x.t}: ${x.rssMiB}`).join(', ')}`,
+    `- Memory by part (MiB, first → last reading, slope ± two standard errors per 10 min): ${memorySlopes(soak.samples)}.`,
     `- V8 heap in use, lowest of each minute (MiB, garbage included; it falls to the live heap at each collection): ${heapMinimaPerMinute(soak.samples).join(', ') || 'none (no whole minute sampled)'}`,
     '',
   ].join('\n');

@@ -135,7 +135,49 @@ export async function cacheLookups(
 
 /** V8 heap in use in MiB (`nodejs_heap_size_used_bytes`), garbage not yet collected included. */
 export async function heapUsedMiB(metricsUrl: string): Promise<number | undefined> {
+  return (await jsMemoryMiB(metricsUrl)).heapUsed;
+}
+
+/** What the process's JavaScript side holds, in MiB, from one scrape (prom-client's default metrics). */
+export interface JsMemory {
+  /** V8 heap in use, garbage not yet collected included. */
+  heapUsed?: number;
+  /** V8 heap reserved (used + free space in its pages). */
+  heapTotal?: number;
+  /** Memory outside the V8 heap that JavaScript objects own (Buffers, ArrayBuffers). */
+  external?: number;
+}
+
+/** One scrape's heap used, heap total and external memory, in MiB. */
+export async function jsMemoryMiB(metricsUrl: string): Promise<JsMemory> {
   const lines = await scrapeLines(metricsUrl);
-  const line = lines.find((l) => l.startsWith('nodejs_heap_size_used_bytes '));
-  return line === undefined ? undefined : Number(line.split(' ')[1]) / 2 ** 20;
+  const read = (name: string) => {
+    const line = lines.find((l) => l.startsWith(`${name} `));
+    return line === undefined ? undefined : round1(Number(line.split(' ')[1]) / 2 ** 20);
+  };
+  return {
+    heapUsed: read('nodejs_heap_size_used_bytes'),
+    heapTotal: read('nodejs_heap_size_total_bytes'),
+    external: read('nodejs_external_memory_bytes'),
+  };
+}
+
+/**
+ * RSS split by kind, in MiB (/proc/<pid>/status): anonymous pages (the V8 heap, malloc'd native
+ * memory), file-backed pages (code, mapped files) and shared memory. A growth in `anon` with a
+ * flat V8 heap and flat `external` points at native allocations or allocator fragmentation.
+ */
+export function rssPartsMiB(pid: number): { anon: number; file: number; shmem: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) =>
+    Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+  return {
+    anon: round1(kb('RssAnon') / 1024),
+    file: round1(kb('RssFile') / 1024),
+    shmem: round1(kb('RssShmem') / 1024),
+  };
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
 }

@@ -258,11 +258,20 @@ export function renderReport(report: Report): string {
  * standard error. "Within noise" when the slope is less than two standard errors from zero (or
  * under 1 MiB per 10 minutes): samples that only wander with the GC cycles give such a slope.
  */
-export function rssTrend(samples: { t: number; rssMiB: number }[]): {
+export function rssTrend(samples: { t: number; rssMiB: number }[]): Trend {
+  return trendOf(samples.map((s) => ({ t: s.t, value: s.rssMiB })));
+}
+
+/** A least-squares slope in MiB per 10 minutes, its standard error, and whether it is noise. */
+export interface Trend {
   mibPer10Min: number;
   standardErrorPer10Min: number;
   withinNoise: boolean;
-} {
+}
+
+/** rssTrend's fit for any series of MiB readings over seconds (heap, external, RSS by kind). */
+export function trendOf(readings: { t: number; value: number }[]): Trend {
+  const samples = readings.map((r) => ({ t: r.t, rssMiB: r.value }));
   const n = samples.length;
   if (n < 3) return { mibPer10Min: NaN, standardErrorPer10Min: NaN, withinNoise: false };
   const meanT = samples.reduce((a, s) => a + s.t, 0) / n;
