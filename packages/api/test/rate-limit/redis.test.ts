@@ -123,6 +123,60 @@ describe.skipIf(!REDIS_URL)('rate limits in Redis', () => {
     expect(warnedUnavailable(t)).toBe(true);
   });
 
+  describe('auto-pipelined decisions (one write per event-loop turn)', () => {
+    const policy = { name: 'pipelined', quota: 50, windowSeconds: 3600 };
+    const consume = [{ policy, mode: 'consume' as const }];
+
+    it('200 concurrent decisions on one bucket admit exactly its quota, in a handful of writes', async () => {
+      const client = createRedisClient({ url: REDIS_URL!, commandTimeoutMs: 2_000 }, () => {});
+      try {
+        const store = createRedisStore({ client, prefix: PREFIX });
+        await store.ready();
+        // Every command ioredis sends leaves through the socket's write: count them.
+        const stream = (client as unknown as { stream: { write: (...args: unknown[]) => boolean } })
+          .stream;
+        const write = stream.write.bind(stream);
+        let writes = 0;
+        stream.write = (...args: unknown[]) => {
+          writes += 1;
+          return write(...args);
+        };
+        const subject = `pipelined:${Date.now()}`;
+        const decisions = await Promise.all(
+          Array.from({ length: 200 }, () => store.decide(subject, consume)),
+        );
+        expect(decisions.filter(([d]) => d!.allowed)).toHaveLength(50);
+        expect(decisions.filter(([d]) => !d!.allowed)).toHaveLength(150);
+        // Without auto-pipelining this is 200 writes, one per command.
+        expect(writes).toBeLessThan(10);
+      } finally {
+        client.disconnect();
+      }
+    });
+
+    it('after SCRIPT FLUSH (a Redis restart or failover) concurrent decisions reload the script and all answer', async () => {
+      const client = createRedisClient({ url: REDIS_URL!, commandTimeoutMs: 2_000 }, () => {});
+      const admin = new Redis(REDIS_URL!);
+      try {
+        const store = createRedisStore({ client, prefix: PREFIX });
+        await store.ready();
+        const subject = `flushed:${Date.now()}`;
+        expect((await store.decide(subject, consume))[0]!.allowed).toBe(true);
+        await admin.script('FLUSH');
+        const decisions = await Promise.all(
+          Array.from({ length: 30 }, (_, i) => store.decide(`${subject}:${i % 3}`, consume)),
+        );
+        expect(decisions.every(([d]) => d!.allowed)).toBe(true);
+        // Each of the three buckets was spent once per decision, none twice, none lost.
+        const [d] = await store.decide(`${subject}:0`, [{ policy, mode: 'peek' }]);
+        expect(d!.remaining).toBe(50 - 10);
+      } finally {
+        client.disconnect();
+        await admin.quit();
+      }
+    });
+  });
+
   describe('Redis lost mid-test', () => {
     let tenant: Tenant;
 

@@ -62,9 +62,15 @@ export interface RedisConnection {
  * on a connection that is open but silent, and no command is retried (a late rate-limit decision
  * is worthless, and a retried one could be counted twice). Reconnection continues in the
  * background with capped backoff.
+ *
+ * Auto-pipelining sends the commands that requests issue within one event-loop turn in one
+ * write (and reads their replies in one read): every authenticated request makes two rate-limit
+ * round trips, and their writes were the largest cost of a cached read on PostgreSQL + Redis
+ * (bench/RESULTS.md, issue 19). Each command keeps its own timeout and its own reply or error.
  */
 export function createRedisClient(connection: RedisConnection, onError: (error: Error) => void) {
   const client = new Redis(connection.url, {
+    enableAutoPipelining: true,
     commandTimeout: connection.commandTimeoutMs,
     connectTimeout: Math.max(1_000, connection.commandTimeoutMs),
     enableOfflineQueue: false,
