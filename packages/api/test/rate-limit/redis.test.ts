@@ -175,6 +175,33 @@ describe.skipIf(!REDIS_URL)('rate limits in Redis', () => {
         await admin.quit();
       }
     });
+
+    it('Redis hangs: decisions issued while a batch is stuck fail within twice the command timeout', async () => {
+      const proxy = await startRedisProxy(REDIS_URL!);
+      const timeoutMs = 250;
+      const client = createRedisClient({ url: proxy.url, commandTimeoutMs: timeoutMs }, () => {});
+      try {
+        const store = createRedisStore({ client, prefix: PREFIX });
+        await store.ready();
+        proxy.freeze();
+        // One decision every 50 ms for 600 ms: each waits for the stuck batch before its own
+        // (auto-pipelining sends one batch at a time), then for its own timeout, never longer.
+        const waits = await Promise.all(
+          Array.from({ length: 12 }, async (_, i) => {
+            await new Promise((resolve) => setTimeout(resolve, i * 50));
+            const started = performance.now();
+            await expect(store.decide(`hang:${i}`, consume)).rejects.toThrow(/timed out/i);
+            return performance.now() - started;
+          }),
+        );
+        // 2 × timeout, plus room for a loaded machine's timers; queued batch after batch, the
+        // last of the twelve would wait about 3 s.
+        expect(Math.max(...waits)).toBeLessThan(2 * timeoutMs + 400);
+      } finally {
+        client.disconnect();
+        await proxy.close();
+      }
+    });
   });
 
   describe('Redis lost mid-test', () => {

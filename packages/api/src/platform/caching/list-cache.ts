@@ -7,8 +7,9 @@ import type {
   preSerializationHookHandler,
 } from 'fastify';
 import type { Kysely } from 'kysely';
+import DataLoader from 'dataloader';
 import { LRUCache } from 'lru-cache';
-import { precompile } from '../../db/precompiled.js';
+import { precompileByShape } from '../../db/precompiled.js';
 import type { Database } from '../../db/schema.js';
 import { principalOf } from '../auth/authenticate.js';
 import type { CacheLookupObserver } from './invalidated-cache.js';
@@ -34,6 +35,9 @@ interface CachedPage {
   link: string | undefined;
 }
 
+/** The most accounts one generation read asks for (one compiled query per count up to it). */
+const MAX_GENERATIONS_PER_READ = 64;
+
 /** What a request that missed carries from preHandler to onSend. */
 const pendingKey = Symbol('listCacheKey');
 const pendingLink = Symbol('listCacheLink');
@@ -43,7 +47,7 @@ type Pending = FastifyRequest & { [pendingKey]?: string; [pendingLink]?: string 
  * A strongly consistent cache of list pages (issue 19): the serialized page and its ETag, keyed by
  * (account, the account's list generation, URL). The generation is moved by database triggers in
  * the same transaction as every change to a listed row (migrations 0009, 0010), and a request reads it
- * (one primary-key range read) before it looks in the cache, so a page is never served once a change
+ * (one primary-key range read, one query for all the list requests of an event-loop turn) before it looks in the cache, so a page is never served once a change
  * to it has committed, whichever instance made the change: no invalidation message to lose, no
  * TTL. Authentication, scopes, rate limits, access log, version headers and If-None-Match all
  * still run on a hit; what a hit skips is the list's queries, the mapping to the public shape, the
@@ -59,24 +63,33 @@ export function registerListCache(app: FastifyInstance, options: ListCacheOption
     maxSize: options.maxBytes,
     sizeCalculation: (page, key) => page.body.length + key.length + 64,
   });
-  // The sum of the account's generation slots (migration 0010): one primary-key range read,
-  // compiled once (it runs on every list request, hit or miss).
-  const generationRows = precompile(options.db, (db, accountId: string) =>
+  // The sum of each account's generation slots (migration 0010): primary-key range reads,
+  // compiled once per number of accounts (it runs on every list request, hit or miss).
+  const generationRows = precompileByShape(options.db, (db, params: { accountIds: string[] }) =>
     db
       .selectFrom('list_generations')
-      .select((eb) => eb.fn.coalesce(eb.fn.sum('generation'), eb.lit(0)).as('generation'))
-      .where('account_id', '=', accountId),
+      .select((eb) => ['account_id', eb.fn.sum('generation').as('generation')])
+      .where('account_id', 'in', params.accountIds)
+      .groupBy('account_id'),
   );
-  const generationOf = async (accountId: string) => {
-    const [row] = await generationRows(accountId);
-    return row ? String(row.generation) : undefined;
-  };
+  // The list requests of one event-loop turn read their generations in one query, sent once the
+  // turn's requests have all asked (setImmediate): on PostgreSQL that is one round trip where
+  // there were as many as requests. Still read after each request arrived, so a change committed
+  // before then is never missed. No memo between batches (`cache: false`): every turn reads anew.
+  const generations = new DataLoader<string, string>(
+    async (accountIds) => {
+      const rows = await generationRows({ accountIds: [...new Set(accountIds)] });
+      const byAccount = new Map(rows.map((row) => [row.account_id, String(row.generation)]));
+      // An account no write has touched yet has no slot: generation 0 until its first change.
+      return accountIds.map((accountId) => byAccount.get(accountId) ?? '0');
+    },
+    { cache: false, maxBatchSize: MAX_GENERATIONS_PER_READ, batchScheduleFn: setImmediate },
+  );
 
   const lookup: preHandlerAsyncHookHandler = async (request: Pending, reply: FastifyReply) => {
     if (request.method !== 'GET') return;
     const { accountId } = principalOf(request);
-    const generation = await generationOf(accountId);
-    if (generation === undefined) return;
+    const generation = await generations.load(accountId);
     const key = `${accountId}\u0000${generation}\u0000${request.url}`;
     const page = pages.get(key);
     if (!page) {
