@@ -9,6 +9,7 @@ import { requestTracing } from '../platform/observability/request-tracing.js';
 import { createRateLimits } from '../platform/rate-limit/plugin.js';
 import { jsonOnly } from '../platform/security/content-type.js';
 import { securityHeaders } from '../platform/security/headers.js';
+import { turnBatching } from '../platform/scheduling/turn-batching.js';
 import { registerProtection } from '../platform/security/protection.js';
 import { emptyBodyAsObject } from '../platform/validation/empty-body.js';
 import { announceDeprecations } from '../platform/versioning/deprecation.js';
@@ -21,7 +22,8 @@ export type RateLimits = ReturnType<typeof createRateLimits> | undefined;
 /**
  * The platform hooks every request walks, in the order they must run (docs/architecture.md,
  * "The request path"): tracing first so everything after runs inside the request span; the error
- * handler and deadline before anything can fail; the access log; headers; the request-level
+ * handler and deadline before anything can fail; the access log; the wait for the rest of the
+ * turn's requests (turn-batching.ts); headers; the request-level
  * defences (framing, CORS, load shedding, query limits); the per-address rate limit; then body
  * and conditional-request handling. Register before any route.
  */
@@ -58,6 +60,8 @@ export async function registerHookStack(
   await app.register(errorHandler, { publicBaseUrl: config.publicBaseUrl });
   await app.register(handlerDeadline, { timeoutMs: config.handlerTimeoutMs });
   await app.register(accessLog);
+  if (config.requestTurnBatching)
+    await app.register(turnBatching, { exemptRoutes: ['/livez', '/readyz'] });
   await app.register(securityHeaders);
   await registerProtection(app, config);
   const rateLimits =
