@@ -23,9 +23,9 @@ export type RateLimits = ReturnType<typeof createRateLimits> | undefined;
  * The platform hooks every request walks, in the order they must run (docs/architecture.md,
  * "The request path"): tracing first so everything after runs inside the request span; the error
  * handler and deadline before anything can fail; the access log; the wait for the rest of the
- * turn's requests (turn-batching.ts); headers; the request-level
- * defences (framing, CORS, load shedding, query limits); the per-address rate limit; then body
- * and conditional-request handling. Register before any route.
+ * turn's requests (turn-batching.ts); headers; the request-level defences (framing, CORS, load
+ * shedding, query limits); the per-address rate limit; then body and conditional-request
+ * handling. Register before any route.
  */
 export async function registerHookStack(
   app: FastifyInstance,

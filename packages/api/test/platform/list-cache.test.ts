@@ -154,6 +154,24 @@ describe.each(stores)('the list cache (%s)', (store) => {
     // The requests of one event-loop turn read both tenants' generations in one query (one or two
     // turns here, by how inject dispatches them): twenty queries without that.
     expect(t.queries() - queries).toBeLessThanOrEqual(4);
+
+    // A write, then concurrent lists: the batched read sees the write, tenant 0's pages show it
+    // and tenant 1's cached page is still served.
+    const created = await call(t.app, 'POST', '/v1/users', {
+      tenant: tenants[0],
+      body: { email: `batched-${process.pid}@example.com`, name: 'After the write' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const newest = [(JSON.parse(created.body) as { id: string }).id, users[1]];
+    const after = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        call(t.app, 'GET', '/v1/users', { tenant: tenants[i % 2] }),
+      ),
+    );
+    after.forEach((page, i) => {
+      expect(page.statusCode).toBe(200);
+      expect((JSON.parse(page.body) as { data: { id: string }[] }).data[0]!.id).toBe(newest[i % 2]);
+    });
   });
 
   it('never serves a stale page or ETag on another instance, write after write', async () => {

@@ -85,6 +85,8 @@ describe('turn batching', () => {
       );
       expect(responses.map((r) => r.statusCode)).toEqual(Array(10).fill(200));
       expect(new Set(responses.map((r) => r.headers['x-request-id'])).size).toBe(10);
+      // The setting decides whether the wait is registered at all.
+      expect(t.app.hasPlugin('steadfast-turn-batching')).toBe(value === 'true');
       expect(
         responses.every((r) => /^application\/json/.test(String(r.headers['content-type']))),
       ).toBe(true);

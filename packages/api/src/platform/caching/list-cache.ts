@@ -46,12 +46,13 @@ type Pending = FastifyRequest & { [pendingKey]?: string; [pendingLink]?: string 
 /**
  * A strongly consistent cache of list pages (issue 19): the serialized page and its ETag, keyed by
  * (account, the account's list generation, URL). The generation is moved by database triggers in
- * the same transaction as every change to a listed row (migrations 0009, 0010), and a request reads it
- * (one primary-key range read, one query for all the list requests of an event-loop turn) before it looks in the cache, so a page is never served once a change
- * to it has committed, whichever instance made the change: no invalidation message to lose, no
- * TTL. Authentication, scopes, rate limits, access log, version headers and If-None-Match all
- * still run on a hit; what a hit skips is the list's queries, the mapping to the public shape, the
- * serialization and the ETag hash.
+ * the same transaction as every change to a listed row (migrations 0009, 0010), and a request
+ * reads it (a primary-key range read, one query for the list requests of an event-loop turn)
+ * before it looks in the cache, so a page is never served once a change to it has committed,
+ * whichever instance made the change: no invalidation message to lose, no TTL. Authentication,
+ * scopes, rate limits, access log, version headers and If-None-Match all still run on a hit; what
+ * a hit skips is the list's queries, the mapping to the public shape, the serialization and the
+ * ETag hash.
  *
  * Reading the generation before the page matters: a change committing between the two is then
  * either in the page stored under the old generation (a newer page, never an older one) or in
@@ -76,6 +77,8 @@ export function registerListCache(app: FastifyInstance, options: ListCacheOption
   // turn's requests have all asked (setImmediate): on PostgreSQL that is one round trip where
   // there were as many as requests. Still read after each request arrived, so a change committed
   // before then is never missed. No memo between batches (`cache: false`): every turn reads anew.
+  // A failed read fails every list request of its batch, as the same database fault would have
+  // failed each of their own reads; its span is in the trace of the request that asked first.
   const generations = new DataLoader<string, string>(
     async (accountIds) => {
       const rows = await generationRows({ accountIds: [...new Set(accountIds)] });

@@ -8,7 +8,10 @@ export interface RedisBusOptions {
   url: string;
   /** CACHE_INVALIDATION_CHANNEL: the pub/sub channel every instance of one deployment shares. */
   channel: string;
-  /** REDIS_COMMAND_TIMEOUT_MS: a publish never holds the request that revoked a key for longer. */
+  /**
+   * REDIS_COMMAND_TIMEOUT_MS: a publish never holds the request that revoked a key for longer
+   * than twice it (it may wait for the auto-pipelined batch in flight before its own timeout).
+   */
   commandTimeoutMs: number;
   log: FastifyBaseLogger;
   /** Longest ready() waits for the first subscription before the app starts anyway. */

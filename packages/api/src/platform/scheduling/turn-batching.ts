@@ -13,8 +13,10 @@ export interface TurnBatchingOptions {
  * authentication, handler, serialisation, the response's write) runs for all of them back to
  * back, and their responses leave in one burst. The same code running N times in a row instead of
  * interleaved with parsing cost a fifth less CPU per cached read at 50 connections on our
- * benchmark machine, and nothing at 1–2 (bench/RESULTS.md, issue 19 section 8). The wait is at
- * most the rest of the turn's reading; an idle server runs the request within the same turn.
+ * benchmark machine, and nothing at 1–2 (bench/RESULTS.md, issue 19 section 8). The wait is the
+ * rest of the turn's poll phase: reading the other requests, and the database and Redis replies
+ * it delivers to requests already under way (with what they then run); an idle server runs the
+ * request within the same turn.
  *
  * Registered after tracing, metrics, the deadline and the access log (so the wait is inside the
  * request's span, duration and deadline), before everything else. Off: REQUEST_TURN_BATCHING.
