@@ -271,20 +271,19 @@ export interface Trend {
 
 /** rssTrend's fit for any series of MiB readings over seconds (heap, external, RSS by kind). */
 export function trendOf(readings: { t: number; value: number }[]): Trend {
-  const samples = readings.map((r) => ({ t: r.t, rssMiB: r.value }));
-  const n = samples.length;
+  const n = readings.length;
   if (n < 3) return { mibPer10Min: NaN, standardErrorPer10Min: NaN, withinNoise: false };
-  const meanT = samples.reduce((a, s) => a + s.t, 0) / n;
-  const meanR = samples.reduce((a, s) => a + s.rssMiB, 0) / n;
+  const meanT = readings.reduce((a, r) => a + r.t, 0) / n;
+  const meanV = readings.reduce((a, r) => a + r.value, 0) / n;
   let sxx = 0;
   let sxy = 0;
-  for (const s of samples) {
-    sxx += (s.t - meanT) ** 2;
-    sxy += (s.t - meanT) * (s.rssMiB - meanR);
+  for (const r of readings) {
+    sxx += (r.t - meanT) ** 2;
+    sxy += (r.t - meanT) * (r.value - meanV);
   }
   const slope = sxy / sxx;
-  const residuals = samples.reduce(
-    (a, s) => a + (s.rssMiB - (meanR + slope * (s.t - meanT))) ** 2,
+  const residuals = readings.reduce(
+    (a, r) => a + (r.value - (meanV + slope * (r.t - meanT))) ** 2,
     0,
   );
   const standardError = Math.sqrt(residuals / (n - 2) / sxx);
